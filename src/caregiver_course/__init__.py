@@ -1,0 +1,18 @@
+"""Caregiver course: supporting a loved one through ketamine infusion therapy.
+
+Notebook cells call the functions below; each returns one widget (or a friendly message box).
+"""
+from .widgets import (  # noqa: F401
+    checklist,
+    clinic_box,
+    header,
+    help_now,
+    key_points,
+    knowledge_check,
+    question,
+    reflection,
+    side_effect_table,
+    whats_next,
+)
+
+__version__ = "0.1.0"

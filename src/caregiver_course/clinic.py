@@ -1,0 +1,182 @@
+"""Clinic configuration: the names, numbers and policies that differ between clinics.
+
+Every value marked with a gear in the fact sheet lives in ``data/clinic.yaml``. Lessons, questions and
+checklists refer to them as ``{setting_name}``; :meth:`Clinic.fill` puts the clinic's value in, with a
+"check with your clinic" note where the clinic has not confirmed it yet.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+
+from .problems import Problem
+
+CHECK_NOTE = "check with your clinic"
+
+# name -> (what it is, for the error message and the README; required?; fact-sheet ID)
+SETTINGS: dict[str, tuple[str, bool, str]] = {
+    "clinic_name": ("the clinic's name", True, ""),
+    "clinic_phone": ("the clinic's phone number", True, ""),
+    "after_hours_phone": ("the phone number to call after hours", True, ""),
+    "emergency_number": ("the emergency number", True, "H2"),
+    "crisis_call": ("the crisis line to call", True, "H3"),
+    "crisis_text": ("the crisis line to text", True, "H3"),
+    "crisis_chat": ("the crisis line's chat website", True, "H3"),
+    "crisis_text_line": ("the Crisis Text Line number", False, "H4"),
+    "treatment_type": ("the treatment: iv_ketamine or esketamine", True, "A1"),
+    "initial_series": ("how many sessions come first, and over how long", True, "B4"),
+    "maintenance": ("how later 'booster' sessions are planned", True, "I5"),
+    "fasting_solids": ("how long before a session to stop eating", True, "C1"),
+    "fasting_liquids": ("how long before a session to stop drinking", True, "C1"),
+    "medicines_to_review": ("medicines the clinic asks about before a session", True, "C5"),
+    "companion_in_room": ("whether a support person may stay in the room: yes or no", True, "D4"),
+    "recovery_time": ("how long the clinic watches the person after a session", True, "D2"),
+    "companion_stay_after": ("how long someone should stay nearby at home", True, "G5"),
+    "no_driving": ("how long not to drive or use machines", True, "G1"),
+    "no_alcohol": ("how long to avoid alcohol, cannabis and street drugs", True, "G3"),
+    "no_big_decisions": ("how long to put off big decisions and signing papers", True, "G4"),
+    "anti_nausea": ("whether medicine for nausea is offered", True, "D5"),
+    "reassess_after": ("after how many sessions the team checks if it is helping", True, "I4"),
+    "dose_and_length": ("the dose and infusion length, only if the clinic wants it shown", False, "B1"),
+    "local_support": ("a local support group or class for families", False, "J4"),
+    "facilitator_secret": ("the workshop facilitator's secret (better: set CAREGIVER_FACILITATOR_SECRET)", False, ""),
+}
+
+TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
+YES_NO = {"yes": True, "no": False, True: True, False: False}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: str
+    confirmed: bool
+
+
+@dataclass
+class Clinic:
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def value(self, name: str) -> str:
+        s = self.settings.get(name)
+        return s.value if s else ""
+
+    def shown(self, name: str) -> str:
+        """The value as a learner reads it, with the check-with-your-clinic note if unconfirmed."""
+        s = self.settings.get(name)
+        if s is None or not s.value:
+            return CHECK_NOTE
+        if name == "treatment_type":
+            text = TREATMENT_TYPES.get(s.value, s.value)
+        elif name == "companion_in_room":
+            text = "yes" if YES_NO.get(s.value, False) else "no"
+        else:
+            text = s.value
+        return text if s.confirmed else f"{text} ({CHECK_NOTE})"
+
+    def is_set(self, name: str) -> bool:
+        return bool(self.value(name))
+
+    def fill(self, text: str) -> str:
+        """Replace every ``{setting}`` in text by the clinic's value (as shown to learners)."""
+        return text.format_map(_Filler(self))
+
+    @property
+    def companion_allowed(self) -> bool:
+        return YES_NO.get(self.value("companion_in_room"), False)
+
+
+class _Filler(dict):
+    def __init__(self, clinic: Clinic):
+        super().__init__()
+        self.clinic = clinic
+
+    def __missing__(self, key: str) -> str:
+        return self.clinic.shown(key)
+
+
+def placeholders(text: str) -> list[str]:
+    """The ``{names}`` a text refers to (raises ValueError on a stray brace)."""
+    return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+
+
+def check_placeholders(text: str, file: str, item: str, field_name: str) -> list[Problem]:
+    try:
+        names = placeholders(text)
+    except ValueError as exc:
+        return [Problem(file, item, field_name, f"a curly brace is not closed ({exc}); write {{setting_name}}")]
+    problems = []
+    for name in names:
+        if name not in SETTINGS:
+            problems.append(Problem(file, item, field_name,
+                                    f"{{{name}}} is not a clinic setting; use one of: {', '.join(sorted(SETTINGS))}"))
+    return problems
+
+
+def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
+    problems: list[Problem] = []
+    clinic = Clinic()
+    if not isinstance(raw, dict):
+        return clinic, [Problem(file, "(whole file)", "(top level)",
+                                "the file should be a list of settings like 'clinic_name: value'")]
+    for name, entry in raw.items():
+        if name not in SETTINGS:
+            problems.append(Problem(file, str(name), "(name)",
+                                    f"unknown setting; known settings are: {', '.join(SETTINGS)}"))
+            continue
+        confirmed = True
+        if isinstance(entry, dict):
+            unknown = set(entry) - {"value", "confirmed", "note"}
+            if unknown:
+                problems.append(Problem(file, name, sorted(unknown)[0], "unknown field; use value, confirmed and note"))
+            confirmed = entry.get("confirmed", True)
+            if confirmed not in YES_NO:
+                problems.append(Problem(file, name, "confirmed", "write yes or no"))
+                confirmed = False
+            confirmed = YES_NO[confirmed]
+            entry = entry.get("value")
+        if entry is None:
+            entry = ""
+        if isinstance(entry, bool):
+            entry = "yes" if entry else "no"
+        if isinstance(entry, (int, float)):
+            entry = str(entry)
+        if not isinstance(entry, str):
+            problems.append(Problem(file, name, "value", "write the value as plain text"))
+            continue
+        entry = entry.strip()
+        if name == "treatment_type" and entry not in TREATMENT_TYPES:
+            problems.append(Problem(file, name, "value", f"write one of: {', '.join(TREATMENT_TYPES)}"))
+            continue
+        if name == "companion_in_room" and entry not in YES_NO:
+            problems.append(Problem(file, name, "value", "write yes or no"))
+            continue
+        clinic.settings[name] = Setting(name, entry, confirmed)
+    for name, (what, required, _) in SETTINGS.items():
+        if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
+            problems.append(Problem(file, name, "value", f"missing: add {what}"))
+    return clinic, problems
+
+
+# How each setting reads to a learner in a "your clinic's rules" box.
+LEARNER_LABELS: dict[str, str] = {
+    "clinic_name": "Your clinic",
+    "clinic_phone": "Clinic phone",
+    "after_hours_phone": "After hours, call",
+    "treatment_type": "Treatment",
+    "initial_series": "First set of sessions",
+    "maintenance": "Later 'booster' sessions",
+    "fasting_solids": "Stop eating before a session",
+    "fasting_liquids": "Stop drinking before a session",
+    "medicines_to_review": "Medicines to ask the clinic about",
+    "companion_in_room": "Can you stay in the room during the session?",
+    "recovery_time": "The clinic watches them after the session for",
+    "companion_stay_after": "Stay nearby at home for",
+    "no_driving": "No driving or using machines for",
+    "no_alcohol": "No alcohol, cannabis or street drugs for",
+    "no_big_decisions": "No big decisions or signing papers for",
+    "anti_nausea": "Medicine for nausea",
+    "reassess_after": "The team checks if it is helping after",
+    "dose_and_length": "Dose and length of the infusion",
+    "local_support": "Support for families",
+}

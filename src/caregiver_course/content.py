@@ -1,0 +1,520 @@
+"""Loading and validating the course content in ``data/``.
+
+Every file is checked against its schema when it is loaded. A broken item is left out and described by a
+:class:`~caregiver_course.problems.Problem` (file, item, field, what to fix); everything that does not
+depend on it still loads, so one typo never takes the whole course down.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import guide
+from .clinic import Clinic, check_placeholders, parse_clinic
+from .problems import Problem
+from .quiz import CHOICE_TYPES, TOPICS, TRIAGE_BINS, TYPES, Option, Question, TriageItem
+
+REPO = Path(__file__).resolve().parents[2]
+FACT_ID = re.compile(r"^- \*\*([A-K]\d+)\.\*\*", re.M)
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("CAREGIVER_CONTENT_DIR", REPO / "data"))
+
+
+def notebooks_dir() -> Path:
+    return Path(os.environ.get("CAREGIVER_NOTEBOOKS_DIR", REPO / "notebooks"))
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    number: int
+    title: str
+    minutes: int
+    notebook: str
+    summary: str
+    objectives: tuple[str, ...]
+    key_points: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    lesson: str
+    title: str
+    intro: str
+    items: tuple[ChecklistItem, ...]
+
+
+@dataclass(frozen=True)
+class Reflection:
+    id: str
+    lesson: str
+    prompt: str
+    hint: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    id: str
+    name: str
+    looks_like: str
+    group: str  # one of TRIAGE_BINS
+    what_to_do: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CoverageEntry:
+    starts: str
+    lessons: tuple[str, ...]
+
+
+@dataclass
+class Content:
+    clinic: Clinic
+    lessons: list[Lesson] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    checklists: dict[str, Checklist] = field(default_factory=dict)
+    reflections: dict[str, Reflection] = field(default_factory=dict)
+    side_effects: list[SideEffect] = field(default_factory=list)
+    coverage: list[CoverageEntry] = field(default_factory=list)
+    discussion: dict[str, str] = field(default_factory=dict)
+    facilitator_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    known_sources: frozenset[str] = frozenset()
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        for lesson in self.lessons:
+            if lesson.id == lesson_id:
+                return lesson
+        raise KeyError(lesson_id)
+
+    def questions_for(self, lesson_id: str) -> list[Question]:
+        return [q for q in self.questions if q.lesson == lesson_id]
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def problems_in(self, *files: str) -> list[Problem]:
+        return [p for p in self.problems if p.file in files]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _Checker:
+    """Collects problems for one item of one file."""
+
+    def __init__(self, file: str, item: str, problems: list[Problem]):
+        self.file, self.item, self.problems = file, item, problems
+        self.ok = True
+
+    def bad(self, field_name: str, message: str) -> None:
+        self.ok = False
+        self.problems.append(Problem(self.file, self.item, field_name, message))
+
+    def text(self, raw: dict, name: str, required: bool = True) -> str:
+        value = raw.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.bad(name, "missing: add some text")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.bad(name, "should be plain text")
+            return ""
+        value = str(value).strip()
+        for p in check_placeholders(value, self.file, self.item, name):
+            self.bad(p.field, p.message)
+        return value
+
+    def texts(self, raw: dict, name: str, minimum: int = 1) -> tuple[str, ...]:
+        value = raw.get(name)
+        if not isinstance(value, list) or len(value) < minimum or not all(isinstance(v, str) and v.strip()
+                                                                            for v in value):
+            self.bad(name, f"should be a list of at least {minimum} line(s) of text")
+            return ()
+        for v in value:
+            for p in check_placeholders(v, self.file, self.item, name):
+                self.bad(p.field, p.message)
+        return tuple(v.strip() for v in value)
+
+    def sources(self, raw: dict, known: frozenset[str], name: str = "source") -> tuple[str, ...]:
+        value = raw.get(name)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            self.bad(name, "missing: cite a guide section (guide:section-name) or a fact ID such as E2")
+            return ()
+        for v in value:
+            if str(v) not in known:
+                self.bad(name, f"'{v}' is not a guide section or a fact ID in the fact sheet")
+        return tuple(str(v) for v in value)
+
+    def ident(self, raw: dict, name: str = "id") -> str:
+        value = raw.get(name)
+        if not isinstance(value, str) or not ID_PATTERN.match(value):
+            self.bad(name, "missing or not a simple id (lower-case letters, digits and dashes)")
+            return ""
+        return value
+
+
+def _read_yaml(path: Path, rel: str, problems: list[Problem]):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(rel, "(whole file)", "(file)", "the file is missing"))
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(Problem(rel, "(whole file)", "(file)", f"cannot be read: {exc}"))
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        what = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(rel, "(whole file)", f"({where})",
+                                f"this is not valid YAML: {what}. Check the indentation and quotes there."))
+        return None
+
+
+def _items(raw, rel: str, key: str, problems: list[Problem]) -> list:
+    if raw is None:
+        return []
+    if isinstance(raw, dict) and isinstance(raw.get(key), list):
+        return raw[key]
+    problems.append(Problem(rel, "(whole file)", key, f"the file should have a list called '{key}:'"))
+    return []
+
+
+def _unique(seen: dict[str, str], ident: str, chk: _Checker, what: str) -> None:
+    if not ident:
+        return
+    if ident in seen:
+        chk.bad("id", f"duplicate {what} id: '{ident}' is also used in {seen[ident]}")
+    else:
+        seen[ident] = chk.file
+
+
+def known_sources(root: Path) -> frozenset[str]:
+    facts_path = root / "source" / "content-facts.md"
+    facts = set(FACT_ID.findall(facts_path.read_text(encoding="utf-8"))) if facts_path.exists() else set()
+    sections = {f"guide:{s}" for s in guide.section_slugs(root / "source" / "guide.txt")}
+    return frozenset(facts | sections)
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _parse_lessons(raw, rel, problems, notebooks: Path) -> list[Lesson]:
+    lessons, seen = [], {}
+    for n, entry in enumerate(_items(raw, rel, "lessons", problems)):
+        if not isinstance(entry, dict):
+            problems.append(Problem(rel, f"#{n + 1}", "(item)", "each lesson should be a set of fields"))
+            continue
+        chk = _Checker(rel, str(entry.get("id", f"#{n + 1}")), problems)
+        ident = chk.ident(entry)
+        _unique(seen, ident, chk, "lesson")
+        minutes = entry.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 60:
+            chk.bad("minutes", "should be a whole number of minutes from 1 to 60")
+        notebook = chk.text(entry, "notebook")
+        if notebook and not (notebooks / notebook).exists():  # reported, but the lesson's data stays usable
+            problems.append(Problem(rel, chk.item, "notebook", f"no notebook called '{notebook}' in notebooks/"))
+        lesson = Lesson(ident, n, chk.text(entry, "title"), minutes if isinstance(minutes, int) else 0,
+                        notebook, chk.text(entry, "summary"), chk.texts(entry, "objectives"),
+                        chk.texts(entry, "key_points"))
+        if chk.ok:
+            lessons.append(lesson)
+    return lessons
+
+
+def _parse_options(entry: dict, chk: _Checker) -> tuple[tuple[Option, ...], frozenset[str]]:
+    qtype = entry.get("type")
+    raw_options = entry.get("options")
+    if not isinstance(raw_options, list) or len(raw_options) < 2:
+        chk.bad("options", "should be a list of at least 2 options")
+        return (), frozenset()
+    if qtype == "truefalse" and len(raw_options) != 2:
+        chk.bad("options", "a true/false question has exactly 2 options")
+    options, ids = [], set()
+    for i, raw in enumerate(raw_options):
+        if not isinstance(raw, dict):
+            chk.bad(f"options[{i + 1}]", "each option needs id, text and feedback")
+            continue
+        oid = raw.get("id")
+        if not isinstance(oid, str) or not oid:
+            chk.bad(f"options[{i + 1}].id", "missing: give the option a short id such as a, b, c")
+            continue
+        if oid in ids:
+            chk.bad(f"options[{i + 1}].id", f"two options share the id '{oid}'")
+        ids.add(oid)
+        text = chk.text(raw, "text")
+        feedback = chk.text(raw, "feedback")
+        if not text:
+            chk.bad(f"options[{i + 1}].text", "missing: add the option's text")
+        if not feedback:
+            chk.bad(f"options[{i + 1}].feedback", "missing: say why this option is right or not")
+        options.append(Option(oid, text, feedback))
+    answer = entry.get("answer")
+    if qtype == "multi":
+        answer = answer if isinstance(answer, list) else [answer]
+    else:
+        if isinstance(answer, list):
+            chk.bad("answer", "this question type has one right answer; give one option id")
+            answer = answer[:1]
+        answer = [answer]
+    answer = [str(a) if isinstance(a, (str, int)) and not isinstance(a, bool) else a for a in answer]
+    if not answer or answer == [None]:
+        chk.bad("answer", "missing: give the id of the right option")
+    for a in answer:
+        if a is not None and a not in ids:
+            chk.bad("answer", f"points at option '{a}', which does not exist (options are: {', '.join(sorted(ids))})")
+    return tuple(options), frozenset(a for a in answer if a in ids)
+
+
+def _parse_triage(entry: dict, chk: _Checker, known) -> tuple[TriageItem, ...]:
+    raw_items = entry.get("items")
+    if not isinstance(raw_items, list) or len(raw_items) < 2:
+        chk.bad("items", "a triage question needs a list of at least 2 items to sort")
+        return ()
+    items, ids = [], set()
+    for i, raw in enumerate(raw_items):
+        where = f"items[{i + 1}]"
+        if not isinstance(raw, dict):
+            chk.bad(where, "each item needs id, text, answer and feedback")
+            continue
+        iid = raw.get("id")
+        if not isinstance(iid, str) or not iid or iid in ids:
+            chk.bad(f"{where}.id", "missing or repeated id")
+            continue
+        ids.add(iid)
+        if raw.get("answer") not in TRIAGE_BINS:
+            chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)}")
+        if raw.get("source") is not None:
+            chk.sources(raw, known)
+        text, feedback = chk.text(raw, "text"), chk.text(raw, "feedback")
+        items.append(TriageItem(iid, text, str(raw.get("answer")), feedback))
+    return tuple(items)
+
+
+def _parse_questions(raw, rel, problems, lesson_ids, known, seen) -> list[Question]:
+    questions = []
+    if raw is not None and not isinstance(raw, dict):
+        problems.append(Problem(rel, "(whole file)", "(top level)", "the file should start with 'lesson:' and 'questions:'"))
+        return []
+    lesson = (raw or {}).get("lesson")
+    if raw is not None and lesson not in lesson_ids:
+        problems.append(Problem(rel, "(whole file)", "lesson", f"'{lesson}' is not a lesson id in lessons.yaml"))
+        return []
+    for n, entry in enumerate(_items(raw, rel, "questions", problems)):
+        if not isinstance(entry, dict):
+            problems.append(Problem(rel, f"#{n + 1}", "(item)", "each question should be a set of fields"))
+            continue
+        chk = _Checker(rel, str(entry.get("id", f"question #{n + 1}")), problems)
+        ident = chk.ident(entry)
+        _unique(seen, ident, chk, "question")
+        qtype = entry.get("type")
+        if qtype not in TYPES:
+            chk.bad("type", f"unknown type '{qtype}'; use one of: {', '.join(TYPES)}")
+            continue
+        topic = entry.get("topic")
+        if topic not in TOPICS:
+            chk.bad("topic", f"unknown topic '{topic}'; use one of: {', '.join(TOPICS)}")
+        prompt = chk.text(entry, "prompt")
+        explanation = chk.text(entry, "explanation")
+        sources = chk.sources(entry, known)
+        options, answer, items = (), frozenset(), ()
+        if qtype in CHOICE_TYPES:
+            options, answer = _parse_options(entry, chk)
+        else:
+            items = _parse_triage(entry, chk, known)
+        if chk.ok:
+            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items))
+    return questions
+
+
+def _parse_checklists(raw, rel, problems, lesson_ids, known) -> dict[str, Checklist]:
+    out = {}
+    for n, entry in enumerate(_items(raw, rel, "checklists", problems)):
+        if not isinstance(entry, dict):
+            problems.append(Problem(rel, f"#{n + 1}", "(item)", "each checklist should be a set of fields"))
+            continue
+        chk = _Checker(rel, str(entry.get("id", f"checklist #{n + 1}")), problems)
+        ident = chk.ident(entry)
+        if ident in out:
+            chk.bad("id", f"duplicate checklist id '{ident}'")
+        if entry.get("lesson") not in lesson_ids:
+            chk.bad("lesson", f"'{entry.get('lesson')}' is not a lesson id in lessons.yaml")
+        items = []
+        raw_items = entry.get("items")
+        if not isinstance(raw_items, list) or not raw_items:
+            chk.bad("items", "a checklist needs a list of items")
+            raw_items = []
+        for i, item in enumerate(raw_items):
+            if not isinstance(item, dict):
+                chk.bad(f"items[{i + 1}]", "each item needs id, text and source")
+                continue
+            sub = _Checker(rel, f"{ident}/{item.get('id', i + 1)}", problems)
+            items.append(ChecklistItem(sub.ident(item), sub.text(item, "text"), sub.sources(item, known)))
+            chk.ok &= sub.ok
+        if chk.ok:
+            out[ident] = Checklist(ident, entry["lesson"], chk.text(entry, "title"), chk.text(entry, "intro", False),
+                                   tuple(items))
+    return out
+
+
+def _parse_reflections(raw, rel, problems, lesson_ids, known) -> dict[str, Reflection]:
+    out = {}
+    for n, entry in enumerate(_items(raw, rel, "reflections", problems)):
+        if not isinstance(entry, dict):
+            problems.append(Problem(rel, f"#{n + 1}", "(item)", "each reflection should be a set of fields"))
+            continue
+        chk = _Checker(rel, str(entry.get("id", f"reflection #{n + 1}")), problems)
+        ident = chk.ident(entry)
+        if ident in out:
+            chk.bad("id", f"duplicate reflection id '{ident}'")
+        if entry.get("lesson") not in lesson_ids:
+            chk.bad("lesson", f"'{entry.get('lesson')}' is not a lesson id in lessons.yaml")
+        r = Reflection(ident, entry.get("lesson"), chk.text(entry, "prompt"), chk.text(entry, "hint", False),
+                       chk.sources(entry, known))
+        if chk.ok:
+            out[ident] = r
+    return out
+
+
+def _parse_side_effects(raw, rel, problems, known) -> list[SideEffect]:
+    out, seen = [], {}
+    for n, entry in enumerate(_items(raw, rel, "side_effects", problems)):
+        if not isinstance(entry, dict):
+            problems.append(Problem(rel, f"#{n + 1}", "(item)", "each row should be a set of fields"))
+            continue
+        chk = _Checker(rel, str(entry.get("id", f"row #{n + 1}")), problems)
+        ident = chk.ident(entry)
+        _unique(seen, ident, chk, "side-effect")
+        if entry.get("group") not in TRIAGE_BINS:
+            chk.bad("group", f"should be one of: {', '.join(TRIAGE_BINS)}")
+        row = SideEffect(ident, chk.text(entry, "name"), chk.text(entry, "looks_like"), str(entry.get("group")),
+                         chk.text(entry, "what_to_do"), chk.sources(entry, known))
+        if chk.ok:
+            out.append(row)
+    return out
+
+
+def _parse_coverage(raw, rel, problems, lesson_ids) -> list[CoverageEntry]:
+    out = []
+    for n, entry in enumerate(_items(raw, rel, "coverage", problems)):
+        chk = _Checker(rel, f"#{n + 1}", problems)
+        if not isinstance(entry, dict) or not isinstance(entry.get("starts"), str):
+            chk.bad("starts", "each entry needs 'starts:' (the first words of a guide heading or paragraph)")
+            continue
+        chk.item = entry["starts"][:40]
+        lessons = entry.get("lessons")
+        if not isinstance(lessons, list) or not lessons:
+            chk.bad("lessons", "list the lesson ids that teach this part of the guide")
+            continue
+        for lesson in lessons:
+            if lesson not in lesson_ids:
+                chk.bad("lessons", f"'{lesson}' is not a lesson id in lessons.yaml")
+        if chk.ok:
+            out.append(CoverageEntry(entry["starts"], tuple(lessons)))
+    return out
+
+
+def _parse_text_map(raw, rel, key, problems, ids, what) -> dict:
+    out = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict) or not isinstance(raw.get(key), dict):
+        problems.append(Problem(rel, "(whole file)", key, f"the file should have a mapping called '{key}:'"))
+        return out
+    for ident, value in raw[key].items():
+        chk = _Checker(rel, str(ident), problems)
+        if ident not in ids:
+            chk.bad("(id)", f"'{ident}' is not a known {what} id")
+            continue
+        if isinstance(value, list):
+            value = chk.texts({"text": value}, "text")
+        elif not isinstance(value, str) or not value.strip():
+            chk.bad("text", "should be text")
+            continue
+        out[ident] = value
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
+    """Load every content file under root (default: data/). Never raises for bad content."""
+    root = Path(root) if root else data_dir()
+    notebooks = Path(notebooks) if notebooks else notebooks_dir()
+    problems: list[Problem] = []
+    known = known_sources(root)
+
+    clinic, clinic_problems = parse_clinic(_read_yaml(root / "clinic.yaml", "clinic.yaml", problems) or {},
+                                           "clinic.yaml")
+    if not any(p.file == "clinic.yaml" for p in problems):
+        problems.extend(clinic_problems)
+    content = Content(clinic=clinic, problems=problems, known_sources=known)
+    content.lessons = _parse_lessons(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), "lessons.yaml",
+                                     problems, notebooks)
+    lesson_ids = {lesson.id for lesson in content.lessons}
+    seen: dict[str, str] = {}
+    for path in sorted((root / "questions").glob("*.yaml")):
+        rel = f"questions/{path.name}"
+        content.questions += _parse_questions(_read_yaml(path, rel, problems), rel, problems, lesson_ids, known, seen)
+    content.checklists = _parse_checklists(_read_yaml(root / "checklists.yaml", "checklists.yaml", problems),
+                                           "checklists.yaml", problems, lesson_ids, known)
+    content.reflections = _parse_reflections(_read_yaml(root / "reflections.yaml", "reflections.yaml", problems),
+                                             "reflections.yaml", problems, lesson_ids, known)
+    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
+                                               "side_effects.yaml", problems, known)
+    content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
+                                       "coverage.yaml", problems, lesson_ids)
+    q_ids = {q.id for q in content.questions}
+    if (root / "discussion.yaml").exists():
+        content.discussion = _parse_text_map(_read_yaml(root / "discussion.yaml", "discussion.yaml", problems),
+                                             "discussion.yaml", "prompts", problems, q_ids, "question")
+    if (root / "facilitator_notes.yaml").exists():
+        content.facilitator_notes = _parse_text_map(
+            _read_yaml(root / "facilitator_notes.yaml", "facilitator_notes.yaml", problems),
+            "facilitator_notes.yaml", "notes", problems, lesson_ids, "lesson")
+    return content
+
+
+@lru_cache(maxsize=4)
+def _cached(root: str, notebooks: str, stamp: tuple) -> Content:
+    return load(Path(root), Path(notebooks))
+
+
+def _stamp(root: Path) -> tuple:
+    try:
+        return tuple(sorted((str(p), p.stat().st_mtime_ns) for p in root.rglob("*.yaml")))
+    except OSError:
+        return ()
+
+
+def get() -> Content:
+    """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up)."""
+    root, notebooks = data_dir(), notebooks_dir()
+    return _cached(str(root), str(notebooks), _stamp(root))
