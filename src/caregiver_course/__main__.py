@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -29,10 +30,42 @@ def refresh(paths: list[Path]) -> int:
 
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False, resources={"metadata": {"path": str(path.parent)}}).execute()
+        nb.metadata.pop("widgets", None)  # saved widget state only bloats the file and the diffs
+        client = NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
         nbformat.write(nb, path)
         print(f"refreshed {path}")
     return 0
+
+
+WORKSHOP_POOL = 8
+
+
+def serve(port: int, ip: str | None, workshop: bool) -> int:
+    """Start Voila with the repository's configuration (voila.json) on the course app."""
+    import os
+    import shutil
+
+    from .content import REPO
+
+    env = dict(os.environ)
+    here = Path(__file__).resolve().parent
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(here), env.get("JUPYTER_PATH", "")]))
+    env.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
+    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or shutil.which("voila")
+    args = [voila, "notebooks", f"--port={port}", "--no-browser"]
+    workshop = workshop or os.environ.get("CAREGIVER_WORKSHOP", "") not in ("", "0", "no")
+    if workshop:
+        pools = {"default": {"pool_size": 0}, "course.ipynb": {"pool_size": WORKSHOP_POOL}}
+        args.append(f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}")
+        ip = ip or "0.0.0.0"
+    if ip:
+        args.append(f"--Voila.ip={ip}")
+    print(f"Serving the caregiver course on http://{ip or 'localhost'}:{port}/"
+          + (f" (workshop mode: {WORKSHOP_POOL} kernels kept ready)" if workshop else ""), flush=True)
+    os.chdir(REPO)  # Voila reads voila.json from here
+    os.execve(voila, args, env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,9 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     p_check.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
     p_refresh = sub.add_parser("refresh", help="re-run notebooks and store their outputs (after editing one)")
     p_refresh.add_argument("notebooks", type=Path, nargs="+")
+    p_serve = sub.add_parser("serve", help="serve the course app with Voila (http://localhost:8866)")
+    p_serve.add_argument("--port", type=int, default=8866)
+    p_serve.add_argument("--ip", default=None, help="address to listen on (default: localhost; workshop: all)")
+    p_serve.add_argument("--workshop", action="store_true",
+                         help="workshop mode: listen on the local network and keep more kernels ready")
     args = parser.parse_args(argv)
     if args.command == "check":
         return check(args.data, args.notebooks)
+    if args.command == "serve":
+        return serve(args.port, args.ip, args.workshop)
     if args.command == "refresh":
         return refresh(args.notebooks)
     return 2

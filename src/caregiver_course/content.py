@@ -200,6 +200,8 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]):
 def _items(raw, rel: str, key: str, problems: list[Problem]) -> list:
     if raw is None:
         return []
+    if isinstance(raw, dict) and raw.get(key, "missing") is None:
+        return []  # an empty list written as "key:" with nothing under it
     if isinstance(raw, dict) and isinstance(raw.get(key), list):
         return raw[key]
     problems.append(Problem(rel, "(whole file)", key, f"the file should have a list called '{key}:'"))

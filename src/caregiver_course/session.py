@@ -76,3 +76,83 @@ def changed() -> None:
             cb()
         except Exception:  # a listener must never break a learner's answer
             log.exception("progress listener failed")
+
+
+class StoreSession:
+    """A session saved in the SQLite store. Writes that fail (a locked database) are kept and retried."""
+
+    def __init__(self, store):
+        self.store = store
+        self.learner = None
+        self.events: list[dict] = []  # this learner's events, as saved plus pending
+        self.pending: list[dict] = []
+        self.workshop_id: str | None = None
+        self.last_error: str = ""
+
+    @property
+    def seed(self) -> str:
+        return self.learner.id if self.learner else "new"
+
+    def adopt(self, learner) -> None:
+        """Become this learner: load their events, then save anything recorded before we knew who they were."""
+        self.learner = learner
+        unsaved = self.pending
+        self.pending = []
+        self.events = self.store.events(learner.id) if self.store else []
+        for e in unsaved:
+            self._add(e)
+        self.flush()
+
+    def forget(self) -> int:
+        """Delete this learner's data. Returns the number of saved events removed."""
+        n = self.store.delete_learner(self.learner.id) if (self.store and self.learner) else 0
+        self.learner, self.events, self.pending, self.workshop_id = None, [], [], None
+        return n
+
+    def _add(self, event: dict) -> None:
+        import time
+
+        event.setdefault("at", time.time())
+        if self.workshop_id and event["kind"] == "answer":
+            event["workshop_id"] = self.workshop_id
+        self.events.append(event)
+        self.pending.append(event)
+
+    def flush(self) -> bool:
+        if not (self.store and self.learner and self.pending):
+            return not self.pending
+        from .store import StoreError
+
+        try:
+            self.store.add_events(self.learner.id, self.pending)
+        except StoreError as exc:
+            self.last_error = str(exc)
+            log.warning("could not save %d event(s): %s", len(self.pending), exc)
+            return False
+        self.pending = []
+        self.last_error = ""
+        return True
+
+    def attempts(self) -> list[tuple[str, str]]:
+        return [(e["item"], e["status"]) for e in self.events if e["kind"] == "answer"]
+
+    def record_answer(self, lesson_id, question_id, response, status) -> None:
+        self._add({"kind": "answer", "lesson": lesson_id, "item": question_id, "response": response,
+                   "status": status})
+        self.flush()
+
+    def checked(self, checklist_id: str) -> set[str]:
+        state: dict[str, bool] = {}
+        for e in self.events:
+            if e["kind"] == "check" and e["item"] == checklist_id:
+                state[e["sub_item"]] = e["status"] == "ticked"
+        return {k for k, v in state.items() if v}
+
+    def record_check(self, lesson_id, checklist_id, item_id, checked) -> None:
+        self._add({"kind": "check", "lesson": lesson_id, "item": checklist_id, "sub_item": item_id,
+                   "status": "ticked" if checked else "unticked"})
+        self.flush()
+
+    def record_step(self, lesson_id, step) -> None:
+        self._add({"kind": "step", "lesson": lesson_id, "item": step})
+        self.flush()

@@ -1,0 +1,202 @@
+"""The course app: one page (one kernel) per learner hosting the start page and every lesson.
+
+Moving between lessons swaps widgets in this kernel; no page load. Progress is saved in the SQLite store
+and derived from events. The browser keeps a long random token (via the small identity bridge in the
+Voila template) so a learner returning on the same browser resumes without any login.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from html import escape
+
+import ipywidgets as w
+
+from . import content as content_mod
+from . import notebook_view, progress, session, widgets
+from .widgets import CSS, Panel, html, safe_callback
+
+log = logging.getLogger("caregiver_course")
+
+APP_CSS = """
+<style>
+.cc-app { margin: 0 auto; max-width: 48rem; padding: 0 8px 48px; }
+.cc-topbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; border-bottom: 2px solid #5a6b7b;
+             padding: 6px 0; margin-bottom: 8px; }
+.cc-nav { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
+.cc-progress-track { height: 16px; border: 2px solid #1f5f99; border-radius: 8px; background: #fff; }
+.cc-progress-fill { height: 100%; background: #1f5f99; border-radius: 6px 0 0 6px; }
+.cc-lesson-card .jupyter-button { width: auto; }
+.cc-status { font-weight: bold; }
+.cc-md h1 { font-size: 1.7em; } .cc-md h2 { font-size: 1.35em; margin-top: 1em; } .cc-md h3 { font-size: 1.15em; }
+.cc-md p, .cc-md li { font-size: 18px; line-height: 1.55; }
+.cc-title:focus { outline: none; }
+body, .jp-Notebook, #rendered_cells { overflow-x: hidden; }
+</style>
+"""
+
+IDENTITY_HELLO = "hello:"
+
+
+class CourseApp:
+    """Builds and runs the app. ``CourseApp().widget`` is what the app notebook shows."""
+
+    def __init__(self, store=None):
+        self.content = content_mod.get()
+        self.store = store if store is not None else _open_store()
+        self.session = session.StoreSession(self.store)
+        session.use(self.session)
+        self.lesson_cache: dict[str, list[w.Widget]] = {}
+        self.current: str | None = None
+
+        self.identity = w.Text(value="")
+        self.identity.add_class("cc-identity")
+        self.identity.layout.display = "none"
+        self.identity.observe(safe_callback(self._on_identity), names="value")
+
+        self.notice = html("", "cc-notice")
+        self.announce = html("", "cc-announce")
+        home = w.Button(description="⌂ Home", tooltip="Go to the start page")
+        home.add_class("cc-home")
+        home.on_click(safe_callback(lambda _: self.show_home()))
+        brand = html(f"<p><strong>Caregiver course</strong> · {escape(self.content.clinic.shown('clinic_name'))}</p>")
+        top = w.HBox([brand, home, widgets.help_now()])
+        top.add_class("cc-topbar")
+        self.stage = w.VBox()
+        self.stage.add_class("cc-stage")
+        self.widget = Panel([html(CSS + APP_CSS), self.identity, top, self.notice, self.announce, self.stage],
+                            summary="Caregiver course app", classes=("cc-app",))
+        self.show_home()
+
+    # ------------------------------------------------------------------ identity
+
+    def _on_identity(self, change) -> None:
+        value = change["new"]
+        if not value.startswith(IDENTITY_HELLO):
+            return
+        try:
+            hello = json.loads(value[len(IDENTITY_HELLO):] or "{}")
+        except ValueError:
+            hello = {}
+        token = str(hello.get("token") or "")[:200]
+        learner = self.store.by_token(token) if (self.store and token) else None
+        if learner is None and self.store:
+            learner = self.store.new_learner()
+        if learner is not None:
+            self._become(learner)
+
+    def _become(self, learner) -> None:
+        self.session.adopt(learner)
+        self.identity.value = "ok:" + learner.token  # the browser keeps this token
+        self.lesson_cache.clear()  # option order depends on the learner
+        if self.current:
+            self.show_lesson(self.current, record=False)
+        else:
+            self.show_home()
+
+    def resume_with_code(self, code: str) -> str:
+        """Switch to the learner with this resume code. Returns a message for the learner."""
+        learner = self.store.by_resume_code(code) if self.store else None
+        if learner is None:
+            return "✗ We could not find that code. Check the spelling and try again."
+        self._become(learner)
+        return "✓ Welcome back. Your progress is loaded."
+
+    def delete_my_data(self) -> str:
+        n = self.session.forget()
+        learner = self.store.new_learner() if self.store else None
+        if learner:
+            self._become(learner)
+        return (f"✓ Your data was deleted ({n} saved answers and steps removed). "
+                "You have a fresh start with a new resume code.")
+
+    # ------------------------------------------------------------------ pages
+
+    def progress(self):
+        return progress.lesson_progress(self.content, self.session.events)
+
+    def show_home(self) -> None:
+        from .home import build_home
+
+        self.current = None
+        self.stage.children = [build_home(self)]
+        self._show_save_problem()
+
+    def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
+        if lesson_id not in self.lesson_cache:
+            lesson = self.content.lesson(lesson_id)
+            path = content_mod.notebooks_dir() / lesson.notebook
+            namespace = {"__name__": f"lesson_{lesson_id}"}
+            self.lesson_cache[lesson_id] = notebook_view.render(path, namespace, widgets.friendly_error)
+        return self.lesson_cache[lesson_id]
+
+    def show_lesson(self, lesson_id: str, record: bool = True) -> None:
+        lesson = self.content.lesson(lesson_id)
+        if record:
+            self.session.record_step(lesson_id, "opened")
+        self.current = lesson_id
+        body = self.lesson_widgets(lesson_id)
+        self.stage.children = [self._nav(lesson, "top"), *body, self._nav(lesson, "bottom")]
+        self.announce.value = (f"<p class='cc-visually-hidden' role='status' aria-live='polite'>"
+                               f"Opened {escape(lesson.title)}</p>")
+        self._show_save_problem()
+
+    def _nav(self, lesson, where: str) -> w.Widget:
+        lessons = self.content.lessons
+        i = lessons.index(lesson)
+        total = len(lessons) - 1
+        label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
+        back = w.Button(description="← Back", tooltip="Previous lesson", disabled=i == 0)
+        back.add_class("cc-back")
+        home = w.Button(description="⌂ Home", tooltip="Start page")
+        home.add_class("cc-home-nav")
+        if i + 1 < len(lessons):
+            nxt = w.Button(description="Next →", tooltip=f"Next: {lessons[i + 1].title}", button_style="primary")
+        else:
+            nxt = w.Button(description="Finish ✓", tooltip="Finish the course", button_style="primary")
+        nxt.add_class("cc-next-button")
+
+        def go_next(_):
+            self.session.record_step(lesson.id, "finished")
+            session.changed()
+            if i + 1 < len(lessons):
+                self.show_lesson(lessons[i + 1].id)
+            else:
+                self.show_home()
+
+        back.on_click(safe_callback(lambda _: self.show_lesson(lessons[i - 1].id)))
+        home.on_click(safe_callback(lambda _: self.show_home()))
+        nxt.on_click(safe_callback(go_next))
+        bar = w.HBox([html(f"<p class='cc-where'><strong>{label}</strong></p>"), back, home, nxt])
+        bar.add_class("cc-nav")
+        bar.add_class(f"cc-nav-{where}")
+        return bar
+
+    def _show_save_problem(self) -> None:
+        if self.session.last_error:
+            self.notice.value = (f"<div class='cc-error' role='status'><p>⚠ {escape(self.session.last_error)}</p>"
+                                 "</div>")
+        elif self.store is None:
+            self.notice.value = ("<div class='cc-error' role='status'><p>⚠ Progress cannot be saved right now. "
+                                 "You can still use every lesson. Please tell the clinic staff.</p></div>")
+        else:
+            self.notice.value = ""
+
+
+def _open_store():
+    from .store import Store, StoreError
+
+    try:
+        return Store()
+    except StoreError:
+        log.exception("progress store unavailable")
+        return None
+
+
+def run():
+    """Entry point for the app notebook: build the app and return its widget."""
+    try:
+        return CourseApp().widget
+    except Exception:
+        log.exception("the app could not start")
+        return widgets.friendly_error("The course could not start.")

@@ -1,0 +1,121 @@
+"""The start page: a card per lesson, continue where you left off, overall progress, resume code, privacy."""
+from __future__ import annotations
+
+from html import escape
+
+import ipywidgets as w
+
+from . import progress as progress_mod
+from .widgets import Panel, crisis_html, disclaimer_html, html, safe_callback
+
+
+def build_home(app) -> Panel:
+    content = app.content
+    prog = app.progress()
+    done, total = progress_mod.overall(prog, content)
+    pct = round(100 * done / total) if total else 0
+    intro = html(
+        "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
+        "<p>A short course for family and friends. Learn what to expect, how to help, and when to get help. "
+        "Go at your own pace. Your place is saved on this device.</p>")
+    bar = html(
+        f"<p id='cc-progress-label'><strong>Your progress:</strong> {done} of {total} lessons done</p>"
+        f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-progress-label' "
+        f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done}' aria-valuetext='{done} of {total} "
+        f"lessons done'><div class='cc-progress-fill' style='width:{pct}%'></div></div>", "cc-overall")
+    children = [intro, bar]
+
+    target = progress_mod.resume_point(prog, content, app.session.events)
+    if target:
+        lesson = content.lesson(target)
+        started = prog[target].status != progress_mod.NOT_STARTED or done
+        word = "Continue" if started else "Start"
+        cont = w.Button(description=f"{word}: lesson {lesson.number}, {lesson.title}", button_style="primary")
+        cont.layout.width = "auto"
+        cont.add_class("cc-continue")
+        cont.on_click(safe_callback(lambda _: app.show_lesson(target)))
+        children.append(cont)
+    else:
+        children.append(html("<p><strong>✓ You finished every lesson.</strong> Thank you for the care you give. "
+                             "Come back to any lesson whenever you need it.</p>", "cc-card"))
+
+    children.append(html("<h2>Lessons</h2>"))
+    for lesson in content.lessons:
+        p = prog[lesson.id]
+        label = f"Lesson {lesson.number}" if lesson.number else "Start here"
+        quiz_line = ""
+        if p.score.total:
+            quiz_line = f" · Quiz: {p.score.correct} of {p.score.total} right"
+        card_text = html(
+            f"<h3>{label + ': ' if lesson.number else ''}{escape(lesson.title)}</h3>"
+            f"<p>{escape(content.clinic.fill(lesson.summary))}</p>"
+            f"<p><span class='cc-status'><span aria-hidden='true'>{p.symbol}</span> {p.status.capitalize()}</span>"
+            f" · about {lesson.minutes} minutes{quiz_line}</p>")
+        verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
+        open_button = w.Button(description=f"{verb} {label.lower() if lesson.number else 'here'}",
+                               tooltip=f"{verb}: {lesson.title}")
+        open_button.layout.width = "auto"
+        open_button.add_class("cc-open-lesson")
+        open_button.on_click(safe_callback(lambda _, lid=lesson.id: app.show_lesson(lid)))
+        card = Panel([card_text, open_button], summary=f"{label}: {lesson.title} ({p.status})",
+                     classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}"))
+        children.append(card)
+
+    children.append(resume_box(app))
+    children.append(privacy_box(app))
+    children.append(html(f"<h2>Help</h2><div class='cc-crisis'>{crisis_html(content.clinic)}</div>"
+                         f"<div class='cc-note'>{disclaimer_html()}</div>", "cc-home-help"))
+    return Panel(children, summary=f"Start page: {done} of {total} lessons done", classes=("cc-home",))
+
+
+def resume_box(app) -> Panel:
+    learner = app.session.learner
+    code = learner.resume_code if learner else "(being made…)"
+    mine = html(f"<h2>Use another device</h2><p>Your resume code is <strong class='cc-resume-code'>{escape(code)}"
+                "</strong>. Write it down. Type it on another phone or computer to pick up where you left off. "
+                "Keep it private, like a key.</p>")
+    field = w.Text(placeholder="for example MAPLE-RIVER-OWL-42", description="Resume code:")
+    field.style.description_width = "initial"
+    field.add_class("cc-resume-input")
+    go = w.Button(description="Resume")
+    go.add_class("cc-resume-button")
+    result = html("", "cc-resume-result")
+
+    def resume(_):
+        message = app.resume_with_code(field.value)
+        result.value = f"<p role='status' aria-live='polite'>{escape(message)}</p>"
+
+    go.on_click(safe_callback(resume, result))
+    field.on_submit(safe_callback(resume, result))
+    return Panel([mine, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
+
+
+def privacy_box(app) -> Panel:
+    text = html("<h2>Your privacy</h2><p>We never ask your name or anything about your loved one. We save only "
+                "your quiz answers, ticks and which lessons you opened. Notes you type in “Think about it” boxes "
+                "are never saved.</p>")
+    ask = w.Button(description="Delete my data")
+    ask.add_class("cc-delete")
+    confirm = w.Button(description="Yes, delete everything", button_style="danger")
+    confirm.add_class("cc-delete-confirm")
+    cancel = w.Button(description="Cancel")
+    confirm_row = w.HBox([confirm, cancel])
+    confirm_row.layout.display = "none"
+    result = html("", "cc-delete-result")
+
+    def show_confirm(_):
+        confirm_row.layout.display = None
+        result.value = "<p role='status' aria-live='polite'>This removes your answers and progress. It cannot be undone.</p>"
+
+    def do_delete(_):
+        message = app.delete_my_data()
+        app.announce.value = f"<p role='status' aria-live='polite' class='cc-delete-done'>{escape(message)}</p>"
+
+    def do_cancel(_):
+        confirm_row.layout.display = "none"
+        result.value = "<p role='status' aria-live='polite'>Nothing was deleted.</p>"
+
+    ask.on_click(safe_callback(show_confirm, result))
+    confirm.on_click(safe_callback(do_delete, result))
+    cancel.on_click(safe_callback(do_cancel, result))
+    return Panel([text, ask, confirm_row, result], summary="Privacy", classes=("cc-card", "cc-privacy"))
