@@ -161,6 +161,11 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
 # How each setting reads to a learner in a "your clinic's rules" box.
 LEARNER_LABELS: dict[str, str] = {
     "clinic_name": "Your clinic",
+    "emergency_number": "In an emergency, call",
+    "crisis_call": "Suicide and crisis line: call",
+    "crisis_text": "Suicide and crisis line: text",
+    "crisis_chat": "Suicide and crisis line: chat online at",
+    "crisis_text_line": "Crisis Text Line: text",
     "clinic_phone": "Clinic phone",
     "after_hours_phone": "After hours, call",
     "treatment_type": "Treatment",

@@ -16,7 +16,7 @@ TRIAGE_LABELS = {
     "expected": "Expected, it passes",
     "clinic": "Call the clinic",
     "emergency": "Call {emergency_number}",
-    "crisis": "Call or text {crisis_call}",
+    "crisis": "Call {crisis_call} or text {crisis_text}",
 }
 
 CORRECT, PARTLY, INCORRECT = "correct", "partly", "incorrect"

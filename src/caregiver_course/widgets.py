@@ -144,12 +144,13 @@ def crisis_html(c=None) -> str:
     c = c or _content().clinic
     lines = [
         f"<strong>In an emergency, call {escape(c.shown('emergency_number'))}.</strong>",
-        f"For thoughts of suicide or a mental health crisis, call or text "
-        f"<strong>{escape(c.shown('crisis_call'))}</strong>, or chat at {escape(c.shown('crisis_chat'))}. "
+        f"For thoughts of suicide or a mental health crisis, call <strong>{escape(c.shown('crisis_call'))}"
+        f"</strong> or text <strong>{escape(c.shown('crisis_text'))}</strong>, or chat at "
+        f"{escape(c.shown('crisis_chat'))}. "
         "It is free, private and open day and night, also for people worried about someone else.",
     ]
     if c.is_set("crisis_text_line"):
-        lines.append(f"You can also text HOME to {escape(c.shown('crisis_text_line'))} (Crisis Text Line).")
+        lines.append(f"You can also text the Crisis Text Line at {escape(c.shown('crisis_text_line'))}.")
     lines.append(f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
                  f"{escape(c.shown('clinic_phone'))}. After hours: {escape(c.shown('after_hours_phone'))}.")
     return "".join(f"<p>{line}</p>" for line in lines)
@@ -196,6 +197,12 @@ def header(lesson_id: str) -> Panel:
         "cc-header")
     note = html(f"<div class='cc-note'>{disclaimer_html()}</div>", "cc-disclaimer")
     children = [top, help_now(), note]
+    if c.clinic.value("treatment_type") == "esketamine":
+        children.append(html(  # fact A5: a different, FDA-approved treatment with rules of its own
+            "<div class='cc-note'><p><strong>Note:</strong> This course was written for ketamine infusions "
+            "given into a vein. Your loved one's clinic gives esketamine nasal spray (SPRAVATO). It is approved "
+            "by the FDA and has some rules of its own, so a few details here differ. Always follow what your "
+            "clinic tells you.</p></div>", "cc-treatment-note"))
     broken = c.problems_in("clinic.yaml")
     if broken:
         children.append(problem_box(broken, "Some clinic details are missing."))
@@ -240,7 +247,7 @@ def clinic_box(*names: str, title: str = "What your clinic says") -> Panel:
     for name in names:
         if name not in LEARNER_LABELS:
             raise KeyError(name)
-        if name in ("dose_and_length", "local_support") and not c.clinic.is_set(name):
+        if name in ("dose_and_length", "local_support", "crisis_text_line") and not c.clinic.is_set(name):
             continue
         rows.append((LEARNER_LABELS[name], c.clinic.shown(name)))
     body = "".join(f"<li><strong>{escape(label)}:</strong> {escape(value)}</li>" for label, value in rows)
@@ -427,8 +434,8 @@ def knowledge_check(lesson_id: str, exclude: tuple[str, ...] = ()) -> Panel:
     c = _content()
     qs = [q for q in c.questions_for(lesson_id) if q.id not in exclude]
     views = [QuestionView(q, i + 1, len(qs)) for i, q in enumerate(qs)]
-    top = html(f"{CSS}<h3>Check what you learned</h3><p>{len(qs)} questions. Take your time. You can try "
-               "again as often as you like.</p>")
+    top = html(f"{CSS}<p><strong>{len(qs)} questions.</strong> Take your time. You can try again as often as "
+               "you like.</p>")
     children = [top, *views]
     broken = c.problems_in(f"questions/{lesson_id}.yaml")
     if broken:

@@ -1,0 +1,32 @@
+"""Shared test set-up.
+
+The progress database of every kernel started by the tests (nbval's included) goes to a temporary folder,
+never into the repository.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("CAREGIVER_DATA_DIR", tempfile.mkdtemp(prefix="caregiver-test-data-"))
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch) -> Path:
+    """A private copy of data/ that a test may break; the package reads content from it."""
+    dst = tmp_path / "data"
+    shutil.copytree(REPO / "data", dst)
+    monkeypatch.setenv("CAREGIVER_CONTENT_DIR", str(dst))
+    return dst
+
+
+@pytest.fixture
+def store(tmp_path):
+    from caregiver_course.store import Store
+
+    return Store(tmp_path / "course.sqlite3")
