@@ -79,6 +79,10 @@ class CourseApp:
         except ValueError:
             hello = {}
         token = str(hello.get("token") or "")[:200]
+        current = self.session.learner
+        if current is not None and token in ("", current.token):
+            self.identity.value = "ok:" + current.token  # a repeated hello: answer again, change nothing
+            return
         learner = self.store.by_token(token) if (self.store and token) else None
         if learner is None and self.store:
             learner = self.store.new_learner()

@@ -83,7 +83,9 @@ def resume_box(app) -> Panel:
 
     def resume(_):
         message = app.resume_with_code(field.value)
-        result.value = f"<p role='status' aria-live='polite'>{escape(message)}</p>"
+        # On success the start page is rebuilt for the returning learner, so the message goes above it.
+        target = app.announce if message.startswith("✓") else result
+        target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
 
     go.on_click(safe_callback(resume, result))
     field.on_submit(safe_callback(resume, result))

@@ -6,7 +6,9 @@
 (function () {
   "use strict";
   var KEY = "caregiver-course-learner";
-  var sent = false;
+  var sentAt = 0;
+  var tries = 0;
+  var done = false;
 
   function store(token) {
     try {
@@ -21,16 +23,19 @@
   function bridge() {
     var input = document.querySelector(".cc-identity input");
     if (!input) { return; }
-    if (!sent) {
-      sent = true;
-      input.value = "hello:" + JSON.stringify({ token: saved(), search: window.location.search });
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-      input.dispatchEvent(new Event("change", { bubbles: true }));
-      return;
-    }
     if (input.value.indexOf("ok:") === 0) {
+      done = true;
       var token = input.value.slice(3);
       if (token !== saved()) { store(token); }
+      return;
+    }
+    // Say hello until the kernel answers (a message sent while the page is still connecting can be lost).
+    if (!done && Date.now() - sentAt > 2000) {
+      sentAt = Date.now();
+      tries += 1;
+      input.value = "hello:" + JSON.stringify({ token: saved(), search: window.location.search, n: tries });
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
@@ -45,6 +50,8 @@
       if (!first) {
         title.setAttribute("tabindex", "-1");
         window.scrollTo(0, 0);
+        var scroller = document.getElementById("rendered_cells");
+        if (scroller) { scroller.scrollTop = 0; }
         title.focus({ preventScroll: true });
       }
     }

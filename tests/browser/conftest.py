@@ -1,0 +1,109 @@
+"""Real-browser test fixtures: a Voila server started by the tests, and Debian's Chromium via Playwright.
+
+The server runs the README's serve command on a free port with a temporary data directory. Chromium is
+the system one (/usr/bin/chromium, from Debian's package), never a browser Playwright downloads.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CAREGIVER_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+APP_PATH = "/voila/render/course.ipynb"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class VoilaServer:
+    def __init__(self, tmp: Path, extra_args=(), env=None):
+        self.port = free_port()
+        self.url = f"http://localhost:{self.port}"
+        self.data_dir = tmp / "data-dir"
+        self.log_path = tmp / "voila.log"
+        full_env = dict(os.environ, CAREGIVER_DATA_DIR=str(self.data_dir), **(env or {}))
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "caregiver_course", "serve", f"--port={self.port}", *extra_args],
+            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Voila exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/voila/tree/", timeout=2) as r:
+                    if r.status == 200 and "Kernel pool of course.ipynb is filled" in self.log_path.read_text():
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("Voila did not start in time")
+
+    def logs(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, 15)
+            self.proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.proc.pid, 9)
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    srv = VoilaServer(tmp_path_factory.mktemp("voila"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM}; run `make test` (it installs it).")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1000, "height": 900})
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def open_app(server):
+    """open_app(page): load the app and wait until the page has its learner."""
+    return lambda page, timeout=60_000: _open_app(page, server, timeout)
+
+
+def _open_app(page, server, timeout: float = 60_000):
+    page.goto(server.url + APP_PATH)
+    page.wait_for_selector(".cc-home", timeout=timeout)
+    # The identity bridge has given this browser a learner once the resume code is shown.
+    page.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
+                           " return e && !e.textContent.includes('being made'); }", timeout=timeout)
+    return page
