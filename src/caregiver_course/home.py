@@ -88,7 +88,7 @@ def resume_box(app) -> Panel:
         target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
 
     go.on_click(safe_callback(resume, result))
-    field.on_submit(safe_callback(resume, result))
+    field.continuous_update = False
     return Panel([mine, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
 
 

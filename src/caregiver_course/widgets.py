@@ -69,8 +69,15 @@ class Panel(w.VBox):
         for c in ("cc",) + tuple(classes):
             self.add_class(c)
 
-    def __repr__(self) -> str:  # used for the notebook's text/plain output
+    def __repr__(self) -> str:
         return self.summary or "Panel"
+
+    def _repr_mimebundle_(self, **kwargs):
+        # ipywidgets cuts the plain-text form at 110 characters; keep all of it for nbval to compare.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = repr(self)
+        return bundle
 
 
 def html(text: str, *classes: str) -> w.HTML:

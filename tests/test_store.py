@@ -1,0 +1,120 @@
+"""The SQLite store: WAL, versioned schema, learners and codes, append-only events, locks, deletion."""
+import re
+import sqlite3
+import threading
+
+import pytest
+
+from caregiver_course.session import StoreSession
+from caregiver_course.store import SCHEMA_VERSION, Store, StoreError, normalise_code
+
+
+def test_wal_and_schema_version(store):
+    db = sqlite3.connect(store.path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.schema_version == SCHEMA_VERSION == db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def test_reopening_an_old_database_migrates_it(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    from caregiver_course.store import MIGRATIONS
+
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[1] + "PRAGMA user_version=1;")
+    db.execute("INSERT INTO learners VALUES ('l1', 'tok', 'OAK-OAK-OAK-11', 0)")
+    db.commit()
+    db.close()
+    s = Store(path)
+    assert s.schema_version == SCHEMA_VERSION
+    assert s.by_token("tok").resume_code == "OAK-OAK-OAK-11"
+
+
+def test_a_newer_database_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "new.sqlite3"
+    sqlite3.connect(path).execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer version of the course"):
+        Store(path)
+
+
+def test_resume_codes_are_readable_random_and_unique(store):
+    learners = [store.new_learner() for _ in range(300)]
+    codes = [lr.resume_code for lr in learners]
+    assert len(set(codes)) == 300
+    assert all(re.fullmatch(r"[A-Z]+-[A-Z]+-[A-Z]+-\d\d", c) for c in codes)
+    assert len({c.split("-")[0] for c in codes}) > 50  # not a counter: consecutive codes share nothing
+    assert len({lr.token for lr in learners}) == 300 and all(len(lr.token) >= 32 for lr in learners)
+
+
+def test_find_by_code_forgives_case_and_spaces(store):
+    lr = store.new_learner()
+    assert store.by_resume_code(lr.resume_code.lower().replace("-", "  ")) == lr
+    assert store.by_resume_code("") is None and store.by_resume_code("NOPE-NOPE") is None
+    assert normalise_code(" oak  river-owl 12 ") == "OAK-RIVER-OWL-12"
+
+
+def test_events_are_appended_and_deleted_with_the_learner(store):
+    a, b = store.new_learner(), store.new_learner()
+    store.add_events(a.id, [{"kind": "answer", "lesson": "x", "item": "q1", "response": "a", "status": "incorrect"},
+                            {"kind": "answer", "lesson": "x", "item": "q1", "response": "b", "status": "correct"}])
+    store.add_events(b.id, [{"kind": "step", "lesson": "x", "item": "opened"}])
+    assert [e["status"] for e in store.events(a.id)] == ["incorrect", "correct"]
+    assert store.delete_learner(a.id) == 2
+    assert store.events(a.id) == [] and store.by_token(a.token) is None
+    assert store.count_events(b.id) == 1
+
+
+def test_odd_text_is_stored_as_data(store):
+    lr = store.new_learner()
+    odd = "'); DROP TABLE events; -- <script>alert(1)</script> \u202eRTL 😀"
+    store.add_events(lr.id, [{"kind": "answer", "lesson": odd, "item": odd, "response": {"x": odd}, "status": "x"}])
+    assert store.events(lr.id)[0]["response"] == {"x": odd}
+
+
+def test_a_locked_database_gives_a_clear_message_and_the_session_keeps_the_answer(tmp_path):
+    s = Store(tmp_path / "c.sqlite3", timeout=0.2)
+    learner = s.new_learner()
+    session = StoreSession(s)
+    session.adopt(learner)
+    blocker = sqlite3.connect(s.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        session.record_answer("side-effects", "q1", "a", "correct")
+        assert session.pending and "busy" in session.last_error
+        assert session.attempts() == [("q1", "correct")]  # still counted on screen
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    session.record_answer("side-effects", "q2", "b", "incorrect")  # the next write saves both
+    assert not session.pending and session.last_error == ""
+    assert [e["item"] for e in s.events(learner.id)] == ["q1", "q2"]
+
+
+def test_answers_before_the_learner_is_known_are_saved_when_it_is(store):
+    session = StoreSession(store)
+    session.record_check("practical", "list", "item1", True)
+    learner = store.new_learner()
+    session.adopt(learner)
+    assert session.checked("list") == {"item1"}
+    assert store.count_events(learner.id) == 1
+
+
+def test_concurrent_writers_lose_nothing(store):
+    learners = [store.new_learner() for _ in range(8)]
+
+    def write(lr):
+        for i in range(25):
+            store.add_events(lr.id, [{"kind": "answer", "lesson": "l", "item": f"q{i}", "status": "correct"}])
+
+    threads = [threading.Thread(target=write, args=(lr,)) for lr in learners]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [store.count_events(lr.id) for lr in learners] == [25] * 8
+
+
+def test_an_unwritable_folder_is_a_clear_error(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot be created|cannot be opened"):
+        Store(blocked / "sub" / "c.sqlite3")
