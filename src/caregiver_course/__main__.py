@@ -39,10 +39,10 @@ def refresh(paths: list[Path]) -> int:
     return 0
 
 
-WORKSHOP_POOL = 8
+WORKSHOP_POOL = 30  # a room of up to 30 joins at once without waiting for a kernel to start
 
 
-def serve(port: int, ip: str | None, workshop: bool) -> int:
+def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]) -> int:
     """Start Voila with the repository's configuration (voila.json) on the course app."""
     import os
     import shutil
@@ -57,13 +57,14 @@ def serve(port: int, ip: str | None, workshop: bool) -> int:
     args = [voila, "notebooks", f"--port={port}", "--no-browser"]
     workshop = workshop or os.environ.get("CAREGIVER_WORKSHOP", "") not in ("", "0", "no")
     if workshop:
-        pools = {"default": {"pool_size": 0}, "course.ipynb": {"pool_size": WORKSHOP_POOL}}
+        pools = {"default": {"pool_size": 0}, "course.ipynb": {"pool_size": pool}}
         args.append(f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}")
         ip = ip or "0.0.0.0"
     if ip:
         args.append(f"--Voila.ip={ip}")
+    args += extra  # anything else is passed to Voila as it is (e.g. --MappingKernelManager.cull_idle_timeout=60)
     print(f"Serving the caregiver course on http://{ip or 'localhost'}:{port}/"
-          + (f" (workshop mode: {WORKSHOP_POOL} kernels kept ready)" if workshop else ""), flush=True)
+          + (f" (workshop mode: {pool} kernels kept ready)" if workshop else ""), flush=True)
     os.chdir(REPO)  # Voila reads voila.json from here
     os.execve(voila, args, env)
 
@@ -81,11 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--ip", default=None, help="address to listen on (default: localhost; workshop: all)")
     p_serve.add_argument("--workshop", action="store_true",
                          help="workshop mode: listen on the local network and keep more kernels ready")
-    args = parser.parse_args(argv)
+    p_serve.add_argument("--pool", type=int, default=WORKSHOP_POOL,
+                         help=f"with --workshop: how many kernels to keep ready (default {WORKSHOP_POOL})")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "serve":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
         return check(args.data, args.notebooks)
     if args.command == "serve":
-        return serve(args.port, args.ip, args.workshop)
+        return serve(args.port, args.ip, args.workshop, args.pool, extra)
     if args.command == "refresh":
         return refresh(args.notebooks)
     return 2

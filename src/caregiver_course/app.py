@@ -36,6 +36,7 @@ body, .jp-Notebook, #rendered_cells { overflow-x: hidden; }
 """
 
 IDENTITY_HELLO = "hello:"
+PREFETCH_DELAY = 0.8  # seconds after a page is shown
 
 
 class CourseApp:
@@ -125,6 +126,9 @@ class CourseApp:
         self.current = None
         self.stage.children = [build_home(self)]
         self._show_save_problem()
+        target = progress.resume_point(self.progress(), self.content, self.session.events)
+        if target:
+            self._prefetch(self.content.lesson(target).number)
 
     def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
         if lesson_id not in self.lesson_cache:
@@ -144,6 +148,19 @@ class CourseApp:
         self.announce.value = (f"<p class='cc-visually-hidden' role='status' aria-live='polite'>"
                                f"Opened {escape(lesson.title)}</p>")
         self._show_save_problem()
+        self._prefetch(lesson.number + 1)
+
+    def _prefetch(self, number: int) -> None:
+        """Build the next lesson while the learner reads this one, so Next shows it at once."""
+        later = [x.id for x in self.content.lessons if x.number == number and x.id not in self.lesson_cache]
+        if not later:
+            return
+        try:
+            from tornado.ioloop import IOLoop
+
+            IOLoop.current().call_later(PREFETCH_DELAY, safe_callback(lambda: self.lesson_widgets(later[0])))
+        except Exception:  # no event loop (a plain script): simply build on demand
+            log.debug("prefetch skipped", exc_info=True)
 
     def _nav(self, lesson, where: str) -> w.Widget:
         lessons = self.content.lessons
