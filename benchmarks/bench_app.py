@@ -76,6 +76,18 @@ class Server:
         out = subprocess.run(["pgrep", "-f", "ipykernel_launcher"], capture_output=True, text=True).stdout
         return [int(p) for p in out.split()]
 
+    def wait_quiet(self, timeout: float = 300) -> float:
+        """Wait until the kernels (the preheated pool) have finished starting; returns seconds waited."""
+        t0 = time.time()
+        last = cpu_seconds(self.kernel_pids())
+        while time.time() - t0 < timeout:
+            time.sleep(2)
+            now = cpu_seconds(self.kernel_pids())
+            if now - last < 0.2:
+                break
+            last = now
+        return time.time() - t0
+
     def stop(self):
         os.killpg(self.proc.pid, 15)
         try:
@@ -212,6 +224,17 @@ def bench_nav(rounds: int) -> dict:
     return out
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -281,7 +304,8 @@ async def many_joins(url: str, n: int, spread: float, sequential: bool = False) 
 def bench_joins(n: int, pool: int | None) -> dict:
     srv, url = app_server(workshop=True, pool=pool)
     try:
-        time.sleep(2)
+        warm = srv.wait_quiet()  # a facilitator starts the server before the room arrives
+        print(f"workshop pool warmed up in {warm:.0f} s after the server answered")
         results = asyncio.run(many_joins(url, n, 10.0))
     finally:
         srv.stop()

@@ -40,6 +40,7 @@ def refresh(paths: list[Path]) -> int:
 
 
 WORKSHOP_POOL = 30  # a room of up to 30 joins at once without waiting for a kernel to start
+WORKSHOP_FILL_DELAY = 30  # seconds
 
 
 def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]) -> int:
@@ -59,6 +60,9 @@ def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]
     if workshop:
         pools = {"default": {"pool_size": 0}, "course.ipynb": {"pool_size": pool}}
         args.append(f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}")
+        # Refill the pool only after the room has joined: replacement kernels starting during the joins
+        # would compete for the 2 cores with the learners' pages.
+        args.append(f"--VoilaKernelManager.fill_delay={WORKSHOP_FILL_DELAY}")
         ip = ip or "0.0.0.0"
     if ip:
         args.append(f"--Voila.ip={ip}")
