@@ -76,8 +76,11 @@ def test_duplicate_id_across_files(data_copy):
     other = _first_question(data_copy, "routine.yaml")
     _edit_question(data_copy, "routine.yaml", other["id"], lambda q: q.update(id=first["id"]))
     problems = _problems(data_copy)
-    assert problems == [f"questions/routine.yaml: item '{first['id']}', field 'id': duplicate question id: "
-                        f"'{first['id']}' is also used in questions/emotional.yaml"]
+    assert problems[0] == (f"questions/routine.yaml: item '{first['id']}', field 'id': duplicate question id: "
+                           f"'{first['id']}' is also used in questions/emotional.yaml")
+    # The renamed question's old id is gone, so its discussion prompt is reported as stale too.
+    assert problems[1:] == [f"discussion.yaml: item '{other['id']}', field '(id)': '{other['id']}' is not a "
+                            "known question id"]
 
 
 def test_unknown_source_and_unknown_clinic_setting(data_copy):

@@ -49,6 +49,9 @@ class CourseApp:
         session.use(self.session)
         self.lesson_cache: dict[str, list[w.Widget]] = {}
         self.current: str | None = None
+        self.workshop = None
+        self.nickname = ""
+        self.pending_join = ""
 
         self.identity = w.Text(value="")
         self.identity.add_class("cc-identity")
@@ -56,6 +59,7 @@ class CourseApp:
         self.identity.observe(safe_callback(self._on_identity), names="value")
 
         self.notice = html("", "cc-notice")
+        self.banner = html("", "cc-workshop-banner")
         self.announce = html("", "cc-announce")
         home = w.Button(description="⌂ Home", tooltip="Go to the start page")
         home.add_class("cc-home")
@@ -65,7 +69,8 @@ class CourseApp:
         top.add_class("cc-topbar")
         self.stage = w.VBox()
         self.stage.add_class("cc-stage")
-        self.widget = Panel([html(CSS + APP_CSS), self.identity, top, self.notice, self.announce, self.stage],
+        self.widget = Panel([html(CSS + APP_CSS), self.identity, top, self.banner, self.notice, self.announce,
+                             self.stage],
                             summary="Caregiver course app", classes=("cc-app",))
         self.show_home()
 
@@ -80,6 +85,7 @@ class CourseApp:
         except ValueError:
             hello = {}
         token = str(hello.get("token") or "")[:200]
+        self.pending_join = _query_value(str(hello.get("search") or ""), "workshop") or self.pending_join
         current = self.session.learner
         if current is not None and token in ("", current.token):
             self.identity.value = "ok:" + current.token  # a repeated hello: answer again, change nothing
@@ -93,6 +99,11 @@ class CourseApp:
     def _become(self, learner) -> None:
         self.session.adopt(learner)
         self.identity.value = "ok:" + learner.token  # the browser keeps this token
+        if self.workshop is not None:  # a resumed or fresh learner stays in the room's workshop
+            self._join(self.workshop, self.nickname)
+        elif self.pending_join:
+            code, self.pending_join = self.pending_join, ""
+            self.join_workshop(code)
         self.lesson_cache.clear()  # option order depends on the learner
         if self.current:
             self.show_lesson(self.current, record=False)
@@ -107,7 +118,47 @@ class CourseApp:
         self._become(learner)
         return "✓ Welcome back. Your progress is loaded."
 
+    # ------------------------------------------------------------------ workshops
+
+    def join_workshop(self, code: str, nickname: str = "") -> str:
+        from .workshop import clean_nickname
+
+        ws = self.store.workshop_by_code(code) if self.store else None
+        if ws is None:
+            return "✗ We could not find that workshop code. Check it with your facilitator."
+        if not ws.is_open:
+            return "✗ That workshop has ended. You can still do every lesson on your own."
+        if self.session.learner is None:
+            self.pending_join = code
+            return "… Joining as soon as the page is ready."
+        self._join(ws, clean_nickname(nickname))
+        return f"✓ You joined workshop {ws.join_code}."
+
+    def _join(self, ws, nickname: str) -> None:
+        from .store import StoreError
+
+        try:
+            self.store.join_workshop(ws.id, self.session.learner.id, nickname)
+        except StoreError as exc:
+            self.workshop, self.session.workshop_id = None, None
+            self.banner.value = f"<div class='cc-note' role='status'><p>{escape(str(exc))}</p></div>"
+            return
+        self.workshop, self.nickname, self.session.workshop_id = ws, nickname, ws.id
+        who = f" as <bdi>{escape(nickname)}</bdi>" if nickname else ""
+        self.banner.value = (f"<div class='cc-note' role='status'><p>👥 You are in workshop "
+                             f"<strong>{escape(ws.join_code)}</strong>{who}. Your quiz answers count for the "
+                             "group, without your name. No one sees your own score.</p></div>")
+        if self.current is None:
+            self.show_home()
+
+    def leave_workshop(self) -> str:
+        self.workshop, self.session.workshop_id, self.banner.value = None, None, ""
+        if self.current is None:
+            self.show_home()
+        return "✓ You left the workshop. Your progress is still yours."
+
     def delete_my_data(self) -> str:
+        self.workshop, self.session.workshop_id, self.banner.value = None, None, ""
         n = self.session.forget()
         learner = self.store.new_learner() if self.store else None
         if learner:
@@ -202,6 +253,13 @@ class CourseApp:
                                  "You can still use every lesson. Please tell the clinic staff.</p></div>")
         else:
             self.notice.value = ""
+
+
+def _query_value(search: str, name: str) -> str:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(search.lstrip("?")).get(name, [])
+    return values[0][:40] if values else ""
 
 
 def _open_store():

@@ -451,15 +451,18 @@ def _parse_text_map(raw, rel, key, problems, ids, what) -> dict:
         return out
     for ident, value in raw[key].items():
         chk = _Checker(rel, str(ident), problems)
-        if ident not in ids:
+        if ids is not None and ident not in ids:
             chk.bad("(id)", f"'{ident}' is not a known {what} id")
             continue
         if isinstance(value, list):
             value = chk.texts({"text": value}, "text")
-        elif not isinstance(value, str) or not value.strip():
+        elif isinstance(value, str) and value.strip():
+            value = chk.text({"text": value}, "text")
+        else:
             chk.bad("text", "should be text")
             continue
-        out[ident] = value
+        if chk.ok:
+            out[ident] = value
     return out
 
 
@@ -493,7 +496,11 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
                                                "side_effects.yaml", problems, known)
     content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
                                        "coverage.yaml", problems, lesson_ids)
-    q_ids = {q.id for q in content.questions}
+    # Every question id written in the files, even one whose question has a problem. If a question file could
+    # not be read at all, its ids are unknown, so prompts are not checked against them (that file's own
+    # problem is reported already).
+    unreadable = any(p.file.startswith("questions/") and p.item == "(whole file)" for p in problems)
+    q_ids = None if unreadable else set(seen)
     if (root / "discussion.yaml").exists():
         content.discussion = _parse_text_map(_read_yaml(root / "discussion.yaml", "discussion.yaml", problems),
                                              "discussion.yaml", "prompts", problems, q_ids, "question")

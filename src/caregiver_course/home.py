@@ -61,6 +61,7 @@ def build_home(app) -> Panel:
                      classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}"))
         children.append(card)
 
+    children.append(workshop_box(app))
     children.append(resume_box(app))
     children.append(privacy_box(app))
     children.append(html(f"<h2>Help</h2><div class='cc-crisis'>{crisis_html(content.clinic)}</div>"
@@ -121,3 +122,35 @@ def privacy_box(app) -> Panel:
     confirm.on_click(safe_callback(do_delete, result))
     cancel.on_click(safe_callback(do_cancel, result))
     return Panel([text, ask, confirm_row, result], summary="Privacy", classes=("cc-card", "cc-privacy"))
+
+
+def workshop_box(app) -> Panel:
+    result = html("", "cc-workshop-result")
+    if app.workshop is not None:
+        text = html(f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(app.workshop.join_code)}</strong>."
+                    "</p>")
+        leave = w.Button(description="Leave the workshop")
+        leave.add_class("cc-workshop-leave")
+        leave.on_click(safe_callback(lambda _: setattr(app.announce, "value", f"<p role='status'>"
+                                                       f"{escape(app.leave_workshop())}</p>"), result))
+        return Panel([text, leave, result], summary="Workshop", classes=("cc-card", "cc-workshop"))
+    text = html("<h2>In a workshop?</h2><p>If your facilitator gave you a code, type it here. A nickname is "
+                "optional; you can leave it empty.</p>")
+    code = w.Text(placeholder="for example OAK-42", description="Workshop code:")
+    code.style.description_width = "initial"
+    code.continuous_update = False
+    code.add_class("cc-workshop-code")
+    nick = w.Text(placeholder="optional", description="Nickname (optional):")
+    nick.style.description_width = "initial"
+    nick.continuous_update = False
+    nick.add_class("cc-workshop-nickname")
+    join = w.Button(description="Join")
+    join.add_class("cc-workshop-join")
+
+    def do_join(_):
+        message = app.join_workshop(code.value, nick.value)
+        target = app.announce if message.startswith("✓") else result
+        target.value = f"<p role='status' aria-live='polite' class='cc-workshop-message'>{escape(message)}</p>"
+
+    join.on_click(safe_callback(do_join, result))
+    return Panel([text, code, nick, join, result], summary="Join a workshop", classes=("cc-card", "cc-workshop"))

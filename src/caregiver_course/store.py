@@ -124,6 +124,7 @@ class Store:
         db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         db.execute("PRAGMA foreign_keys=ON")
         db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe from corruption; commits skip an fsync
         return db
 
     @contextmanager
@@ -199,13 +200,19 @@ class Store:
     # ------------------------------------------------------------------ events
 
     def add_events(self, learner_id: str, events: list[dict]) -> None:
-        """Append events in one transaction (all or none)."""
+        """Append events in one transaction (all or none).
+
+        An event counts for a workshop only if the learner is in it and it is still open when written.
+        """
         with self._tx() as db:
             db.executemany(
                 "INSERT INTO events(learner_id, at, kind, lesson, item, sub_item, response, status, workshop_id) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN participants p "
+                "ON p.workshop_id = w.id WHERE w.id = ? AND w.closed_at IS NULL AND p.learner_id = ?) "
+                "THEN ? END)",
                 [(learner_id, e.get("at", time.time()), e["kind"], e["lesson"], e["item"], e.get("sub_item", ""),
-                  json.dumps(e.get("response", ""), sort_keys=True), e.get("status", ""), e.get("workshop_id"))
+                  json.dumps(e.get("response", ""), sort_keys=True), e.get("status", ""), e.get("workshop_id"),
+                  learner_id, e.get("workshop_id"))
                  for e in events])
 
     def events(self, learner_id: str) -> list[dict]:
@@ -219,3 +226,80 @@ class Store:
     def count_events(self, learner_id: str) -> int:
         with self._tx(write=False) as db:
             return db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
+
+    # ------------------------------------------------------------------ workshops
+
+    def create_workshop(self, title: str = "") -> "Workshop":
+        for _ in range(20):
+            code = f"{secrets.choice(WORDS).upper()}-{secrets.randbelow(90) + 10}"
+            ws = Workshop(secrets.token_hex(8), code, title[:80], time.time(), None)
+            try:
+                with self._tx() as db:
+                    if db.execute("SELECT 1 FROM workshops WHERE join_code = ?", (code,)).fetchone():
+                        continue
+                    db.execute("INSERT INTO workshops(id, join_code, title, created_at) VALUES (?,?,?,?)",
+                               (ws.id, ws.join_code, ws.title, ws.created_at))
+                return ws
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    raise
+        raise StoreError("Could not make a join code. Please try again.")
+
+    def workshop(self, workshop_id: str) -> "Workshop | None":
+        return self._workshop_where("id", workshop_id)
+
+    def workshop_by_code(self, code: str) -> "Workshop | None":
+        return self._workshop_where("join_code", normalise_code(code))
+
+    def _workshop_where(self, column: str, value: str) -> "Workshop | None":
+        with self._tx(write=False) as db:
+            row = db.execute(f"SELECT id, join_code, title, created_at, closed_at FROM workshops WHERE {column} = ?",
+                             (value,)).fetchone()
+        return Workshop(*row) if row else None
+
+    def close_workshop(self, workshop_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE workshops SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
+                       (time.time(), workshop_id))
+
+    def join_workshop(self, workshop_id: str, learner_id: str, nickname: str = "") -> None:
+        with self._tx() as db:
+            open_ = db.execute("SELECT closed_at IS NULL FROM workshops WHERE id = ?", (workshop_id,)).fetchone()
+            if not open_ or not open_[0]:
+                raise StoreError("This workshop has ended.")
+            db.execute("INSERT INTO participants(workshop_id, learner_id, nickname, joined_at) VALUES (?,?,?,?) "
+                       "ON CONFLICT(workshop_id, learner_id) DO UPDATE SET nickname = excluded.nickname",
+                       (workshop_id, learner_id, nickname, time.time()))
+
+    def participants(self, workshop_id: str) -> list[dict]:
+        """Who joined, with when they last did anything (answers, ticks, opening lessons)."""
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT p.learner_id, p.nickname, p.joined_at, MAX(e.at) FROM participants p "
+                "LEFT JOIN events e ON e.learner_id = p.learner_id AND e.at >= p.joined_at "
+                "WHERE p.workshop_id = ? GROUP BY p.learner_id ORDER BY p.joined_at", (workshop_id,)).fetchall()
+        return [{"learner_id": lid, "nickname": nick, "joined_at": joined, "last_active": last or joined}
+                for lid, nick, joined, last in rows]
+
+    def workshop_answers(self, workshop_id: str) -> list[dict]:
+        """Every answer that counts for the workshop, oldest first (none after it was closed)."""
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT e.learner_id, e.item, e.response, e.status, e.at FROM events e "
+                "JOIN workshops w ON w.id = e.workshop_id WHERE e.workshop_id = ? AND e.kind = 'answer' "
+                "AND (w.closed_at IS NULL OR e.at <= w.closed_at) ORDER BY e.seq", (workshop_id,)).fetchall()
+        return [{"learner_id": lid, "item": item, "response": json.loads(resp), "status": status, "at": at}
+                for lid, item, resp, status, at in rows]
+
+
+@dataclass(frozen=True)
+class Workshop:
+    id: str
+    join_code: str
+    title: str
+    created_at: float
+    closed_at: float | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None

@@ -33,7 +33,8 @@
     if (!done && Date.now() - sentAt > 2000) {
       sentAt = Date.now();
       tries += 1;
-      input.value = "hello:" + JSON.stringify({ token: saved(), search: window.location.search, n: tries });
+      input.value = "hello:" + JSON.stringify({ token: saved(), search: window.location.search,
+                                                 origin: window.location.origin, n: tries });
       input.dispatchEvent(new Event("input", { bubbles: true }));
       input.dispatchEvent(new Event("change", { bubbles: true }));
     }

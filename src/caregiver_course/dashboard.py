@@ -1,0 +1,349 @@
+"""The facilitator dashboard: start a workshop, show the join code, see how the room answers.
+
+Nothing about the workshop exists in this kernel until the facilitator's secret is accepted (a browser can
+read every widget on its page, so no data widget is built before that). No timers, no leaderboard, no
+individual scores: only how many people chose each answer, hidden until the facilitator reveals it.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import socket
+import time
+from html import escape
+from pathlib import Path
+
+import ipywidgets as w
+
+from . import content as content_mod
+from . import workshop as ws_logic
+from .widgets import CSS, Panel, html, safe_callback
+
+log = logging.getLogger("caregiver_course")
+SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
+REFRESH_MS = 2000
+
+DASH_CSS = """
+<style>
+.cc-dash { max-width: 60rem; margin: 0 auto; padding: 0 8px 48px; }
+.cc-bars { list-style: none; padding: 0; margin: 0; }
+.cc-bars li { margin: 10px 0; }
+.cc-bar-track { display: block; height: 22px; border: 2px solid #1f5f99; border-radius: 4px; background: #fff;
+                max-width: 36rem; }
+.cc-bar-fill { display: block; height: 100%; background: #1f5f99; }
+.cc-join-code { font-size: 2.4em; font-weight: bold; letter-spacing: 0.08em; }
+.cc-nick { display: inline-block; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+           vertical-align: bottom; unicode-bidi: isolate; border: 1px solid #8a97a3; border-radius: 4px;
+           padding: 0 6px; margin: 2px; }
+.cc-dash .widget-dropdown select { font-size: 17px; min-height: 44px; }
+.cc-dash .widget-dropdown { width: 100%; max-width: 100%; }
+.cc-qr svg { width: 180px; height: 180px; }
+.cc-wrap { overflow-wrap: anywhere; }
+</style>
+"""
+
+
+def configured_secret() -> str:
+    secret = os.environ.get(SECRET_ENV, "")
+    if not secret:
+        secret = content_mod.get().clinic.value("facilitator_secret")
+    return secret
+
+
+class Dashboard:
+    def __init__(self, store=None):
+        self.store = store
+        self.root = Panel([html(CSS + DASH_CSS + "<h1 class='cc-title'>Workshop dashboard</h1>"
+                                "<p>For the facilitator. Participants use the course link.</p>")],
+                          summary="Workshop dashboard", classes=("cc-dash",))
+        self.origin = ""
+        self.identity = w.Text(value="")
+        self.identity.add_class("cc-identity")
+        self.identity.layout.display = "none"
+        self.identity.observe(safe_callback(self._on_hello), names="value")
+        self.body = w.VBox()
+        self.root.children = [*self.root.children, self.identity, self.body]
+        self.timer = None
+        self.workshop = None
+        self.revealed = False
+        self._last = {}
+        self.show_login()
+
+    # ------------------------------------------------------------------ login
+
+    def _on_hello(self, change):
+        value = change["new"]
+        if value.startswith("hello:"):
+            try:
+                hello = json.loads(value[6:])
+            except ValueError:
+                hello = {}
+            self.origin = str(hello.get("origin") or "")[:200]
+            self.identity.value = "ok:" + str(hello.get("token") or "")  # leave the browser's token as it was
+
+    def show_login(self):
+        if not configured_secret():
+            self.body.children = [html(
+                "<div class='cc-note' role='status'><p><strong>No facilitator secret is set.</strong> The person "
+                f"who runs the server sets one with the environment variable {SECRET_ENV} (or "
+                "<code>facilitator_secret</code> in data/clinic.yaml), then restarts it.</p></div>",
+                "cc-no-secret")]
+            return
+        password = w.Password(description="Facilitator secret:", placeholder="secret")
+        password.style.description_width = "initial"
+        password.continuous_update = False
+        password.add_class("cc-secret")
+        go = w.Button(description="Open the dashboard", button_style="primary")
+        go.add_class("cc-login")
+        message = html("", "cc-login-message")
+
+        def login(_):
+            given = password.value
+            password.value = ""
+            if hmac.compare_digest(given.encode(), configured_secret().encode()):
+                self.show_controls()
+            else:
+                time.sleep(1.0)  # slow down guessing
+                message.value = "<p role='status' aria-live='polite'>✗ That secret is not right.</p>"
+
+        go.on_click(safe_callback(login, message))
+        self.body.children = [password, go, message]
+
+    # ------------------------------------------------------------------ workshop controls
+
+    def _store(self):
+        if self.store is None:
+            from .store import Store
+
+            self.store = Store()
+        return self.store
+
+    def show_controls(self):
+        title = w.Text(placeholder="optional, e.g. Tuesday evening group", description="Workshop name:")
+        title.style.description_width = "initial"
+        start = w.Button(description="Start a new workshop", button_style="primary")
+        start.add_class("cc-start-workshop")
+        code = w.Text(placeholder="e.g. OAK-42", description="Or continue workshop:")
+        code.style.description_width = "initial"
+        code.add_class("cc-continue-code")
+        cont = w.Button(description="Continue")
+        cont.add_class("cc-continue-workshop")
+        message = html("", "cc-controls-message")
+
+        def do_start(_):
+            self.open_workshop(self._store().create_workshop(title.value.strip()))
+
+        def do_continue(_):
+            found = self._store().workshop_by_code(code.value)
+            if found is None:
+                message.value = "<p role='status'>✗ No workshop with that code.</p>"
+            else:
+                self.open_workshop(found)
+
+        start.on_click(safe_callback(do_start, message))
+        cont.on_click(safe_callback(do_continue, message))
+        self.body.children = [html("<h2>Start</h2>"), title, start, code, cont, message]
+
+    def join_link(self, code: str) -> str:
+        origin = self.origin or "http://localhost:8866"
+        return f"{origin}/voila/render/course.ipynb?workshop={code}"
+
+    def open_workshop(self, workshop):
+        import segno
+
+        self.workshop = workshop
+        self.revealed = False
+        link = self.join_link(workshop.join_code)
+        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff")
+        hint = ""
+        if any(h in self.origin for h in ("localhost", "127.0.0.1", "[::1]")) or not self.origin:
+            hint = ("<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
+                    "this computer's network address (for example http://" + escape(_lan_hint()) +
+                    ":8866/…) so the link works for phones in the room.</p>")
+        self.join_panel = html(
+            f"<h2>Join</h2><p>Ask the room to open the course and type this code, or scan the QR code:</p>"
+            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
+            f"<p class='cc-wrap'>Link: <strong class='cc-join-link'>{escape(link)}</strong></p>"
+            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>{hint}",
+            "cc-join")
+        self.counts = html("", "cc-counts")
+        self.nicknames = html("", "cc-nicknames")
+        content = content_mod.get()
+        options = [(f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}", q.id)
+                   for q in sorted(content.questions, key=lambda q: content.lesson(q.lesson).number)]
+        self.picker = w.Dropdown(options=options, description="Item to discuss:")
+        self.picker.style.description_width = "initial"
+        self.picker.add_class("cc-item-picker")
+        self.picker.observe(safe_callback(lambda _: self._select()), names="value")
+        self.reveal = w.Button(description="Reveal answers", button_style="primary")
+        self.reveal.add_class("cc-reveal")
+        self.reveal.on_click(safe_callback(lambda _: self._toggle_reveal()))
+        self.chart = html("", "cc-chart")
+        self.notes = html("", "cc-notes")
+        self.missed = html("", "cc-missed")
+        close = w.Button(description="Close the workshop", button_style="danger")
+        close.add_class("cc-close-workshop")
+        self.export_area = html("", "cc-export")
+        close.on_click(safe_callback(lambda _: self.close_workshop(), self.export_area))
+        export = w.Button(description="Export results (CSV)")
+        export.add_class("cc-export-button")
+        export.on_click(safe_callback(lambda _: self.export(), self.export_area))
+        self.body.children = [self.join_panel, self.counts, self.nicknames, html("<h2>Item</h2>"), self.picker,
+                              self.reveal, self.chart, self.notes, html("<h2>Most missed</h2>"), self.missed,
+                              html("<h2>End</h2>"), close, export, self.export_area]
+        self.refresh()
+        self._select()
+        self._start_timer()
+
+    # ------------------------------------------------------------------ live data
+
+    def _start_timer(self):
+        try:
+            from tornado.ioloop import PeriodicCallback
+
+            if self.timer is None:
+                self.timer = PeriodicCallback(safe_callback(self.refresh), REFRESH_MS)
+                self.timer.start()
+        except Exception:
+            log.debug("no event loop; the dashboard refreshes on each action only", exc_info=True)
+
+    def data(self):
+        store = self._store()
+        participants = store.participants(self.workshop.id)
+        answers = store.workshop_answers(self.workshop.id)
+        return participants, ws_logic.item_results(content_mod.get(), answers)
+
+    def refresh(self):
+        if self.workshop is None:
+            return
+        content = content_mod.get()
+        participants, results = self.data()
+        self.results = results
+        joined, active = ws_logic.counts(participants)
+        state = "open" if self.workshop.is_open else "closed: new answers no longer count"
+        self._set(self.counts, f"<p><strong>Joined:</strong> {joined} · <strong>Active in the last 5 minutes:"
+                               f"</strong> {active} · Workshop {state}.</p>")
+        nicks = [p["nickname"] for p in participants if p["nickname"]]
+        self._set(self.nicknames, ("<p>Nicknames: " + " ".join(f"<bdi class='cc-nick'>{escape(n)}</bdi>"
+                                                               for n in nicks) + "</p>") if nicks else "")
+        missed = ws_logic.most_missed(results)
+        if missed:
+            items = "".join(
+                f"<li><p><strong>{escape(_short(content.clinic.fill(r.question.prompt), 120))}</strong><br>"
+                f"{r.percent_right}% right on the first try ({r.participants} answered).</p>"
+                f"<p>💬 {escape(content.clinic.fill(content.discussion.get(r.question.id, 'Ask the room what made this one hard.')))}</p></li>"
+                for r in missed)
+            self._set(self.missed, f"<ol>{items}</ol>")
+        else:
+            self._set(self.missed, "<p>Nothing missed yet.</p>")
+        self._draw_chart()
+
+    def _set(self, widget, value):
+        if self._last.get(id(widget)) != value:
+            self._last[id(widget)] = value
+            widget.value = value
+
+    def _select(self):
+        self.revealed = False
+        self.reveal.description = "Reveal answers"
+        content = content_mod.get()
+        q = content.question(self.picker.value)
+        notes = content.facilitator_notes.get(q.lesson, ())
+        lesson = content.lesson(q.lesson)
+        self._set(self.notes, (f"<details><summary>Notes for lesson {lesson.number}: {escape(lesson.title)}</summary>"
+                               "<ul>" + "".join(f"<li>{escape(content.clinic.fill(n))}</li>" for n in notes) +
+                               "</ul></details>") if notes else "")
+        self._draw_chart()
+
+    def _toggle_reveal(self):
+        self.revealed = not self.revealed
+        self.reveal.description = "Hide answers" if self.revealed else "Reveal answers"
+        self._draw_chart()
+
+    def _draw_chart(self):
+        content = content_mod.get()
+        q = content.question(self.picker.value)
+        r = self.results.get(q.id) if hasattr(self, "results") else None
+        n = r.participants if r else 0
+        head = (f"<p><strong>{escape(content.clinic.fill(q.prompt))}</strong></p>"
+                f"<p>{n} {'person has' if n == 1 else 'people have'} answered.</p>")
+        if not self.revealed:
+            self._set(self.chart, head + "<p class='cc-hidden-note'>🙈 Answers are hidden. Press <em>Reveal "
+                                         "answers</em> when the room is ready to talk.</p>")
+            return
+        rows = []
+        if q.type == "triage":
+            from .quiz import TRIAGE_LABELS
+
+            for item in q.items:
+                right = r.triage_right.get(item.id, 0) if r else 0
+                pct = round(100 * right / n) if n else 0
+                rows.append(_bar(f"{content.clinic.fill(item.text)} → belongs in: "
+                                 f"{content.clinic.fill(TRIAGE_LABELS[item.answer])}",
+                                 pct, f"placed right by {right} of {n}", ""))
+        else:
+            for o in q.options:
+                count = r.option_counts.get(o.id, 0) if r else 0
+                pct = round(100 * count / n) if n else 0
+                rows.append(_bar(content.clinic.fill(o.text), pct, f"{count} ({pct}%)",
+                                 "✓ Right answer" if o.id in q.answer else ""))
+        label = escape(_short(content.clinic.fill(q.prompt), 80))
+        self._set(self.chart, head + f"<ul class='cc-bars' aria-label='Answers to: {label}'>{''.join(rows)}</ul>"
+                              f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>")
+
+    # ------------------------------------------------------------------ close and export
+
+    def close_workshop(self):
+        self._store().close_workshop(self.workshop.id)
+        self.workshop = self._store().workshop(self.workshop.id)
+        self.refresh()
+        self.export()
+
+    def export(self):
+        import base64
+
+        from .store import data_dir
+
+        participants, results = self.data()
+        frame = ws_logic.export_frame(content_mod.get(), results, len(participants))
+        csv = frame.to_csv(index=False)
+        name = f"workshop-{self.workshop.join_code}-{time.strftime('%Y%m%d-%H%M')}.csv"
+        folder = Path(data_dir()) / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(csv, encoding="utf-8")
+        b64 = base64.b64encode(csv.encode("utf-8")).decode()
+        self.export_area.value = (f"<p role='status'>✓ Results exported ({len(frame)} rows, no names). "
+                                  f"<a download='{name}' href='data:text/csv;base64,{b64}'>Download {name}</a>. "
+                                  f"A copy is saved on the server in {escape(str(folder))}.</p>")
+
+
+def _bar(label: str, pct: int, figure: str, mark: str) -> str:
+    mark_html = f" <strong>{escape(mark)}</strong>" if mark else ""
+    return (f"<li><span class='cc-wrap'>{escape(label)}</span>{mark_html}<br>"
+            f"<span class='cc-bar-track' aria-hidden='true'><span class='cc-bar-fill' style='width:{pct}%'>"
+            f"</span></span><span>{escape(figure)}</span></li>")
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _lan_hint() -> str:
+    try:
+        addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+        addresses = sorted(a for a in addresses if not a.startswith("127."))
+        return addresses[0] if addresses else "this-computer"
+    except OSError:
+        return "this-computer"
+
+
+def run():
+    try:
+        return Dashboard().root
+    except Exception:
+        log.exception("the dashboard could not start")
+        from .widgets import friendly_error
+
+        return friendly_error("The dashboard could not start.")

@@ -1,0 +1,155 @@
+"""Workshop mode in a real browser: participants join by link, the dashboard reveals live results, and
+hostile text typed by participants is shown only as text."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from caregiver_course import content
+from caregiver_course.store import Store
+from caregiver_course.workshop import clean_nickname
+
+from .conftest import APP_PATH, VoilaServer
+
+pytestmark = pytest.mark.browser
+SECRET = "facilitator-test-secret"
+DASH_PATH = "/voila/render/facilitator.ipynb"
+
+HOSTILE = [
+    "<script>window.__xss=1</script>",
+    "<img src=x onerror=\"window.__xss=2\">",
+    "\"><svg onload=window.__xss=3>",
+    "javascript:window.__xss=4",
+    "</bdi></p><h1 id=injected>big</h1>",
+    "{clinic_name} {{7*7}} ${7*7}",
+    "W" * 5000,
+    "\u202eevil\u202c مرحبا بالعالم שלום",
+    "😀👩‍👩‍👧‍👦🏳️‍🌈 ✓✗",
+    "' OR 1=1; DROP TABLE events; --",
+]
+
+
+@pytest.fixture(scope="module")
+def wserver(tmp_path_factory):
+    srv = VoilaServer(tmp_path_factory.mktemp("workshop"), env={"CAREGIVER_FACILITATOR_SECRET": SECRET})
+    yield srv
+    srv.stop()
+
+
+def open_dashboard(page, srv, code=None):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(srv.url + DASH_PATH)
+    page.wait_for_selector(".cc-secret input", timeout=60_000)
+    page.fill(".cc-secret input", SECRET)
+    page.click(".cc-login")
+    page.wait_for_selector(".cc-start-workshop")
+    if code:
+        page.fill(".cc-continue-code input", code)
+        page.click(".cc-continue-workshop")
+    else:
+        page.click(".cc-start-workshop")
+    page.wait_for_selector(".cc-join-code")
+    return dialogs
+
+
+def join_page(browser, srv, code, nickname=None):
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(srv.url + APP_PATH + (f"?workshop={code}" if nickname is None else ""))
+    page.wait_for_selector(".cc-home", timeout=60_000)
+    if nickname is not None:
+        page.wait_for_function("() => !document.querySelector('.cc-resume-code').textContent.includes('being made')")
+        page.fill(".cc-workshop-code input", code)
+        page.fill(".cc-workshop-nickname input", nickname)
+        page.click(".cc-workshop-join")
+    page.wait_for_selector(".cc-workshop-banner .cc-note", timeout=30_000)
+    return ctx, page
+
+
+def test_participants_join_and_the_dashboard_reveals_live_results(wserver, browser):
+    dash_ctx = browser.new_context()
+    dash = dash_ctx.new_page()
+    dialogs = open_dashboard(dash, wserver)
+    code = dash.locator(".cc-join-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z]+-\d\d", code)
+    assert f"?workshop={code}" in dash.locator(".cc-join-link").inner_text()
+    assert dash.locator(".cc-qr svg").count() == 1
+
+    q = next(x for x in content.get().questions_for("understanding") if x.type in ("single", "scenario"))
+    clinic = content.get().clinic
+    picks = [sorted(q.answer)[0], sorted(q.answer)[0], next(o.id for o in q.options if o.id not in q.answer)]
+    contexts = []
+    for oid in picks:
+        ctx, page = join_page(browser, wserver, code)
+        contexts.append(ctx)
+        assert code in page.locator(".cc-workshop-banner").inner_text()
+        page.locator(".cc-lesson-understanding .cc-open-lesson").click()
+        page.wait_for_selector(".cc-quiz")
+        view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
+        view.locator("label", has_text=clinic.fill(q.option(oid).text)).first.click()
+        view.locator(".cc-check").click()
+        view.locator(".cc-feedback strong").first.wait_for()
+
+    dash.wait_for_function("() => document.querySelector('.cc-counts').innerText.includes('Joined: 3')",
+                           timeout=15_000)
+    label = dash.evaluate("(qid) => Array.from(document.querySelectorAll('.cc-item-picker option'))"
+                          ".map(o => o.textContent)", q.id)
+    wanted = next(t for t in label if t.replace("\xa0", " ").startswith("Lesson 1:")
+                  and clinic.fill(q.prompt)[:40] in t.replace("\xa0", " "))
+    dash.select_option(".cc-item-picker select", label=wanted)
+    dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 people have answered')",
+                           timeout=15_000)
+    chart = dash.locator(".cc-chart").inner_text()
+    assert "hidden" in chart and "Right answer" not in chart and "%" not in chart
+
+    dash.click(".cc-reveal")
+    dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('Right answer')")
+    chart = dash.locator(".cc-chart").inner_text()
+    assert "2 (67%)" in chart and "1 (33%)" in chart and "Why:" in chart
+    widths = dash.evaluate("() => Array.from(document.querySelectorAll('.cc-bar-fill')).map(e => e.style.width)")
+    assert "67%" in widths and "33%" in widths
+
+    # A fourth person answers: the open dashboard updates by itself, without a reload.
+    ctx, page = join_page(browser, wserver, code)
+    contexts.append(ctx)
+    page.locator(".cc-lesson-understanding .cc-open-lesson").click()
+    page.wait_for_selector(".cc-quiz")
+    view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
+    view.locator("label", has_text=clinic.fill(q.option(picks[0]).text)).first.click()
+    view.locator(".cc-check").click()
+    dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 (75%)')", timeout=10_000)
+    assert "leaderboard" not in dash.locator("body").inner_text().lower()
+    assert dialogs == []
+    for c in contexts:
+        c.close()
+    dash_ctx.close()
+
+
+def test_hostile_nicknames_are_shown_as_text_and_the_layout_holds(wserver, browser):
+    store = Store(wserver.data_dir / "course.sqlite3")
+    ws = store.create_workshop("hostile")
+    typed_ctx, _ = join_page(browser, wserver, ws.join_code, nickname=HOSTILE[1])  # typed in a real page
+    for text in HOSTILE:
+        learner = store.new_learner()
+        store.join_workshop(ws.id, learner.id, clean_nickname(text))
+    for width in (1000, 390):
+        ctx = browser.new_context(viewport={"width": width, "height": 900})
+        page = ctx.new_page()
+        dialogs = open_dashboard(page, wserver, code=ws.join_code)
+        page.wait_for_function("() => document.querySelectorAll('.cc-nick').length >= 11", timeout=15_000)
+        shown = page.evaluate("() => Array.from(document.querySelectorAll('.cc-nick')).map(e => e.textContent)")
+        assert sorted(shown) == sorted([clean_nickname(t) for t in HOSTILE] + [clean_nickname(HOSTILE[1])])
+        assert page.evaluate("() => window.__xss") is None
+        assert page.locator("#injected").count() == 0 and page.locator("img[src=x]").count() == 0
+        assert page.locator(".cc-nicknames svg").count() == 0
+        assert dialogs == []
+        sizes = page.evaluate("""() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
+            document.getElementById('rendered_cells').scrollWidth, document.getElementById('rendered_cells').clientWidth,
+            Math.max(...Array.from(document.querySelectorAll('.cc-nick')).map(e => e.getBoundingClientRect().right))]""")
+        assert sizes[0] <= sizes[1] + 1 and sizes[2] <= sizes[3] + 1, f"sideways scroll at {width}px: {sizes}"
+        assert sizes[4] <= width, f"a nickname runs off the screen at {width}px"
+        ctx.close()
+    typed_ctx.close()

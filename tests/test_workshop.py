@@ -1,0 +1,168 @@
+"""Workshop logic, storage and the facilitator's secret gate."""
+import json
+
+import pytest
+
+from caregiver_course import content, workshop
+from caregiver_course.app import CourseApp
+from caregiver_course.dashboard import Dashboard
+from caregiver_course.store import StoreError
+
+
+def participant(store, code, nickname=""):
+    app = CourseApp(store)
+    app.identity.value = "hello:" + json.dumps({"token": "", "search": f"?workshop={code}"})
+    if nickname:
+        assert app.join_workshop(code, nickname).startswith("✓")
+    return app
+
+
+def answer(app, question, right: bool):
+    oid = sorted(question.answer)[0] if right else next(o.id for o in question.options if o.id not in question.answer)
+    app.session.record_answer(question.lesson, question.id, oid, "correct" if right else "incorrect")
+
+
+def choice_question():
+    return next(q for q in content.get().questions if q.type == "single")
+
+
+def test_answers_count_for_the_workshop_and_only_first_tries_are_charted(store):
+    ws = store.create_workshop("Tuesday")
+    q = choice_question()
+    apps = [participant(store, ws.join_code) for _ in range(4)]
+    answer(apps[0], q, False)
+    answer(apps[0], q, True)  # a free retry: the chart keeps the first answer
+    answer(apps[1], q, True)
+    answer(apps[2], q, True)
+    results = workshop.item_results(content.get(), store.workshop_answers(ws.id))
+    r = results[q.id]
+    assert (r.participants, r.first_try_right, r.percent_right) == (3, 2, 67)
+    assert sum(r.option_counts.values()) == 3
+    assert workshop.most_missed(results)[0].question.id == q.id
+    joined, active = workshop.counts(store.participants(ws.id))
+    assert (joined, active) == (4, 3 + 1)  # joining counts as being active
+
+
+def test_own_progress_also_counts_outside_the_workshop(store):
+    ws = store.create_workshop()
+    app = participant(store, ws.join_code)
+    answer(app, choice_question(), True)
+    assert app.session.attempts() == [(choice_question().id, "correct")]
+    assert len(store.events(app.session.learner.id)) == 1
+
+
+def test_closing_stops_new_answers_from_counting(store):
+    ws = store.create_workshop()
+    q = choice_question()
+    app = participant(store, ws.join_code)
+    answer(app, q, True)
+    store.close_workshop(ws.id)
+    answer(app, q, False)
+    assert len(store.workshop_answers(ws.id)) == 1
+    assert [e["status"] for e in store.events(app.session.learner.id)] == ["correct", "incorrect"]
+    late = CourseApp(store)
+    late.identity.value = "hello:" + json.dumps({"token": ""})
+    assert late.join_workshop(ws.join_code).startswith("✗ That workshop has ended")
+    with pytest.raises(StoreError, match="ended"):
+        store.join_workshop(ws.id, late.session.learner.id)
+
+
+def test_wrong_codes_and_leaving(store):
+    app = CourseApp(store)
+    app.identity.value = "hello:" + json.dumps({"token": ""})
+    assert app.join_workshop("NO-SUCH-1").startswith("✗")
+    ws = store.create_workshop()
+    assert app.join_workshop(ws.join_code.lower(), "Sam").startswith("✓")
+    assert "Sam" in app.banner.value
+    app.leave_workshop()
+    answer(app, choice_question(), True)
+    assert store.workshop_answers(ws.id) == []
+
+
+@pytest.mark.parametrize("raw,clean", [
+    ("  Sam  ", "Sam"), ("a\u202eb\u200fc", "abc"), ("x" * 100, "x" * 30), ("line\nbreak\ttab", "line break tab"),
+    ("<script>alert(1)</script>", "<script>alert(1)</script>"[:30]), ("😀 Ana", "😀 Ana"), ("", ""),
+])
+def test_nicknames_are_cleaned_not_trusted(raw, clean):
+    assert workshop.clean_nickname(raw) == clean
+
+
+def test_export_has_counts_and_no_nicknames(store):
+    ws = store.create_workshop()
+    q = choice_question()
+    apps = [participant(store, ws.join_code, nickname=f"Nick{i}") for i in range(3)]
+    for i, app in enumerate(apps):
+        answer(app, q, i > 0)
+    frame = workshop.export_frame(content.get(), workshop.item_results(content.get(), store.workshop_answers(ws.id)),
+                                  len(store.participants(ws.id)))
+    csv = frame.to_csv(index=False)
+    assert "Nick" not in csv and "nickname" not in frame.columns
+    rows = frame[frame["item"] == q.id]
+    assert rows["count"].sum() == 3 and set(rows["answered_by"]) == {3}
+    assert set(rows["percent_right_first_try"]) == {67} and set(rows["participants_joined"]) == {3}
+    assert len(frame) == sum(len(x.options) or len(x.items) for x in content.get().questions)
+
+
+def _texts(widget):
+    out, stack = [], [widget]
+    while stack:
+        w = stack.pop()
+        out.append(str(getattr(w, "value", "")))
+        out.append(" ".join(getattr(w, "_dom_classes", ())))
+        stack.extend(getattr(w, "children", ()))
+    return "\n".join(out)
+
+
+def test_no_secret_configured_shows_nothing(store, monkeypatch):
+    monkeypatch.delenv("CAREGIVER_FACILITATOR_SECRET", raising=False)
+    d = Dashboard(store)
+    text = _texts(d.root)
+    assert "No facilitator secret is set" in text and "cc-secret" not in text
+
+
+def test_wrong_secret_shows_nothing_of_the_data(store, monkeypatch):
+    monkeypatch.setenv("CAREGIVER_FACILITATOR_SECRET", "right-secret")
+    ws = store.create_workshop()
+    participant(store, ws.join_code, nickname="Visible-Only-After-Login")
+    d = Dashboard(store)
+    password, go, message = d.body.children
+    for attempt in ("", "wrong", "right-secre", "right-secret "):
+        password.value = attempt
+        go.click()
+        assert "not right" in message.value
+        text = _texts(d.root)
+        assert ws.join_code not in text and "Visible-Only-After-Login" not in text and "cc-start-workshop" not in text
+    assert password.value == ""  # the secret is not left in the widget
+    password.value = "right-secret"
+    go.click()
+    assert "cc-start-workshop" in _texts(d.root)
+    code_field = next(c for c in d.body.children if "cc-continue-code" in c._dom_classes)
+    code_field.value = ws.join_code
+    next(c for c in d.body.children if "cc-continue-workshop" in c._dom_classes).click()
+    assert "Visible-Only-After-Login" in _texts(d.root) and ws.join_code in _texts(d.root)
+
+
+def test_results_stay_hidden_until_reveal(store, monkeypatch):
+    monkeypatch.setenv("CAREGIVER_FACILITATOR_SECRET", "s")
+    d = Dashboard(store)
+    d.body.children[0].value = "s"
+    d.body.children[1].click()
+    next(c for c in d.body.children if "cc-start-workshop" in c._dom_classes).click()
+    q = choice_question()
+    for i in range(2):
+        answer(participant(store, d.workshop.join_code), q, True)
+    d.picker.value = q.id
+    d.refresh()
+    assert "2 people have answered" in d.chart.value and "Right answer" not in d.chart.value
+    assert "hidden" in d.chart.value
+    d.reveal.click()
+    assert "✓ Right answer" in d.chart.value and "2 (100%)" in d.chart.value
+    assert "Why:" in d.chart.value
+    d.reveal.click()
+    assert "Right answer" not in d.chart.value
+
+
+def test_every_question_has_a_discussion_prompt_and_every_lesson_has_notes():
+    c = content.get()
+    assert {q.id for q in c.questions} <= set(c.discussion)
+    assert {lesson.id for lesson in c.lessons} <= set(c.facilitator_notes)
