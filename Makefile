@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Workshop setting: `make serve WORKSHOP=1` (network access for the room, 30 kernels kept ready).
 serve: $(STAMP)
-	$(BIN)/python -m caregiver_course serve
+	$(BIN)/python -m caregiver_course serve $(if $(WORKSHOP),--workshop)
 
 check: $(STAMP)
 	$(BIN)/python -m caregiver_course check
@@ -29,3 +30,4 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_workshop.py

@@ -120,3 +120,20 @@ def test_clinic_values_are_not_written_into_lesson_prose(course):
             assert value not in md, f"{nb.name} writes the clinic value of {name} ({value!r}); use cc.clinic_box"
         for number in ("911", "988", "741741"):
             assert number not in md, f"{nb.name} writes {number}; it comes from clinic.yaml"
+
+
+def _plain_markdown(notebook: Path) -> str:
+    text = "\n".join("".join(c["source"]) for c in _cells(notebook) if c["cell_type"] == "markdown")
+    text = re.sub(r"^#+ .*$", "", text, flags=re.M)  # headings are not sentences
+    return re.sub(r"[*_`>]", "", text)
+
+
+def test_lesson_text_and_questions_read_at_grade_8_or_below(course):
+    import textstat
+
+    for lesson in course.lessons:
+        grade = textstat.flesch_kincaid_grade(_plain_markdown(REPO / "notebooks" / lesson.notebook))
+        assert grade <= 8, f"{lesson.notebook} reads at grade {grade}"
+    bank = "\n".join(course.clinic.fill(t) for q in course.questions
+                     for t in [q.prompt, q.explanation, *(o.feedback for o in q.options)])
+    assert textstat.flesch_kincaid_grade(bank) <= 8

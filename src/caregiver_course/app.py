@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from html import escape
 
 import ipywidgets as w
@@ -37,6 +38,7 @@ body, .jp-Notebook, #rendered_cells { overflow-x: hidden; }
 
 IDENTITY_HELLO = "hello:"
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
+WRONG_CODE_DELAY = 0.5  # seconds
 
 
 class CourseApp:
@@ -114,6 +116,7 @@ class CourseApp:
         """Switch to the learner with this resume code. Returns a message for the learner."""
         learner = self.store.by_resume_code(code) if self.store else None
         if learner is None:
+            time.sleep(WRONG_CODE_DELAY)  # makes guessing codes slow
             return "✗ We could not find that code. Check the spelling and try again."
         self._become(learner)
         return "✓ Welcome back. Your progress is loaded."

@@ -33,12 +33,13 @@ DASH_CSS = """
 .cc-bar-track { display: block; height: 22px; border: 2px solid #1f5f99; border-radius: 4px; background: #fff;
                 max-width: 36rem; }
 .cc-bar-fill { display: block; height: 100%; background: #1f5f99; }
-.cc-join-code { font-size: 2.4em; font-weight: bold; letter-spacing: 0.08em; }
+.cc .cc-join-code { font-size: 2.4em; margin: 0.2em 0; font-weight: bold; letter-spacing: 0.08em; }
 .cc-nick { display: inline-block; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
            vertical-align: bottom; unicode-bidi: isolate; border: 1px solid #8a97a3; border-radius: 4px;
            padding: 0 6px; margin: 2px; }
 .cc-dash .widget-dropdown select { font-size: 17px; min-height: 44px; }
-.cc-dash .widget-dropdown { width: 100%; max-width: 100%; }
+.cc-dash .widget-dropdown { width: 100%; max-width: 100%; box-sizing: border-box; }
+.cc-dash .widget-dropdown > select { flex: 1 1 0; min-width: 0; width: auto; }
 .cc-qr svg { width: 180px; height: 180px; }
 .cc-wrap { overflow-wrap: anywhere; }
 </style>
@@ -175,6 +176,7 @@ class Dashboard:
                    for q in sorted(content.questions, key=lambda q: content.lesson(q.lesson).number)]
         self.picker = w.Dropdown(options=options, description="Item to discuss:")
         self.picker.style.description_width = "initial"
+        self.picker.layout.width = "100%"
         self.picker.add_class("cc-item-picker")
         self.picker.observe(safe_callback(lambda _: self._select()), names="value")
         self.reveal = w.Button(description="Reveal answers", button_style="primary")
@@ -190,7 +192,8 @@ class Dashboard:
         export = w.Button(description="Export results (CSV)")
         export.add_class("cc-export-button")
         export.on_click(safe_callback(lambda _: self.export(), self.export_area))
-        self.body.children = [self.join_panel, self.counts, self.nicknames, html("<h2>Item</h2>"), self.picker,
+        self.body.children = [self.join_panel, self.counts, self.nicknames, html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready "
+                                                          "to talk.</p>"), self.picker,
                               self.reveal, self.chart, self.notes, html("<h2>Most missed</h2>"), self.missed,
                               html("<h2>End</h2>"), close, export, self.export_area]
         self.refresh()

@@ -36,10 +36,12 @@ CSS = """
 .cc-feedback-incorrect { border-left: 8px double #8a1c1c; background: #fff3f3; padding: 10px 14px; }
 .cc-feedback-hint { border-left: 8px dotted #1f5f99; background: #eef4fa; padding: 10px 14px; }
 .cc .jupyter-button, .cc button { min-height: 48px; min-width: 48px; font-size: 18px; padding: 8px 18px;
-           border-radius: 6px; }
+           border-radius: 6px; width: auto; max-width: 100%; height: auto; white-space: normal;
+           overflow: visible; text-overflow: clip; line-height: 1.3; text-align: center; }
 .cc .jupyter-button.mod-primary { background: #1f5f99; color: #fff; }
 .cc .jupyter-button:focus-visible, .cc input:focus-visible, .cc textarea:focus-visible,
 .cc select:focus-visible { outline: 3px solid #1f5f99; outline-offset: 2px; }
+.cc .widget-radio-box label { flex-direction: row-reverse; justify-content: flex-end; }
 .cc .widget-radio-box label, .cc .widget-checkbox label { display: flex; align-items: center; gap: 10px;
            min-height: 44px; font-size: 18px; line-height: 1.3; padding: 6px 4px; cursor: pointer;
            white-space: normal; }

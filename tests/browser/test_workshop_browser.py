@@ -12,6 +12,7 @@ from caregiver_course.store import Store
 from caregiver_course.workshop import clean_nickname
 
 from .conftest import APP_PATH, VoilaServer
+from .test_accessibility_and_network import axe_violations
 
 pytestmark = pytest.mark.browser
 SECRET = "facilitator-test-secret"
@@ -107,6 +108,7 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
 
     dash.click(".cc-reveal")
     dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('Right answer')")
+    assert axe_violations(dash) == []
     chart = dash.locator(".cc-chart").inner_text()
     assert "2 (67%)" in chart and "1 (33%)" in chart and "Why:" in chart
     widths = dash.evaluate("() => Array.from(document.querySelectorAll('.cc-bar-fill')).map(e => e.style.width)")
