@@ -2,6 +2,7 @@
 import re
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,30 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path):
     blocked.write_text("not a folder")
     with pytest.raises(StoreError, match="cannot be created|cannot be opened"):
         Store(blocked / "sub" / "c.sqlite3")
+
+
+def test_many_processes_opening_a_new_database_at_once_all_succeed(tmp_path):
+    import multiprocessing as mp
+
+    import time
+
+    path = tmp_path / "new.sqlite3"
+    start_at = time.time() + 4  # all open it at the same moment, as a pool of kernels starting does
+    with mp.get_context("spawn").Pool(8) as pool:
+        results = pool.map(_open_and_add, [(str(path), start_at)] * 8)
+    assert results == ["ok"] * 8
+    assert Store(path).schema_version == SCHEMA_VERSION
+
+
+def _open_and_add(args):
+    import time
+
+    path, start_at = args
+    while time.time() < start_at:
+        time.sleep(0.0005)
+    try:
+        s = Store(Path(path))
+        s.new_learner()
+        return "ok"
+    except Exception as exc:  # reported back to the test
+        return repr(exc)

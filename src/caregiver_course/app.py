@@ -6,7 +6,6 @@ Voila template) so a learner returning on the same browser resumes without any l
 """
 from __future__ import annotations
 
-import json
 import logging
 import time
 from html import escape
@@ -36,7 +35,6 @@ body, .jp-Notebook, #rendered_cells { overflow-x: hidden; }
 </style>
 """
 
-IDENTITY_HELLO = "hello:"
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
 WRONG_CODE_DELAY = 0.5  # seconds
 
@@ -55,10 +53,7 @@ class CourseApp:
         self.nickname = ""
         self.pending_join = ""
 
-        self.identity = w.Text(value="")
-        self.identity.add_class("cc-identity")
-        self.identity.layout.display = "none"
-        self.identity.observe(safe_callback(self._on_identity), names="value")
+        self.identity = widgets.identity_bridge(self._on_hello)
 
         self.notice = html("", "cc-notice")
         self.banner = html("", "cc-workshop-banner")
@@ -78,25 +73,22 @@ class CourseApp:
 
     # ------------------------------------------------------------------ identity
 
-    def _on_identity(self, change) -> None:
-        value = change["new"]
-        if not value.startswith(IDENTITY_HELLO):
-            return
-        try:
-            hello = json.loads(value[len(IDENTITY_HELLO):] or "{}")
-        except ValueError:
-            hello = {}
+    def _on_hello(self, hello: dict) -> str | None:
+        """The browser says hello with its saved token (if any): resume that learner, or make a new one."""
         token = str(hello.get("token") or "")[:200]
+        if self.store is None:  # it could not be opened when the page was prepared: try again now
+            self.store = self.session.store = _open_store()
+            self._show_save_problem()
         self.pending_join = _query_value(str(hello.get("search") or ""), "workshop") or self.pending_join
         current = self.session.learner
         if current is not None and token in ("", current.token):
-            self.identity.value = "ok:" + current.token  # a repeated hello: answer again, change nothing
-            return
+            return current.token  # a repeated hello: answer again, change nothing
         learner = self.store.by_token(token) if (self.store and token) else None
         if learner is None and self.store:
             learner = self.store.new_learner()
         if learner is not None:
-            self._become(learner)
+            self._become(learner)  # answers the browser itself
+        return None
 
     def _become(self, learner) -> None:
         self.session.adopt(learner)

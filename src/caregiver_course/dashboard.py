@@ -7,7 +7,6 @@ individual scores: only how many people chose each answer, hidden until the faci
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import os
 import socket
@@ -19,7 +18,7 @@ import ipywidgets as w
 
 from . import content as content_mod
 from . import workshop as ws_logic
-from .widgets import CSS, Panel, html, safe_callback
+from .widgets import CSS, Panel, button, html, identity_bridge, safe_callback, text_field
 
 log = logging.getLogger("caregiver_course")
 SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
@@ -60,10 +59,7 @@ class Dashboard:
                                 "<p>For the facilitator. Participants use the course link.</p>")],
                           summary="Workshop dashboard", classes=("cc-dash",))
         self.origin = ""
-        self.identity = w.Text(value="")
-        self.identity.add_class("cc-identity")
-        self.identity.layout.display = "none"
-        self.identity.observe(safe_callback(self._on_hello), names="value")
+        self.identity = identity_bridge(self._on_hello)
         self.body = w.VBox()
         self.root.children = [*self.root.children, self.identity, self.body]
         self.timer = None
@@ -74,15 +70,10 @@ class Dashboard:
 
     # ------------------------------------------------------------------ login
 
-    def _on_hello(self, change):
-        value = change["new"]
-        if value.startswith("hello:"):
-            try:
-                hello = json.loads(value[6:])
-            except ValueError:
-                hello = {}
-            self.origin = str(hello.get("origin") or "")[:200]
-            self.identity.value = "ok:" + str(hello.get("token") or "")  # leave the browser's token as it was
+    def _on_hello(self, hello: dict) -> str:
+        """The page tells us its address (for the join link); the browser's learner token stays as it was."""
+        self.origin = str(hello.get("origin") or "")[:200]
+        return str(hello.get("token") or "")
 
     def show_login(self):
         if not configured_secret():
@@ -92,12 +83,8 @@ class Dashboard:
                 "<code>facilitator_secret</code> in data/clinic.yaml), then restarts it.</p></div>",
                 "cc-no-secret")]
             return
-        password = w.Password(description="Facilitator secret:", placeholder="secret")
-        password.style.description_width = "initial"
-        password.continuous_update = False
-        password.add_class("cc-secret")
-        go = w.Button(description="Open the dashboard", button_style="primary")
-        go.add_class("cc-login")
+        password = text_field("Facilitator secret:", "secret", "cc-secret", password=True)
+        go = button("Open the dashboard", "cc-login", "primary")
         message = html("", "cc-login-message")
 
         def login(_):
@@ -122,15 +109,10 @@ class Dashboard:
         return self.store
 
     def show_controls(self):
-        title = w.Text(placeholder="optional, e.g. Tuesday evening group", description="Workshop name:")
-        title.style.description_width = "initial"
-        start = w.Button(description="Start a new workshop", button_style="primary")
-        start.add_class("cc-start-workshop")
-        code = w.Text(placeholder="e.g. OAK-42", description="Or continue workshop:")
-        code.style.description_width = "initial"
-        code.add_class("cc-continue-code")
-        cont = w.Button(description="Continue")
-        cont.add_class("cc-continue-workshop")
+        title = text_field("Workshop name:", "optional, e.g. Tuesday evening group", "cc-workshop-title")
+        start = button("Start a new workshop", "cc-start-workshop", "primary")
+        code = text_field("Or continue workshop:", "e.g. OAK-42", "cc-continue-code")
+        cont = button("Continue", "cc-continue-workshop")
         message = html("", "cc-controls-message")
 
         def do_start(_):
@@ -179,18 +161,15 @@ class Dashboard:
         self.picker.layout.width = "100%"
         self.picker.add_class("cc-item-picker")
         self.picker.observe(safe_callback(lambda _: self._select()), names="value")
-        self.reveal = w.Button(description="Reveal answers", button_style="primary")
-        self.reveal.add_class("cc-reveal")
+        self.reveal = button("Reveal answers", "cc-reveal", "primary")
         self.reveal.on_click(safe_callback(lambda _: self._toggle_reveal()))
         self.chart = html("", "cc-chart")
         self.notes = html("", "cc-notes")
         self.missed = html("", "cc-missed")
-        close = w.Button(description="Close the workshop", button_style="danger")
-        close.add_class("cc-close-workshop")
+        close = button("Close the workshop", "cc-close-workshop", "danger")
         self.export_area = html("", "cc-export")
         close.on_click(safe_callback(lambda _: self.close_workshop(), self.export_area))
-        export = w.Button(description="Export results (CSV)")
-        export.add_class("cc-export-button")
+        export = button("Export results (CSV)", "cc-export-button")
         export.on_click(safe_callback(lambda _: self.export(), self.export_area))
         self.body.children = [self.join_panel, self.counts, self.nicknames, html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready "
                                                           "to talk.</p>"), self.picker,

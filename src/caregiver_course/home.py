@@ -6,7 +6,7 @@ from html import escape
 import ipywidgets as w
 
 from . import progress as progress_mod
-from .widgets import Panel, crisis_html, disclaimer_html, html, safe_callback
+from .widgets import Panel, button, crisis_html, disclaimer_html, html, safe_callback, text_field
 
 
 def build_home(app) -> Panel:
@@ -75,11 +75,8 @@ def resume_box(app) -> Panel:
     mine = html(f"<h2>Use another device</h2><p>Your resume code is <strong class='cc-resume-code'>{escape(code)}"
                 "</strong>. Write it down. Type it on another phone or computer to pick up where you left off. "
                 "Keep it private, like a key.</p>")
-    field = w.Text(placeholder="for example MAPLE-RIVER-OWL-42", description="Resume code:")
-    field.style.description_width = "initial"
-    field.add_class("cc-resume-input")
-    go = w.Button(description="Resume")
-    go.add_class("cc-resume-button")
+    field = text_field("Resume code:", "for example MAPLE-RIVER-OWL-42", "cc-resume-input")
+    go = button("Resume", "cc-resume-button")
     result = html("", "cc-resume-result")
 
     def resume(_):
@@ -89,7 +86,6 @@ def resume_box(app) -> Panel:
         target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
 
     go.on_click(safe_callback(resume, result))
-    field.continuous_update = False
     return Panel([mine, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
 
 
@@ -97,10 +93,8 @@ def privacy_box(app) -> Panel:
     text = html("<h2>Your privacy</h2><p>We never ask your name or anything about your loved one. We save only "
                 "your quiz answers, ticks and which lessons you opened. Notes you type in “Think about it” boxes "
                 "are never saved.</p>")
-    ask = w.Button(description="Delete my data")
-    ask.add_class("cc-delete")
-    confirm = w.Button(description="Yes, delete everything", button_style="danger")
-    confirm.add_class("cc-delete-confirm")
+    ask = button("Delete my data", "cc-delete")
+    confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")
     confirm_row = w.HBox([confirm, cancel])
     confirm_row.layout.display = "none"
@@ -129,23 +123,15 @@ def workshop_box(app) -> Panel:
     if app.workshop is not None:
         text = html(f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(app.workshop.join_code)}</strong>."
                     "</p>")
-        leave = w.Button(description="Leave the workshop")
-        leave.add_class("cc-workshop-leave")
+        leave = button("Leave the workshop", "cc-workshop-leave")
         leave.on_click(safe_callback(lambda _: setattr(app.announce, "value", f"<p role='status'>"
                                                        f"{escape(app.leave_workshop())}</p>"), result))
         return Panel([text, leave, result], summary="Workshop", classes=("cc-card", "cc-workshop"))
     text = html("<h2>In a workshop?</h2><p>If your facilitator gave you a code, type it here. A nickname is "
                 "optional; you can leave it empty.</p>")
-    code = w.Text(placeholder="for example OAK-42", description="Workshop code:")
-    code.style.description_width = "initial"
-    code.continuous_update = False
-    code.add_class("cc-workshop-code")
-    nick = w.Text(placeholder="optional", description="Nickname (optional):")
-    nick.style.description_width = "initial"
-    nick.continuous_update = False
-    nick.add_class("cc-workshop-nickname")
-    join = w.Button(description="Join")
-    join.add_class("cc-workshop-join")
+    code = text_field("Workshop code:", "for example OAK-42", "cc-workshop-code")
+    nick = text_field("Nickname (optional):", "optional", "cc-workshop-nickname")
+    join = button("Join", "cc-workshop-join")
 
     def do_join(_):
         message = app.join_workshop(code.value, nick.value)

@@ -6,9 +6,16 @@ session backed by the SQLite store, so the same widgets save progress without kn
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Protocol
 
 log = logging.getLogger("caregiver_course")
+if not log.handlers:
+    # In a kernel, sys.stderr is shown on the page; the real stderr goes to the server's log instead.
+    _handler = logging.StreamHandler(sys.__stderr__)
+    _handler.setFormatter(logging.Formatter("[caregiver_course] %(levelname)s %(message)s"))
+    log.addHandler(_handler)
+    log.propagate = False
 
 
 class Session(Protocol):

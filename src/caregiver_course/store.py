@@ -108,9 +108,7 @@ class Store:
         self.timeout = timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                self._migrate(db)
+            self._prepare()
         except sqlite3.Error as exc:
             raise StoreError(f"The progress database at {self.path} cannot be opened ({exc}). "
                              "Check that the folder exists and can be written to.") from exc
@@ -149,12 +147,39 @@ class Store:
             if db is not None:
                 db.close()
 
+    def _prepare(self, attempts: int = 50) -> None:
+        """WAL mode and an up-to-date schema. Switching to WAL does not wait for other connections, so a
+        new database opened by several kernels at once is retried for a few seconds."""
+        for attempt in range(attempts):
+            db = self._connect()
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                self._migrate(db)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 + 0.05 * secrets.randbelow(4))
+            finally:
+                db.close()
+
     def _migrate(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"The database was made by a newer version of the course (schema {version}).")
-        for v in range(version + 1, SCHEMA_VERSION + 1):
-            db.executescript("BEGIN IMMEDIATE;" + MIGRATIONS[v] + f"PRAGMA user_version={v}; COMMIT;")
+        """Bring the schema up to date. The version is read under the write lock, so kernels starting at
+        the same moment on a new database do not both try to create it."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"The database was made by a newer version of the course (schema {version}).")
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[v].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version={v}")
+            db.execute("COMMIT")
+        except BaseException:
+            _rollback(db)
+            raise
 
     @property
     def schema_version(self) -> int:

@@ -6,6 +6,7 @@ instead (never a traceback), and the detail goes to the server log.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from html import escape
 
@@ -89,6 +90,46 @@ def html(text: str, *classes: str) -> w.HTML:
     return widget
 
 
+def text_field(description: str, placeholder: str, css_class: str, password: bool = False) -> w.Text:
+    """A labelled text box whose value reaches the kernel when the learner leaves it or presses a button."""
+    field = (w.Password if password else w.Text)(description=description, placeholder=placeholder)
+    field.style.description_width = "initial"
+    field.continuous_update = False
+    field.add_class(css_class)
+    return field
+
+
+def button(description: str, css_class: str, style: str = "") -> w.Button:
+    b = w.Button(description=description, button_style=style)
+    b.add_class(css_class)
+    return b
+
+
+def identity_bridge(on_hello) -> w.Text:
+    """A hidden text box through which the page script (voila/.../cc-app.js) says hello.
+
+    The browser sends ``hello:{"token", "search", "origin"}`` until it gets ``ok:<token>`` back, and keeps
+    that token. on_hello(hello: dict) returns the token to send back (or None to answer later itself)."""
+    box = w.Text(value="")
+    box.add_class("cc-identity")
+    box.layout.display = "none"
+
+    def changed(change):
+        value = change["new"]
+        if not value.startswith("hello:"):
+            return
+        try:
+            hello = json.loads(value[len("hello:"):] or "{}")
+        except ValueError:
+            hello = {}
+        token = on_hello(hello if isinstance(hello, dict) else {})
+        if token is not None:
+            box.value = "ok:" + token
+
+    box.observe(safe_callback(changed), names="value")
+    return box
+
+
 def para(text: str) -> str:
     return f"<p>{escape(text)}</p>"
 
@@ -101,6 +142,13 @@ def problem_box(problems: list[Problem], what: str) -> Panel:
         f"The rest of the lesson still works.</p><p>Please tell the clinic staff. They can fix it in the course "
         f"files:</p><ul>{items}</ul>{more}</div>", "cc-error")
     return Panel([box], summary=f"Content problem: {len(problems)} to fix", classes=("cc-problem",))
+
+
+def missing_box(c, file: str, ident: str, what: str) -> Panel:
+    """Why an item named in a cell cannot be shown: its own problems (or its file's), else 'no such id'."""
+    found = [p for p in c.problems if (p.file == file or (file.endswith("/") and p.file.startswith(file)))
+             and (p.item in (ident, "(whole file)") or p.item.startswith(ident + "/"))]
+    return problem_box(found or [Problem(file, ident, "id", f"nothing has the id '{ident}'")], what)
 
 
 def friendly_error(what: str) -> Panel:
@@ -194,9 +242,7 @@ def header(lesson_id: str) -> Panel:
     try:
         lesson = c.lesson(lesson_id)
     except KeyError:
-        return problem_box([p for p in c.problems if p.file == "lessons.yaml"] or
-                           [Problem("lessons.yaml", lesson_id, "id", "no lesson with this id")],
-                           "The lesson title could not be shown.")
+        return missing_box(c, "lessons.yaml", lesson_id, "The lesson title could not be shown.")
     total = len(c.lessons) - 1
     where = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
     objectives = "".join(f"<li>{escape(c.clinic.fill(o))}</li>" for o in lesson.objectives)
@@ -273,9 +319,7 @@ def checklist(checklist_id: str) -> Panel:
     c = _content()
     cl = c.checklists.get(checklist_id)
     if cl is None:
-        return problem_box(c.problems_in("checklists.yaml") or
-                           [Problem("checklists.yaml", checklist_id, "id", "no checklist with this id")],
-                           "A checklist is missing.")
+        return missing_box(c, "checklists.yaml", checklist_id, "A checklist is missing.")
     done_ids = session.current().checked(checklist_id)
     status = html("", "cc-checklist-status")
     boxes = []
@@ -308,9 +352,7 @@ def reflection(reflection_id: str) -> Panel:
     c = _content()
     r = c.reflections.get(reflection_id)
     if r is None:
-        return problem_box(c.problems_in("reflections.yaml") or
-                           [Problem("reflections.yaml", reflection_id, "id", "no reflection with this id")],
-                           "A reflection prompt is missing.")
+        return missing_box(c, "reflections.yaml", reflection_id, "A reflection prompt is missing.")
     prompt = c.clinic.fill(r.prompt)
     top = html(f"{CSS}<h3>Think about it</h3><p id='cc-r-{escape(r.id)}'>{escape(prompt)}</p>"
                + (f"<p><em>{escape(c.clinic.fill(r.hint))}</em></p>" if r.hint else ""))
@@ -432,9 +474,7 @@ def question(question_id: str) -> Panel:
     try:
         return QuestionView(c.question(question_id))
     except KeyError:
-        return problem_box([p for p in c.problems if p.item == question_id] or
-                           [Problem("questions/", question_id, "id", "no question with this id")],
-                           "A practice question is missing.")
+        return missing_box(c, "questions/", question_id, "A practice question is missing.")
 
 
 @friendly("The knowledge check could not be shown.")

@@ -104,6 +104,12 @@ def _open_app(page, server, timeout: float = 60_000):
     page.goto(server.url + APP_PATH)
     page.wait_for_selector(".cc-home", timeout=timeout)
     # The identity bridge has given this browser a learner once the resume code is shown.
-    page.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
-                           " return e && !e.textContent.includes('being made'); }", timeout=timeout)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
+                               " return e && !e.textContent.includes('being made'); }", timeout=timeout)
+    except PlaywrightTimeout:
+        pytest.fail("the page never got its learner.\nPage: " + page.locator("body").inner_text()[:1500]
+                    + "\nServer log (end): " + server.logs()[-4000:])
     return page
