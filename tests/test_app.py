@@ -7,6 +7,7 @@ import pytest
 from caregiver_course import content, progress, session
 from caregiver_course.app import CourseApp
 from caregiver_course.widgets import Panel, QuestionView
+from widget_text import walk
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -15,14 +16,6 @@ def hello(app, token=""):
     app.identity.value = "hello:" + json.dumps({"token": token, "search": ""})
     assert app.identity.value.startswith("ok:")
     return app.identity.value[3:]
-
-
-def walk(widget):
-    stack = [widget]
-    while stack:
-        w = stack.pop(0)
-        yield w
-        stack[0:0] = list(getattr(w, "children", ()))
 
 
 @pytest.fixture
@@ -95,10 +88,34 @@ def _summaries(widgets):
 @pytest.mark.parametrize("lesson", content.get().lessons, ids=lambda lesson: lesson.id)
 def test_a_lesson_hosted_in_the_app_matches_the_notebook_on_its_own(app, lesson):
     """The app runs the lesson's own cells, so it shows what the notebook shows (nbval checks the notebook)."""
-    session.use(session.MemorySession())  # the seed does not matter for summaries
+    session.use(session.StoreSession())  # the seed does not matter for summaries
     hosted = _summaries(app.lesson_widgets(lesson.id))
     nb = json.loads((REPO / "notebooks" / lesson.notebook).read_text())
     stored = ["".join(o["data"]["text/plain"]) for c in nb["cells"] if c["cell_type"] == "code"
               for o in c["outputs"] if o.get("output_type") == "execute_result"]
     assert hosted == stored
     assert not any("could not be shown" in s or "went wrong" in s for s in hosted)
+
+
+def test_a_save_that_fails_is_said_at_once_and_saved_later(store):
+    import sqlite3
+
+    store.timeout = 0.2
+    app = CourseApp(store)
+    hello(app)
+    app.show_lesson("routine")
+    q = next(w for w in walk(app.stage) if isinstance(w, QuestionView) and w.question.type != "multi"
+             and w.question.type != "triage")
+    q.inputs[0].value = sorted(q.question.answer)[0]
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        q.button.click()
+        assert "Correct." in q.feedback.value  # the learner still gets their feedback
+        assert "busy" in app.notice.value and "kept" in app.notice.value
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    q.button.click()  # the next answer saves both
+    assert app.notice.value == ""
+    assert sum(e["kind"] == "answer" for e in store.events(app.session.learner.id)) == 2

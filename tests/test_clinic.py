@@ -5,22 +5,9 @@ import pytest
 
 from caregiver_course import clinic, content, session, widgets
 from caregiver_course.app import CourseApp
+from widget_text import text_of
 
 NOT_VALUES = {"treatment_type", "companion_in_room", "facilitator_secret"}  # enumerations, or never shown
-
-
-def _walk_text(widget) -> str:
-    out, stack = [], [widget]
-    while stack:
-        w = stack.pop()
-        for attr in ("value", "description", "summary"):
-            v = getattr(w, attr, None)
-            if isinstance(v, str):
-                out.append(v)
-        for attr in ("options",):
-            out.extend(str(o) for o in getattr(w, attr, ()) or ())
-        stack.extend(getattr(w, "children", ()))
-    return "\n".join(out)
 
 
 @pytest.fixture
@@ -63,14 +50,14 @@ def test_every_placeholder_in_the_content_files_takes_the_new_value(changed_clin
 
 
 def test_the_whole_app_shows_the_new_values_and_none_of_the_old(changed_clinic, store):
-    session.use(session.MemorySession())
+    session.use(session.StoreSession())
     app = CourseApp(store)
-    shown = [_walk_text(app.widget)]
+    shown = [text_of(app.widget)]
     for lesson in content.get().lessons:
         app.show_lesson(lesson.id, record=False)
-        shown.append(_walk_text(app.widget))
+        shown.append(text_of(app.widget))
     help_box = widgets.help_now()
-    shown.append(_walk_text(help_box))
+    shown.append(text_of(help_box))
     text = "\n".join(shown)
     for name in ("clinic_name", "clinic_phone", "after_hours_phone", "emergency_number", "crisis_call",
                  "crisis_text", "crisis_chat", "initial_series", "no_driving", "no_alcohol", "no_big_decisions",

@@ -46,6 +46,7 @@ class CourseApp:
         self.content = content_mod.get()
         self.store = store if store is not None else _open_store()
         self.session = session.StoreSession(self.store)
+        self.session.listener = self._show_save_problem  # a failed save is said at once, not on the next page
         session.use(self.session)
         self.lesson_cache: dict[str, list[w.Widget]] = {}
         self.current: str | None = None
@@ -170,9 +171,10 @@ class CourseApp:
         from .home import build_home
 
         self.current = None
-        self.stage.children = [build_home(self)]
+        prog = self.progress()
+        target = progress.resume_point(prog, self.content, self.session.events)
+        self.stage.children = [build_home(self, prog, target)]
         self._show_save_problem()
-        target = progress.resume_point(self.progress(), self.content, self.session.events)
         if target:
             self._prefetch(self.content.lesson(target).number)
 

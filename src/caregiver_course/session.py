@@ -1,13 +1,13 @@
 """The learner's session: where answers and ticks go, owned by the package (not by notebook cells).
 
-A lesson notebook run on its own uses an in-memory session. The app (one kernel per learner) swaps in a
-session backed by the SQLite store, so the same widgets save progress without knowing where it goes.
+A lesson notebook run on its own uses a session with no store (kept in memory). The app (one kernel per
+learner) swaps in one backed by the SQLite store, so the same widgets save progress without knowing where.
 """
 from __future__ import annotations
 
 import logging
 import sys
-from typing import Protocol
+import time
 
 log = logging.getLogger("caregiver_course")
 if not log.handlers:
@@ -18,78 +18,14 @@ if not log.handlers:
     log.propagate = False
 
 
-class Session(Protocol):
-    seed: str
-
-    def attempts(self) -> list[tuple[str, str]]: ...
-
-    def record_answer(self, lesson_id: str, question_id: str, response, status: str) -> None: ...
-
-    def checked(self, checklist_id: str) -> set[str]: ...
-
-    def record_check(self, lesson_id: str, checklist_id: str, item_id: str, checked: bool) -> None: ...
-
-    def record_step(self, lesson_id: str, step: str) -> None: ...
-
-
-class MemorySession:
-    """Keeps everything in memory for as long as the kernel runs."""
-
-    def __init__(self, seed: str = "standalone"):
-        self.seed = seed
-        self.events: list[tuple] = []
-
-    def attempts(self) -> list[tuple[str, str]]:
-        return [(e[2], e[4]) for e in self.events if e[0] == "answer"]
-
-    def record_answer(self, lesson_id, question_id, response, status) -> None:
-        self.events.append(("answer", lesson_id, question_id, response, status))
-
-    def checked(self, checklist_id: str) -> set[str]:
-        state: dict[str, bool] = {}
-        for e in self.events:
-            if e[0] == "check" and e[2] == checklist_id:
-                state[e[3]] = e[4]
-        return {k for k, v in state.items() if v}
-
-    def record_check(self, lesson_id, checklist_id, item_id, checked) -> None:
-        self.events.append(("check", lesson_id, checklist_id, item_id, bool(checked)))
-
-    def record_step(self, lesson_id, step) -> None:
-        self.events.append(("step", lesson_id, step))
-
-
-_current: Session = MemorySession()
-_listeners: list = []
-
-
-def current() -> Session:
-    return _current
-
-
-def use(session: Session) -> None:
-    global _current
-    _current = session
-
-
-def on_change(callback) -> None:
-    """Call callback() after anything is recorded (the app uses this to refresh its progress view)."""
-    _listeners.append(callback)
-
-
-def changed() -> None:
-    for cb in list(_listeners):
-        try:
-            cb()
-        except Exception:  # a listener must never break a learner's answer
-            log.exception("progress listener failed")
-
-
 class StoreSession:
-    """A session saved in the SQLite store. Writes that fail (a locked database) are kept and retried."""
+    """A learner's answers, ticks and steps, saved in the SQLite store (or only kept in memory if store is
+    None, as when a lesson notebook runs on its own). Writes that fail (a locked database) are kept and
+    retried with the next one."""
 
-    def __init__(self, store):
+    def __init__(self, store=None):
         self.store = store
+        self.listener = None  # called after each record (the app refreshes its save notice)
         self.learner = None
         self.events: list[dict] = []  # this learner's events, as saved plus pending
         self.pending: list[dict] = []
@@ -117,8 +53,6 @@ class StoreSession:
         return n
 
     def _add(self, event: dict) -> None:
-        import time
-
         event.setdefault("at", time.time())
         if self.workshop_id and event["kind"] == "answer":
             event["workshop_id"] = self.workshop_id
@@ -126,7 +60,10 @@ class StoreSession:
         self.pending.append(event)
 
     def flush(self) -> bool:
-        if not (self.store and self.learner and self.pending):
+        if self.store is None:  # memory only: nothing to save
+            self.pending = []
+            return True
+        if not (self.learner and self.pending):
             return not self.pending
         from .store import StoreError
 
@@ -163,3 +100,25 @@ class StoreSession:
     def record_step(self, lesson_id, step) -> None:
         self._add({"kind": "step", "lesson": lesson_id, "item": step})
         self.flush()
+
+
+_current = StoreSession()  # no store: a lesson notebook on its own keeps answers in memory
+
+
+def current() -> StoreSession:
+    return _current
+
+
+def use(session: StoreSession) -> None:
+    global _current
+    _current = session
+
+
+def changed() -> None:
+    """Tell the current session's listener that something was recorded."""
+    listener = getattr(_current, "listener", None)
+    if listener is not None:
+        try:
+            listener()
+        except Exception:  # a listener must never break a learner's answer
+            log.exception("progress listener failed")
