@@ -65,6 +65,7 @@ class Dashboard:
         self.timer = None
         self.workshop = None
         self.revealed = False
+        self.results: dict = {}  # item id -> ItemResult, from the last refresh
         self._last = {}
         self.show_login()
 
@@ -247,7 +248,7 @@ class Dashboard:
     def _draw_chart(self):
         content = content_mod.get()
         q = content.question(self.picker.value)
-        r = self.results.get(q.id) if hasattr(self, "results") else None
+        r = self.results.get(q.id)
         n = r.participants if r else 0
         head = (f"<p><strong>{escape(content.clinic.fill(q.prompt))}</strong></p>"
                 f"<p>{n} {'person has' if n == 1 else 'people have'} answered.</p>")

@@ -9,9 +9,9 @@ from . import progress as progress_mod
 from .widgets import Panel, button, crisis_html, disclaimer_html, html, safe_callback, text_field
 
 
-def build_home(app) -> Panel:
+def build_home(app, prog: dict, target: str | None) -> Panel:
+    """The start page for progress prog; target is the lesson to continue with (None when all are done)."""
     content = app.content
-    prog = app.progress()
     done, total = progress_mod.overall(prog, content)
     pct = round(100 * done / total) if total else 0
     intro = html(
@@ -25,7 +25,6 @@ def build_home(app) -> Panel:
         f"lessons done'><div class='cc-progress-fill' style='width:{pct}%'></div></div>", "cc-overall")
     children = [intro, bar]
 
-    target = progress_mod.resume_point(prog, content, app.session.events)
     if target:
         lesson = content.lesson(target)
         started = prog[target].status != progress_mod.NOT_STARTED or done
@@ -91,8 +90,8 @@ def resume_box(app) -> Panel:
 
 def privacy_box(app) -> Panel:
     text = html("<h2>Your privacy</h2><p>We never ask your name or anything about your loved one. We save only "
-                "your quiz answers, ticks and which lessons you opened. Notes you type in “Think about it” boxes "
-                "are never saved.</p>")
+                "your quiz answers, ticks and which lessons you opened, and, if you join a workshop, the nickname "
+                "you chose (if any). Notes you type in “Think about it” boxes are never saved.</p>")
     ask = button("Delete my data", "cc-delete")
     confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")

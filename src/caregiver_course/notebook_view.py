@@ -29,8 +29,6 @@ def parsed_cells(path: str, mtime_ns: int) -> tuple:
         source = "".join(cell.get("source", ""))
         if not source.strip():
             continue
-        if "facilitator" in cell.get("metadata", {}).get("tags", []):
-            continue  # facilitator notes are never shown to learners
         if cell.get("cell_type") == "markdown":
             cells.append(("html", _markdown()(source)))
         elif cell.get("cell_type") == "code":

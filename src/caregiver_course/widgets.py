@@ -130,10 +130,6 @@ def identity_bridge(on_hello) -> w.Text:
     return box
 
 
-def para(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
-
-
 def problem_box(problems: list[Problem], what: str) -> Panel:
     items = "".join(f"<li>{escape(str(p))}</li>" for p in problems[:8])
     more = f"<p>…and {len(problems) - 8} more.</p>" if len(problems) > 8 else ""
