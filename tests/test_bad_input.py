@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from caregiver_course import content, widgets
+from widget_text import text_of
 
 
 def _edit_question(data, file, qid, change):
@@ -108,18 +109,18 @@ def test_lesson_shows_a_friendly_box_and_the_rest_still_works(data_copy):
     q = _first_question(data_copy, qtype="single")
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(answer="zz"))
     broken = widgets.knowledge_check("side-effects")
-    text = _all_text(broken)
+    text = text_of(broken)
     assert "Part of this page could not be shown" in text and "Traceback" not in text
     assert f"item &#x27;{q['id']}&#x27;, field &#x27;answer&#x27;" in text
     fine = widgets.knowledge_check("emotional")
-    assert "could not be shown" not in _all_text(fine)
+    assert "could not be shown" not in text_of(fine)
     assert widgets.header("side-effects").summary.startswith("Lesson 4 of 8")
 
 
 def test_unknown_ids_in_cells_give_a_box_not_a_traceback(data_copy):
     for box in (widgets.checklist("no-such-list"), widgets.reflection("nope"), widgets.question("nope"),
                 widgets.key_points("no-such-lesson"), widgets.clinic_box("no_such_setting")):
-        text = _all_text(box)
+        text = text_of(box)
         assert "⚠" in text and "Traceback" not in text
 
 
@@ -136,16 +137,3 @@ def test_check_command_passes_on_the_real_content():
     run = subprocess.run([sys.executable, "-m", "caregiver_course", "check"], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout
     assert run.stdout.startswith("All course files are fine")
-
-
-def _all_text(widget) -> str:
-    out = []
-    stack = [widget]
-    while stack:
-        w = stack.pop()
-        for attr in ("value", "description"):
-            v = getattr(w, attr, None)
-            if isinstance(v, str):
-                out.append(v)
-        stack.extend(getattr(w, "children", ()))
-    return "\n".join(out)

@@ -7,6 +7,7 @@ from caregiver_course import content, workshop
 from caregiver_course.app import CourseApp
 from caregiver_course.dashboard import Dashboard
 from caregiver_course.store import StoreError
+from widget_text import text_of
 
 
 def participant(store, code, nickname=""):
@@ -103,20 +104,10 @@ def test_export_has_counts_and_no_nicknames(store):
     assert len(frame) == sum(len(x.options) or len(x.items) for x in content.get().questions)
 
 
-def _texts(widget):
-    out, stack = [], [widget]
-    while stack:
-        w = stack.pop()
-        out.append(str(getattr(w, "value", "")))
-        out.append(" ".join(getattr(w, "_dom_classes", ())))
-        stack.extend(getattr(w, "children", ()))
-    return "\n".join(out)
-
-
 def test_no_secret_configured_shows_nothing(store, monkeypatch):
     monkeypatch.delenv("CAREGIVER_FACILITATOR_SECRET", raising=False)
     d = Dashboard(store)
-    text = _texts(d.root)
+    text = text_of(d.root)
     assert "No facilitator secret is set" in text and "cc-secret" not in text
 
 
@@ -130,16 +121,16 @@ def test_wrong_secret_shows_nothing_of_the_data(store, monkeypatch):
         password.value = attempt
         go.click()
         assert "not right" in message.value
-        text = _texts(d.root)
+        text = text_of(d.root)
         assert ws.join_code not in text and "Visible-Only-After-Login" not in text and "cc-start-workshop" not in text
     assert password.value == ""  # the secret is not left in the widget
     password.value = "right-secret"
     go.click()
-    assert "cc-start-workshop" in _texts(d.root)
+    assert "cc-start-workshop" in text_of(d.root)
     code_field = next(c for c in d.body.children if "cc-continue-code" in c._dom_classes)
     code_field.value = ws.join_code
     next(c for c in d.body.children if "cc-continue-workshop" in c._dom_classes).click()
-    assert "Visible-Only-After-Login" in _texts(d.root) and ws.join_code in _texts(d.root)
+    assert "Visible-Only-After-Login" in text_of(d.root) and ws.join_code in text_of(d.root)
 
 
 def test_results_stay_hidden_until_reveal(store, monkeypatch):
