@@ -12,10 +12,10 @@ from widget_text import walk
 REPO = Path(__file__).resolve().parents[1]
 
 
-def hello(app, token=""):
-    app.identity.value = "hello:" + json.dumps({"token": token, "search": ""})
+def hello(app, token="", code=""):
+    app.identity.value = "hello:" + json.dumps({"token": token, "code": code, "search": ""})
     assert app.identity.value.startswith("ok:")
-    return app.identity.value[3:]
+    return json.loads(app.identity.value[3:])["token"]
 
 
 @pytest.fixture
@@ -25,12 +25,18 @@ def app(store):
 
 def test_new_browser_gets_a_learner_and_the_same_browser_resumes(app, store):
     token = hello(app)
-    learner = store.by_token(token)
-    assert app.session.learner == learner
+    learner = app.session.learner
+    assert store.by_token(token).id == learner.id and learner.resume_code
     hello(app, token)  # a repeated hello changes nothing
     assert app.session.learner == learner
-    again = CourseApp(store)
-    assert hello(again, token) == token and again.session.learner == learner
+    again = CourseApp(store)  # the same browser later: it sends the token and the code it keeps
+    assert hello(again, token, learner.resume_code) == token and again.session.learner == learner
+    third = CourseApp(store)  # a browser that lost the code: progress stays, and it can make a new code
+    hello(third, token, "WRONG-CODE-1")
+    assert third.session.learner.id == learner.id and third.session.learner.resume_code == ""
+    new = third.new_resume_code()
+    assert json.loads(third.identity.value[3:]) == {"token": token, "code": new}
+    assert store.by_resume_code(new).id == learner.id and store.by_resume_code(learner.resume_code) is None
 
 
 def test_answers_are_saved_and_progress_is_derived(app, store):

@@ -27,7 +27,30 @@ def test_reopening_an_old_database_migrates_it(tmp_path):
     db.close()
     s = Store(path)
     assert s.schema_version == SCHEMA_VERSION
-    assert s.by_token("tok").resume_code == "OAK-OAK-OAK-11"
+    assert s.by_token("tok").id == "l1" and s.by_resume_code("oak oak oak 11").id == "l1"
+    # Only keyed hashes are left in the file: neither the token nor the code can be read from it.
+    raw = path.read_bytes() + Path(str(path) + "-wal").read_bytes() if Path(str(path) + "-wal").exists() \
+        else path.read_bytes()
+    assert b"OAK-OAK-OAK-11" not in raw and b"'tok'" not in raw
+    assert sqlite3.connect(path).execute("SELECT token, resume_code FROM learners").fetchone()[0].startswith("h1:")
+
+
+def test_tokens_and_codes_are_stored_only_as_keyed_hashes(store):
+    lr = store.new_learner()
+    row = sqlite3.connect(store.path).execute("SELECT token, resume_code FROM learners").fetchone()
+    assert lr.token not in row and lr.resume_code not in row and all(v.startswith("h1:") for v in row)
+    # Another device that types the code gets a token of its own; both devices keep working.
+    other = store.by_resume_code(lr.resume_code)
+    assert other.id == lr.id and other.token != lr.token
+    assert store.by_token(lr.token).id == store.by_token(other.token).id == lr.id
+    assert store.by_token(lr.token).resume_code == ""  # the store cannot give a code back
+    assert store.code_matches(lr.id, lr.resume_code) and not store.code_matches(lr.id, "OAK-OAK-OAK-OAK-111")
+    new = store.new_code_for(lr.id)
+    assert store.by_resume_code(lr.resume_code) is None and store.by_resume_code(new).id == lr.id
+    # A different key (another server's database) matches nothing.
+    from caregiver_course.codes import keyed_hash
+
+    assert keyed_hash(b"other key", lr.token) != keyed_hash(store.key, lr.token)
 
 
 def test_a_newer_database_is_refused_with_a_message(tmp_path):
@@ -41,14 +64,14 @@ def test_resume_codes_are_readable_random_and_unique(store):
     learners = [store.new_learner() for _ in range(300)]
     codes = [lr.resume_code for lr in learners]
     assert len(set(codes)) == 300
-    assert all(re.fullmatch(r"[A-Z]+-[A-Z]+-[A-Z]+-\d\d", c) for c in codes)
+    assert all(re.fullmatch(r"[A-Z]+-[A-Z]+-[A-Z]+-[A-Z]+-\d\d\d", c) for c in codes)
     assert len({c.split("-")[0] for c in codes}) > 50  # not a counter: consecutive codes share nothing
     assert len({lr.token for lr in learners}) == 300 and all(len(lr.token) >= 32 for lr in learners)
 
 
 def test_find_by_code_forgives_case_and_spaces(store):
     lr = store.new_learner()
-    assert store.by_resume_code(lr.resume_code.lower().replace("-", "  ")) == lr
+    assert store.by_resume_code(lr.resume_code.lower().replace("-", "  ")).id == lr.id
     assert store.by_resume_code("") is None and store.by_resume_code("NOPE-NOPE") is None
     assert normalise_code(" oak  river-owl 12 ") == "OAK-RIVER-OWL-12"
 

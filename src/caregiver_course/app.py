@@ -6,6 +6,7 @@ Voila template) so a learner returning on the same browser resumes without any l
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from html import escape
@@ -13,7 +14,7 @@ from html import escape
 import ipywidgets as w
 
 from . import content as content_mod
-from . import notebook_view, progress, session, widgets
+from . import notebook_view, progress, ratelimit, session, widgets
 from .widgets import CSS, Panel, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
@@ -53,6 +54,7 @@ class CourseApp:
         self.workshop = None
         self.nickname = ""
         self.pending_join = ""
+        self._store_failed = False
 
         self.identity = widgets.identity_bridge(self._on_hello)
 
@@ -83,17 +85,48 @@ class CourseApp:
         self.pending_join = _query_value(str(hello.get("search") or ""), "workshop") or self.pending_join
         current = self.session.learner
         if current is not None and token in ("", current.token):
-            return current.token  # a repeated hello: answer again, change nothing
-        learner = self.store.by_token(token) if (self.store and token) else None
-        if learner is None and self.store:
-            learner = self.store.new_learner()
+            return self._identity_reply(current)  # a repeated hello: answer again, change nothing
+        from .store import StoreError
+
+        try:
+            learner = self.store.by_token(token) if (self.store and token) else None
+            if learner is not None:
+                # The store keeps only a hash of the resume code: the browser holds the code itself, and it
+                # is shown once it is checked.
+                code = str(hello.get("code") or "")[:80]
+                if code and self.store.code_matches(learner.id, code):
+                    learner = dataclasses.replace(learner, resume_code=code)
+            elif self.store:
+                learner = self.store.new_learner()
+        except StoreError as exc:  # a full disk or a broken database: keep going in memory, and say so once
+            if not self._store_failed:
+                log.warning("progress store cannot be used: %s", exc)
+            self._store_failed = True
+            self.session.last_error = ("Your progress cannot be saved right now. You can still use every "
+                                       "lesson. Please tell the clinic staff.")
+            self._show_save_problem()
+            return '{"token": "", "code": ""}'  # the browser stops asking and keeps the token it has
         if learner is not None:
             self._become(learner)  # answers the browser itself
         return None
 
+    @staticmethod
+    def _identity_reply(learner) -> str:
+        import json
+
+        return json.dumps({"token": learner.token, "code": learner.resume_code})
+
+    def new_resume_code(self) -> str:
+        """Make a new resume code for this learner (the old one stops working). Returns it."""
+        learner = self.session.learner
+        code = self.store.new_code_for(learner.id)
+        self.session.learner = dataclasses.replace(learner, resume_code=code)
+        self.identity.value = "ok:" + self._identity_reply(self.session.learner)
+        return code
+
     def _become(self, learner) -> None:
         self.session.adopt(learner)
-        self.identity.value = "ok:" + learner.token  # the browser keeps this token
+        self.identity.value = "ok:" + self._identity_reply(learner)  # the browser keeps token and code
         if self.workshop is not None:  # a resumed or fresh learner stays in the room's workshop
             self._join(self.workshop, self.nickname)
         elif self.pending_join:
@@ -105,11 +138,29 @@ class CourseApp:
         else:
             self.show_home()
 
+    def _limited(self, scope: str) -> str:
+        """'' if this page may try a code now, else a message saying how long to wait (see ratelimit.py)."""
+        if self.store is None:
+            return ""
+        wait = ratelimit.wait_seconds(self.store, scope, ratelimit.this_client(self.store))
+        if wait <= 0:
+            return ""
+        return (f"✗ There were too many wrong tries. Please wait {ratelimit.as_words(wait)}, then try again. "
+                "If you need help now, use the Help button.")
+
+    def _note(self, scope: str, ok: bool) -> None:
+        ratelimit.note(self.store, scope, ratelimit.this_client(self.store), ok)
+
     def resume_with_code(self, code: str) -> str:
         """Switch to the learner with this resume code. Returns a message for the learner."""
-        learner = self.store.by_resume_code(code) if self.store else None
+        if self.store is None:
+            return "✗ Progress cannot be loaded right now. Please try again later."
+        if waiting := self._limited("resume"):
+            return waiting
+        learner = self.store.by_resume_code(code)
+        self._note("resume", learner is not None)
         if learner is None:
-            time.sleep(WRONG_CODE_DELAY)  # makes guessing codes slow
+            time.sleep(WRONG_CODE_DELAY)
             return "✗ We could not find that code. Check the spelling and try again."
         self._become(learner)
         return "✓ Welcome back. Your progress is loaded."
@@ -119,11 +170,15 @@ class CourseApp:
     def join_workshop(self, code: str, nickname: str = "") -> str:
         from .workshop import clean_nickname
 
-        ws = self.store.workshop_by_code(code) if self.store else None
-        if ws is None:
-            return "✗ We could not find that workshop code. Check it with your facilitator."
-        if not ws.is_open:
-            return "✗ That workshop has ended. You can still do every lesson on your own."
+        if self.store is None:
+            return "✗ Workshops cannot be joined right now. You can still do every lesson on your own."
+        if waiting := self._limited("workshop"):
+            return waiting
+        ws = self.store.workshop_by_code(code)
+        self._note("workshop", ws is not None and ws.is_open)
+        if ws is None or not ws.is_open:  # an ended workshop gets the same reply as a code that never existed
+            time.sleep(WRONG_CODE_DELAY)
+            return "✗ We could not find an open workshop with that code. Check it with your facilitator."
         if self.session.learner is None:
             self.pending_join = code
             return "… Joining as soon as the page is ready."

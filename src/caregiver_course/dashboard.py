@@ -89,12 +89,23 @@ class Dashboard:
         message = html("", "cc-login-message")
 
         def login(_):
+            from . import ratelimit
+
             given = password.value
             password.value = ""
-            if hmac.compare_digest(given.encode(), configured_secret().encode()):
+            store = self._store()
+            client = ratelimit.this_client(store)
+            wait = ratelimit.wait_seconds(store, "secret", client)
+            if wait > 0:  # not checked at all while the limit holds (shared by every kernel, see ratelimit.py)
+                message.value = ("<p role='status' aria-live='polite'>✗ Too many wrong tries. Please wait "
+                                 f"{ratelimit.as_words(wait)}.</p>")
+                return
+            ok = hmac.compare_digest(given.encode(), configured_secret().encode())
+            ratelimit.note(store, "secret", client, ok)
+            if ok:
                 self.show_controls()
             else:
-                time.sleep(1.0)  # slow down guessing
+                time.sleep(1.0)
                 message.value = "<p role='status' aria-live='polite'>✗ That secret is not right.</p>"
 
         go.on_click(safe_callback(login, message))
@@ -112,7 +123,7 @@ class Dashboard:
     def show_controls(self):
         title = text_field("Workshop name:", "optional, e.g. Tuesday evening group", "cc-workshop-title")
         start = button("Start a new workshop", "cc-start-workshop", "primary")
-        code = text_field("Or continue workshop:", "e.g. OAK-42", "cc-continue-code")
+        code = text_field("Or continue workshop:", "e.g. OAK-RIVER-42", "cc-continue-code")
         cont = button("Continue", "cc-continue-workshop")
         message = html("", "cc-controls-message")
 

@@ -74,7 +74,23 @@ def resume_box(app) -> Panel:
     mine = html(f"<h2>Use another device</h2><p>Your resume code is <strong class='cc-resume-code'>{escape(code)}"
                 "</strong>. Write it down. Type it on another phone or computer to pick up where you left off. "
                 "Keep it private, like a key.</p>")
-    field = text_field("Resume code:", "for example MAPLE-RIVER-OWL-42", "cc-resume-input")
+    extra = []
+    if learner is not None and not code:
+        # The server keeps only a scrambled form of each code, so it cannot show one this browser never had.
+        mine.value = ("<h2>Use another device</h2><p>This browser does not have your resume code. "
+                      "<span class='cc-resume-code'>You can make a new one.</span> Your old code stops working, "
+                      "and your progress stays.</p>")
+        make = button("Make a new resume code", "cc-new-code")
+
+        def new_code(_):
+            made = app.new_resume_code()
+            mine.value = (f"<h2>Use another device</h2><p>Your new resume code is <strong class='cc-resume-code'>"
+                          f"{escape(made)}</strong>. Write it down. Keep it private, like a key.</p>")
+            make.layout.display = "none"
+
+        make.on_click(safe_callback(new_code, mine))
+        extra.append(make)
+    field = text_field("Resume code:", "for example MAPLE-RIVER-OWL-KITE-427", "cc-resume-input")
     go = button("Resume", "cc-resume-button")
     result = html("", "cc-resume-result")
 
@@ -85,7 +101,7 @@ def resume_box(app) -> Panel:
         target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
 
     go.on_click(safe_callback(resume, result))
-    return Panel([mine, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
+    return Panel([mine, *extra, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
 
 
 def privacy_box(app) -> Panel:
@@ -128,7 +144,7 @@ def workshop_box(app) -> Panel:
         return Panel([text, leave, result], summary="Workshop", classes=("cc-card", "cc-workshop"))
     text = html("<h2>In a workshop?</h2><p>If your facilitator gave you a code, type it here. A nickname is "
                 "optional; you can leave it empty.</p>")
-    code = text_field("Workshop code:", "for example OAK-42", "cc-workshop-code")
+    code = text_field("Workshop code:", "for example OAK-RIVER-42", "cc-workshop-code")
     nick = text_field("Nickname (optional):", "optional", "cc-workshop-nickname")
     join = button("Join", "cc-workshop-join")
 

@@ -15,9 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codes import keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
 from .content import REPO
 
-SCHEMA_VERSION = 2
+__all__ = ["Learner", "Store", "StoreError", "Workshop", "normalise_code"]
+
+SCHEMA_VERSION = 3
 MIGRATIONS = {
     1: """
     CREATE TABLE learners (
@@ -57,17 +60,30 @@ MIGRATIONS = {
     ALTER TABLE events ADD COLUMN workshop_id TEXT;
     CREATE INDEX events_workshop ON events(workshop_id, item);
     """,
+    # 3: learners.token and learners.resume_code now hold keyed hashes (codes.keyed_hash), never the values;
+    # a learner who resumes on another device gets a device token of its own; wrong-code tries per client
+    # (shared by every kernel, for the rate limits) and which client each page's kernel serves.
+    3: """
+    CREATE TABLE devices (
+        token_hash TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX devices_learner ON devices(learner_id);
+    CREATE TABLE attempts (
+        scope TEXT NOT NULL,
+        client TEXT NOT NULL,
+        at REAL NOT NULL,
+        ok INTEGER NOT NULL
+    );
+    CREATE INDEX attempts_scope ON attempts(scope, at);
+    CREATE TABLE kernel_clients (
+        kernel_id TEXT PRIMARY KEY,
+        client TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
 }
-
-# Words for resume codes: short, common, easy to say and spell, none alike.
-WORDS = (
-    "apple bird boat book cake calm cloud coast corn crane daisy dawn deer dove drum eagle fern field fig "
-    "flame fox frog garden gate glow grape hill honey horse island jade kite lake lamp leaf lemon lily lion "
-    "maple meadow mint moon moss nest oak ocean olive otter owl palm peach pearl pine plum pond poppy rain "
-    "reed river robin rose sage sand seal shell sky snow spark star stone sun swan tea tide tiger tulip "
-    "valley wave whale willow wind wren"
-).split()
-
 
 class StoreError(Exception):
     """The database could not be used; the message says what to do."""
@@ -75,16 +91,6 @@ class StoreError(Exception):
 
 def data_dir() -> Path:
     return Path(os.environ.get("CAREGIVER_DATA_DIR", REPO / "var"))
-
-
-def new_resume_code() -> str:
-    words = [secrets.choice(WORDS) for _ in range(3)]
-    return "-".join(words).upper() + f"-{secrets.randbelow(90) + 10}"
-
-
-def normalise_code(code: str) -> str:
-    cleaned = "".join(ch if ch.isalnum() else " " for ch in (code or "").upper())
-    return "-".join(cleaned.split())
 
 
 def _rollback(db: sqlite3.Connection | None) -> None:
@@ -97,9 +103,12 @@ def _rollback(db: sqlite3.Connection | None) -> None:
 
 @dataclass(frozen=True)
 class Learner:
+    """A learner. token and resume_code are known only to the device that holds them (the store keeps
+    hashes): they are filled in when a learner is made or a code is typed, and are "" otherwise."""
+
     id: str
-    token: str
-    resume_code: str
+    token: str = ""
+    resume_code: str = ""
 
 
 class Store:
@@ -108,6 +117,7 @@ class Store:
         self.timeout = timeout
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.key = load_key(self.path.with_name(self.path.name + ".key"))
             self._prepare()
         except sqlite3.Error as exc:
             raise StoreError(f"The progress database at {self.path} cannot be opened ({exc}). "
@@ -175,6 +185,10 @@ class Store:
                 for statement in MIGRATIONS[v].split(";"):
                     if statement.strip():
                         db.execute(statement)
+                if v == 3:  # replace stored tokens and resume codes by their keyed hashes
+                    rows = db.execute("SELECT id, token, resume_code FROM learners").fetchall()
+                    db.executemany("UPDATE learners SET token = ?, resume_code = ? WHERE id = ?",
+                                   [(self._hash(t), self._hash(normalise_code(c)), i) for i, t, c in rows])
                 db.execute(f"PRAGMA user_version={v}")
             db.execute("COMMIT")
         except BaseException:
@@ -188,30 +202,70 @@ class Store:
 
     # ------------------------------------------------------------------ learners
 
+    def _hash(self, value: str) -> str:
+        return keyed_hash(self.key, value)
+
     def new_learner(self) -> Learner:
         for _ in range(10):
             learner = Learner(secrets.token_hex(8), secrets.token_urlsafe(24), new_resume_code())
             try:
                 with self._tx() as db:
                     db.execute("INSERT INTO learners(id, token, resume_code, created_at) VALUES (?,?,?,?)",
-                               (learner.id, learner.token, learner.resume_code, time.time()))
+                               (learner.id, self._hash(learner.token), self._hash(learner.resume_code),
+                                time.time()))
                 return learner
             except StoreError as exc:
                 if not isinstance(exc.__cause__, sqlite3.IntegrityError):
                     raise  # a clash of random codes is retried; anything else is reported
         raise StoreError("Could not make a new resume code. Please try again.")
 
-    def _learner_where(self, column: str, value: str) -> Learner | None:
-        with self._tx(write=False) as db:
-            row = db.execute(f"SELECT id, token, resume_code FROM learners WHERE {column} = ?", (value,)).fetchone()
-        return Learner(*row) if row else None
-
     def by_token(self, token: str) -> Learner | None:
-        return self._learner_where("token", token) if token else None
+        """The learner whose browser holds this token (their first device's, or one added by a resume code)."""
+        if not token:
+            return None
+        h = self._hash(token)
+        with self._tx(write=False) as db:
+            row = db.execute("SELECT id FROM learners WHERE token = ? UNION ALL "
+                             "SELECT learner_id FROM devices WHERE token_hash = ? LIMIT 1", (h, h)).fetchone()
+        return Learner(row[0], token, "") if row else None
 
     def by_resume_code(self, code: str) -> Learner | None:
+        """The learner with this resume code, with a new token for the device that typed it."""
         code = normalise_code(code)
-        return self._learner_where("resume_code", code) if code else None
+        if not code:
+            return None
+        with self._tx(write=False) as db:
+            row = db.execute("SELECT id FROM learners WHERE resume_code = ?", (self._hash(code),)).fetchone()
+        if not row:
+            return None
+        token = secrets.token_urlsafe(24)
+        with self._tx() as db:
+            db.execute("INSERT INTO devices(token_hash, learner_id, created_at) VALUES (?,?,?)",
+                       (self._hash(token), row[0], time.time()))
+        return Learner(row[0], token, code)
+
+    def code_matches(self, learner_id: str, code: str) -> bool:
+        """Is this the learner's resume code? (A browser shows the code it holds only after this check.)"""
+        code = normalise_code(code)
+        if not code:
+            return False
+        with self._tx(write=False) as db:
+            row = db.execute("SELECT 1 FROM learners WHERE id = ? AND resume_code = ?",
+                             (learner_id, self._hash(code))).fetchone()
+        return row is not None
+
+    def new_code_for(self, learner_id: str) -> str:
+        """Give the learner a new resume code (the old one stops working) and return it."""
+        for _ in range(10):
+            code = new_resume_code()
+            try:
+                with self._tx() as db:
+                    db.execute("UPDATE learners SET resume_code = ? WHERE id = ?", (self._hash(code), learner_id))
+                return code
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    raise
+        raise StoreError("Could not make a new resume code. Please try again.")
 
     def delete_learner(self, learner_id: str) -> int:
         """Remove every row about this learner. Returns how many events were removed."""
@@ -219,6 +273,7 @@ class Store:
             n = db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
             db.execute("DELETE FROM events WHERE learner_id = ?", (learner_id,))
             db.execute("DELETE FROM participants WHERE learner_id = ?", (learner_id,))
+            db.execute("DELETE FROM devices WHERE learner_id = ?", (learner_id,))
             db.execute("DELETE FROM learners WHERE id = ?", (learner_id,))
         return n
 
@@ -256,7 +311,7 @@ class Store:
 
     def create_workshop(self, title: str = "") -> "Workshop":
         for _ in range(20):
-            code = f"{secrets.choice(WORDS).upper()}-{secrets.randbelow(90) + 10}"
+            code = new_workshop_code()
             ws = Workshop(secrets.token_hex(8), code, title[:80], time.time(), None)
             try:
                 with self._tx() as db:
@@ -315,6 +370,42 @@ class Store:
                 "AND (w.closed_at IS NULL OR e.at <= w.closed_at) ORDER BY e.seq", (workshop_id,)).fetchall()
         return [{"learner_id": lid, "item": item, "response": json.loads(resp), "status": status, "at": at}
                 for lid, item, resp, status, at in rows]
+
+    # ------------------------------------------------------------------ rate limits (shared by all kernels)
+
+    def record_attempt(self, scope: str, client: str, ok: bool, now: float | None = None) -> None:
+        """Note one try (a resume code, a workshop code, the facilitator secret). Old rows are trimmed."""
+        now = now if now is not None else time.time()
+        with self._tx() as db:
+            db.execute("INSERT INTO attempts(scope, client, at, ok) VALUES (?,?,?,?)", (scope, client, now, int(ok)))
+            db.execute("DELETE FROM attempts WHERE at < ?", (now - 86400,))
+
+    def failures(self, scope: str, since: float, client: str | None = None) -> list[float]:
+        """Times of wrong tries in this scope since then (for one client, or for everyone), oldest first."""
+        with self._tx(write=False) as db:
+            if client is None:
+                rows = db.execute("SELECT at FROM attempts WHERE scope = ? AND at >= ? AND ok = 0 ORDER BY at",
+                                  (scope, since)).fetchall()
+            else:
+                rows = db.execute("SELECT at FROM attempts WHERE scope = ? AND client = ? AND at >= ? AND ok = 0 "
+                                  "ORDER BY at", (scope, client, since)).fetchall()
+        return [r[0] for r in rows]
+
+    def set_kernel_client(self, kernel_id: str, client: str, now: float | None = None) -> None:
+        """The server notes which client (a keyed hash of its address) a page's kernel serves."""
+        now = now if now is not None else time.time()
+        with self._tx() as db:
+            db.execute("INSERT INTO kernel_clients(kernel_id, client, at) VALUES (?,?,?) ON CONFLICT(kernel_id) "
+                       "DO UPDATE SET client = excluded.client, at = excluded.at", (kernel_id, client, now))
+            db.execute("DELETE FROM kernel_clients WHERE at < ?", (now - 2 * 86400,))
+
+    def kernel_client(self, kernel_id: str) -> str:
+        with self._tx(write=False) as db:
+            row = db.execute("SELECT client FROM kernel_clients WHERE kernel_id = ?", (kernel_id,)).fetchone()
+        return row[0] if row else ""
+
+    def client_hash(self, address: str) -> str:
+        return self._hash("client:" + address)[:27]
 
 
 @dataclass(frozen=True)

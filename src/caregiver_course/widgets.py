@@ -108,8 +108,9 @@ def button(description: str, css_class: str, style: str = "") -> w.Button:
 def identity_bridge(on_hello) -> w.Text:
     """A hidden text box through which the page script (voila/.../cc-app.js) says hello.
 
-    The browser sends ``hello:{"token", "search", "origin"}`` until it gets ``ok:<token>`` back, and keeps
-    that token. on_hello(hello: dict) returns the token to send back (or None to answer later itself)."""
+    The browser sends ``hello:{"token", "code", "search", "origin"}`` until it gets ``ok:{"token", "code"}``
+    back, and keeps what it gets (an empty value leaves what it has). on_hello(hello: dict) returns the JSON
+    reply to send back (or None to answer later itself)."""
     box = w.Text(value="")
     box.add_class("cc-identity")
     box.layout.display = "none"

@@ -6,18 +6,19 @@
 (function () {
   "use strict";
   var KEY = "caregiver-course-learner";
+  var CODE_KEY = "caregiver-course-code";
   var sentAt = 0;
   var tries = 0;
   var done = false;
 
-  function store(token) {
+  function keep(key, value) {
     try {
-      if (token) { window.localStorage.setItem(KEY, token); } else { window.localStorage.removeItem(KEY); }
+      if (value && value !== window.localStorage.getItem(key)) { window.localStorage.setItem(key, value); }
     } catch (e) { /* private mode: progress still works for this visit */ }
   }
 
-  function saved() {
-    try { return window.localStorage.getItem(KEY) || ""; } catch (e) { return ""; }
+  function saved(key) {
+    try { return window.localStorage.getItem(key || KEY) || ""; } catch (e) { return ""; }
   }
 
   function bridge() {
@@ -25,15 +26,20 @@
     if (!input) { return; }
     if (input.value.indexOf("ok:") === 0) {
       done = true;
-      var token = input.value.slice(3);
-      if (token !== saved()) { store(token); }
+      var reply = {};
+      try { reply = JSON.parse(input.value.slice(3)) || {}; } catch (e) { reply = {}; }
+      if (reply.token && reply.token !== saved(KEY)) {  // another learner: the old code is not theirs
+        try { window.localStorage.removeItem(CODE_KEY); } catch (e) { /* private mode */ }
+      }
+      keep(KEY, reply.token);
+      keep(CODE_KEY, reply.code);
       return;
     }
     // Say hello until the kernel answers (a message sent while the page is still connecting can be lost).
     if (!done && Date.now() - sentAt > 2000) {
       sentAt = Date.now();
       tries += 1;
-      input.value = "hello:" + JSON.stringify({ token: saved(), search: window.location.search,
+      input.value = "hello:" + JSON.stringify({ token: saved(KEY), code: saved(CODE_KEY), search: window.location.search,
                                                  origin: window.location.origin, n: tries });
       input.dispatchEvent(new Event("input", { bubbles: true }));
       input.dispatchEvent(new Event("change", { bubbles: true }));
