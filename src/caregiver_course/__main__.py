@@ -43,20 +43,24 @@ WORKSHOP_POOL = 30  # a room of up to 30 joins at once without waiting for a ker
 WORKSHOP_FILL_DELAY = 30  # seconds
 
 
-def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]) -> int:
-    """Start Voila with the repository's configuration (voila.json) on the course app."""
+def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str], tls: bool = False,
+          certfile: str = "", keyfile: str = "", skip_check: bool = False) -> int:
+    """Start the course server (Voila, hardened: caregiver_course.server) with the repository's voila.json."""
     import os
-    import shutil
 
     from .content import REPO
 
+    if not skip_check and check(None, None) != 0:
+        print("\nThe course was NOT started, so that no learner sees a broken page or wrong numbers. Fix the "
+              "problems above and start it again. (Experts: --skip-check starts it anyway.)", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     here = Path(__file__).resolve().parent
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(here), env.get("JUPYTER_PATH", "")]))
     env.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
-    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or shutil.which("voila")
-    args = [voila, "notebooks", f"--port={port}", "--no-browser"]
+    args = [sys.executable, "-m", "caregiver_course.server", "notebooks", f"--port={port}", "--no-browser"]
     workshop = workshop or os.environ.get("CAREGIVER_WORKSHOP", "") not in ("", "0", "no")
+    scheme = "http"
     if workshop:
         pools = {"default": {"pool_size": 0}, "course.ipynb": {"pool_size": pool}}
         args.append(f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}")
@@ -64,13 +68,23 @@ def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]
         # would compete for the 2 cores with the learners' pages.
         args.append(f"--VoilaKernelManager.fill_delay={WORKSHOP_FILL_DELAY}")
         ip = ip or "0.0.0.0"
+        if tls or certfile:
+            if not certfile:
+                from .server.tls import self_signed
+
+                certfile, keyfile = self_signed(Path(env["CAREGIVER_DATA_DIR"]) / "tls")
+            args += [f"--CourseVoila.certfile={certfile}", f"--CourseVoila.keyfile={keyfile or certfile}"]
+            scheme = "https"
+        else:
+            print("Note: without --tls, the facilitator secret and learners' answers travel unencrypted on the "
+                  "Wi-Fi.", flush=True)
     if ip:
         args.append(f"--Voila.ip={ip}")
-    args += extra  # anything else is passed to Voila as it is (e.g. --MappingKernelManager.cull_idle_timeout=60)
-    print(f"Serving the caregiver course on http://{ip or 'localhost'}:{port}/"
+    args += extra  # anything else is passed to Voila as it is (e.g. --CourseVoila.max_kernels=40)
+    print(f"Serving the caregiver course on {scheme}://{ip or 'localhost'}:{port}/"
           + (f" (workshop mode: {pool} kernels kept ready)" if workshop else ""), flush=True)
-    os.chdir(REPO)  # Voila reads voila.json from here
-    os.execve(voila, args, env)
+    os.chdir(REPO)  # the server reads voila.json from here
+    os.execve(sys.executable, args, env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,13 +102,20 @@ def main(argv: list[str] | None = None) -> int:
                          help="workshop mode: listen on the local network and keep more kernels ready")
     p_serve.add_argument("--pool", type=int, default=WORKSHOP_POOL,
                          help=f"with --workshop: how many kernels to keep ready (default {WORKSHOP_POOL})")
+    p_serve.add_argument("--tls", action="store_true",
+                         help="with --workshop: serve HTTPS with a self-signed certificate made for this computer")
+    p_serve.add_argument("--certfile", default="", help="with --workshop: HTTPS with the clinic's certificate (PEM)")
+    p_serve.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
+    p_serve.add_argument("--skip-check", action="store_true",
+                         help="start even if the content check finds problems (for experts)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
         return check(args.data, args.notebooks)
     if args.command == "serve":
-        return serve(args.port, args.ip, args.workshop, args.pool, extra)
+        return serve(args.port, args.ip, args.workshop, args.pool, extra, tls=args.tls, certfile=args.certfile,
+                     keyfile=args.keyfile, skip_check=args.skip_check)
     if args.command == "refresh":
         return refresh(args.notebooks)
     return 2

@@ -48,7 +48,7 @@ class VoilaServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"Voila exited: {self.log_path.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(self.url + "/voila/tree/", timeout=2) as r:
+                with urllib.request.urlopen(self.url + "/cc/health", timeout=2) as r:
                     if r.status == 200 and "Kernel pool of course.ipynb is filled" in self.log_path.read_text():
                         return
             except OSError:
@@ -68,9 +68,14 @@ class VoilaServer:
         self.log.close()
 
 
+# The browser tests open many pages from one address (127.0.0.1) in one server; the per-client kernel cap is
+# raised for them. The security tests (tests/security) run servers with the shipped defaults.
+MANY_PAGES = ("--CourseVoila.max_kernels_per_client=500", "--CourseVoila.max_kernels=500")
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    srv = VoilaServer(tmp_path_factory.mktemp("voila"))
+    srv = VoilaServer(tmp_path_factory.mktemp("voila"), extra_args=MANY_PAGES)
     yield srv
     srv.stop()
 

@@ -52,10 +52,26 @@ def test_no_code_and_the_landing_page_is_the_app(server):
     status, page = get(server.url + APP_PATH)
     assert status == 200
     assert "import caregiver_course" not in page and "app.run()" not in page
-    status, landing = get(server.url + "/")
-    assert status == 200 and "voila/render/course.ipynb" in landing and "<ul" not in landing
-    status, tree = get(server.url + "/voila/tree/")
-    assert "voila/render/course.ipynb" in tree and "04-side-effects" not in tree
+    for path in ("/", "/voila/tree/", "/voila/tree/notebooks", "/voila/"):
+        status, location = head_location(server.url + path + "?workshop=OAK-RIVER-12")
+        assert status == 302 and location.endswith("/voila/render/course.ipynb?workshop=OAK-RIVER-12"), path
+    for path in ("/voila/api/contents", "/voila/api/contents/notebooks", "/voila/render/04-side-effects.ipynb",
+                 "/voila/render/facilitator.ipynb/../04-side-effects.ipynb"):
+        status, body = get(server.url + path)
+        assert status == 404 and "04-side-effects" not in body and "facilitator" not in body.lower(), path
+        assert 'href="tel:911"' in body, "every page the server writes shows the emergency number"
+
+
+def head_location(url: str) -> tuple[int, str]:
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(NoRedirect).open(url, timeout=20) as r:
+            return r.status, r.headers.get("Location", "")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Location", "")
 
 
 @pytest.fixture
@@ -72,7 +88,8 @@ def broken_server(tmp_path):
     nb["cells"].insert(3, {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                            "source": 'cc.clinic_box("no_such_setting")'})  # a cell that raises
     nb_path.write_text(json.dumps(nb))
-    srv = VoilaServer(tmp_path, env={"CAREGIVER_CONTENT_DIR": str(data), "CAREGIVER_NOTEBOOKS_DIR": str(notebooks)})
+    srv = VoilaServer(tmp_path, extra_args=["--skip-check"],  # the expert override: serve refuses otherwise
+                      env={"CAREGIVER_CONTENT_DIR": str(data), "CAREGIVER_NOTEBOOKS_DIR": str(notebooks)})
     yield srv
     srv.stop()
 
@@ -96,7 +113,7 @@ def test_broken_content_shows_a_friendly_message_never_a_traceback(broken_server
 
 
 def test_kernels_of_closed_pages_go_away(tmp_path, browser):
-    srv = VoilaServer(tmp_path, extra_args=["--MappingKernelManager.cull_idle_timeout=6",
+    srv = VoilaServer(tmp_path, extra_args=["--CourseVoila.disconnected_timeout=6",
                                             "--MappingKernelManager.cull_interval=2"])
     try:
         ctx = browser.new_context()
@@ -112,3 +129,17 @@ def test_kernels_of_closed_pages_go_away(tmp_path, browser):
         assert f"Kernel shutdown: {kernel_id}" in srv.logs()
     finally:
         srv.stop()
+
+
+def test_serve_refuses_to_start_on_a_broken_content_file(tmp_path):
+    import subprocess
+    import sys
+
+    data = tmp_path / "content"
+    shutil.copytree(REPO / "data", data)
+    (data / "clinic.yaml").write_text((data / "clinic.yaml").read_text() + "\nclinic_phone: [unclosed\n")
+    run = subprocess.run([sys.executable, "-m", "caregiver_course", "serve", "--port=1"], cwd=REPO, timeout=120,
+                         capture_output=True, text=True, env={**__import__("os").environ,
+                                                              "CAREGIVER_CONTENT_DIR": str(data)})
+    assert run.returncode == 1
+    assert "clinic.yaml" in run.stdout and "NOT started" in run.stderr and "--skip-check" in run.stderr

@@ -1,0 +1,263 @@
+"""The course server: Voila with the hardening a public link needs, configured from voila.json.
+
+What it changes in a plain Voila server (each part is explained where it is done):
+* compression of every text response, set before the web app is built (where Voila sets it, it is too late);
+* a kernel cap for the server and for each client, with a "busy" page (HTTP 503, Retry-After) past it;
+* kernel culling counted from when a page took its kernel (see kernels.py);
+* the kernel websocket guard (see wire.py and handlers.py);
+* only the app's own pages are served: no notebook list, no contents API, no files;
+* Voila's scripts and extensions under versioned paths, cached for a year;
+* HTTPS when given a certificate (workshop mode).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import ssl
+import time
+from pathlib import Path
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import url_path_join
+from traitlets import Bool, Float, Integer, List, Unicode
+from voila.app import Voila
+from voila.tornado.contentshandler import VoilaContentsHandler
+from voila.tornado.handler import TornadoVoilaHandler
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
+
+from . import handlers, wire
+from .kernels import KernelBook, Policy, default_max_kernels
+
+log = logging.getLogger("caregiver_course.server")
+
+APP_NOTEBOOK = "course.ipynb"
+
+
+class CourseKernels(AsyncMappingKernelManager):
+    """Kernels that know which page took them (base class for Voila's pooled kernel manager)."""
+
+    cc_book: KernelBook | None = None
+
+    async def start_kernel(self, *args, **kwargs):
+        kernel_id = await super().start_kernel(*args, **kwargs)
+        env = kwargs.get("env") or {}
+        admission = handlers.ADMISSION.get()
+        if env.get("VOILA_PREHEAT") == "False" and admission is not None:  # a page's own kernel
+            admission.took_kernel(kernel_id)
+        if self.cc_book is not None:
+            self.add_restart_callback(kernel_id, functools.partial(self.cc_book.restarted, kernel_id), "restart")
+        return kernel_id
+
+    def cc_in_pool(self, kernel_id: str) -> bool:
+        for pool in getattr(self, "_pools", {}).values():
+            for f in pool:
+                try:
+                    if f.done() and f.result().get("kernel_id") == kernel_id:
+                        return True
+                except Exception:  # a pool kernel that failed to start
+                    continue
+        return False
+
+    async def cull_kernel_if_idle(self, kernel_id):
+        if self.cc_book is None or kernel_id not in self:
+            return await ensure_async(super().cull_kernel_if_idle(kernel_id))
+        kernel = self.get_kernel(kernel_id)
+        last = getattr(kernel, "last_activity", None)
+        dead = getattr(kernel, "execution_state", "") == "dead" or not await ensure_async(kernel.is_alive())
+        reason = self.cc_book.cull_reason(kernel_id, last.timestamp() if last else time.time(),
+                                          in_pool=self.cc_in_pool(kernel_id), dead=dead)
+        if reason:
+            log.info("Culling kernel %s: %s", kernel_id, reason)
+            await ensure_async(self.shutdown_kernel(kernel_id))
+            self.cc_book.forget(kernel_id)
+        return None
+
+
+def _with_pages(km_class):
+    """Voila's pooled kernel manager, noting which page takes each pool kernel."""
+
+    class CoursePooledKernels(km_class):
+        async def get_rendered_notebook(self, *args, **kwargs):
+            render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
+            admission = handlers.ADMISSION.get()
+            if admission is not None:
+                admission.took_kernel(kernel_id)
+            return render_task, rendered_cache, kernel_id
+
+        async def cull_kernel_if_idle(self, kernel_id):
+            # Voila's own version skips pool kernels and then defers to Jupyter's rule; ours does both.
+            return await CourseKernels.cull_kernel_if_idle(self, kernel_id)
+
+    return CoursePooledKernels
+
+
+class CourseVoila(Voila):
+    """``python -m caregiver_course.server``: see the module docstring. Options: ``--CourseVoila.<name>``."""
+
+    max_kernels = Integer(0, config=True, help="Most kernels at once (pages and pool); 0: from memory "
+                                               "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).")
+    max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
+    connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
+    disconnected_timeout = Float(120.0, config=True, help="Seconds a closed page's kernel is kept.")
+    idle_timeout = Float(3600.0, config=True, help="Seconds a connected but idle page keeps its kernel.")
+    serve_lessons = Bool(False, config=True, help="Also serve each lesson notebook as its own page.")
+    pages = List(Unicode(), [APP_NOTEBOOK, "facilitator.ipynb"], config=True, help="Notebooks served.")
+    certfile = Unicode("", config=True, help="TLS certificate (PEM); with keyfile, serve HTTPS.")
+    keyfile = Unicode("", config=True, help="TLS private key (PEM).")
+    trust_forwarded_for = Bool(False, config=True,
+                               help="Take the client address from X-Forwarded-For (only behind your own proxy).")
+
+    store = None
+
+    def init_settings(self):
+        log.handlers, log.propagate = list(self.log.handlers), False  # our messages go to the server's log
+        log.setLevel(logging.INFO)
+        self.voila_configuration.page_config_hook = self._versioned_urls
+        self.voila_configuration.multi_kernel_manager_class = CourseKernels
+        settings = super().init_settings()
+        km = self.kernel_manager
+        km.__class__ = _with_pages(type(km))
+        max_kernels = self.max_kernels or default_max_kernels()
+        pools = getattr(km, "kernel_pools_config", {}) or {}
+        pool_size = sum(int(c.get("pool_size", 0)) for name, c in pools.items() if name != "default")
+        self.book = KernelBook(Policy(max_kernels=max_kernels, per_client=self.max_kernels_per_client,
+                                      pool_size=pool_size, connect_grace=self.connect_grace,
+                                      disconnected_timeout=self.disconnected_timeout,
+                                      idle_timeout=self.idle_timeout))
+        km.cc_book = self.book
+        pages = list(self.pages)
+        if self.serve_lessons:
+            pages += sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]-*.ipynb"))
+        settings.update(
+            compress_response=True,  # applied when the web app is built, so it must be here
+            websocket_max_message_size=wire.MAX_INCOMING_BYTES,
+            cc_book=self.book,
+            cc_pages=set(pages),
+            cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
+            cc_trust_forwarded_for=self.trust_forwarded_for,
+            cc_kernel_alive=self._kernel_alive,
+            cc_touch_kernel=self._touch_kernel,
+            cc_client_hash=self._client_hash,
+            cc_note_client=self._note_client,
+        )
+        log.info("Kernel cap: %d at once (%d in the pool), %d per client; a page has %.0f s to connect, a closed "
+                 "page's kernel goes after %.0f s, an idle one after %.0f s", max_kernels, pool_size,
+                 self.max_kernels_per_client, self.connect_grace, self.disconnected_timeout, self.idle_timeout)
+        return settings
+
+    # ------------------------------------------------------------------ handlers
+
+    def init_handlers(self):
+        replace = {VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
+                   TornadoVoilaHandler: handlers.CoursePageHandler}
+        drop = {VoilaContentsHandler, TornadoVoilaTreeHandler}
+        out = []
+        for spec in super().init_handlers():
+            pattern, cls, *rest = spec
+            if cls in drop or "/voila/files/" in pattern or "/voila/api/shutdown/" in pattern:
+                continue
+            out.append((pattern, replace.get(cls, cls), *rest))
+        tag = self.asset_tag
+        base = self.base_url
+        first = [
+            (url_path_join(base, r"/cc/health"), handlers.HealthHandler),
+            (url_path_join(base, r"/cc/kernel/(\w+-\w+-\w+-\w+-\w+)"), handlers.KernelStatusHandler),
+            (url_path_join(base, f"/voila/{tag}/static/(.*)"), handlers.ImmutableStaticHandler,
+             {"paths": self.static_paths, "default_filename": "index.html"}),
+            (url_path_join(base, f"/voila/{tag}/labextensions/(.*)"), handlers.ImmutableExtensionsHandler,
+             {"path": self.labextensions_path}),
+            (url_path_join(base, r"/?"), handlers.RedirectToApp),
+            (url_path_join(base, r"/voila/tree(/.*)?"), handlers.RedirectToApp),
+            (url_path_join(base, r"/voila/?"), handlers.RedirectToApp),
+        ]
+        last = [(url_path_join(base, r"/(.*)"), handlers.NotFoundHandler)] if not self.notebook_path else []
+        return first + out + last
+
+    @functools.cached_property
+    def asset_tag(self) -> str:
+        """Changes whenever Voila or a front-end extension changes, so cached files are never stale."""
+        from importlib.metadata import PackageNotFoundError, version
+
+        parts = []
+        for dist in ("voila", "ipywidgets", "jupyterlab_widgets", "caregiver-course"):
+            try:
+                parts.append(f"{dist}={version(dist)}")
+            except PackageNotFoundError:
+                parts.append(dist)
+        return "v-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:12]
+
+    def _versioned_urls(self, page_config, **kwargs):
+        tag = self.asset_tag
+        page_config["fullStaticUrl"] = url_path_join(self.base_url, "voila", tag, "static")
+        page_config["fullLabextensionsUrl"] = url_path_join(self.base_url, "voila", tag, "labextensions")
+        return page_config
+
+    # ------------------------------------------------------------------ kernel status for the page
+
+    async def _kernel_alive(self, kernel_id: str) -> bool:
+        km = self.kernel_manager
+        if kernel_id not in km:
+            return False
+        holding = self.book.held.get(kernel_id)
+        if holding is not None and holding.restarted:
+            return False
+        try:
+            return bool(await ensure_async(km.get_kernel(kernel_id).is_alive()))
+        except Exception:
+            return False
+
+    def _touch_kernel(self, kernel_id: str) -> bool:
+        km = self.kernel_manager
+        if kernel_id not in km:
+            return False
+        from jupyter_server._tz import utcnow
+
+        km.get_kernel(kernel_id).last_activity = utcnow()
+        return True
+
+    def _note_client(self, kernel_id: str, address: str) -> None:
+        """Tell the kernels (through the store) which client a page's kernel serves, for the rate limits."""
+        store = self._store()
+        if store is None:
+            return
+        try:
+            store.set_kernel_client(kernel_id, store.client_hash(address))
+        except Exception:
+            log.warning("could not note the client of kernel %s", kernel_id, exc_info=True)
+
+    def _client_hash(self, address: str) -> str:
+        store = self._store()
+        return store.client_hash(address) if store else "?"
+
+    def _store(self):
+        if self.store is None:
+            from ..store import Store, StoreError
+
+            try:
+                self.store = Store()
+            except StoreError:
+                log.exception("the progress store cannot be opened; rate limits count per server only")
+        return self.store
+
+    # ------------------------------------------------------------------ listen
+
+    def listen(self):
+        ctx = self._ssl_context()
+        if ctx is not None:
+            self.app.listen = functools.partial(self.app.listen, ssl_options=ctx)
+        return super().listen()
+
+    def _ssl_context(self):
+        if not (self.certfile and self.keyfile):
+            return None
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(self.certfile, self.keyfile)
+        return ctx
+
+
+def main(argv=None):
+    CourseVoila.launch_instance(argv=argv)

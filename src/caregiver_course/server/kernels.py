@@ -1,0 +1,149 @@
+"""Which kernels a page holds, and when a kernel may go (pure bookkeeping, no Tornado, no Jupyter).
+
+Voila starts a kernel for a page, or hands it one from the preheated pool. Jupyter Server's culler only
+knows "idle since" and "connections", so on its own it (a) counts a pool kernel's idle time from when the
+pool made it, and (b) sees a page still downloading its JavaScript as "0 connections": a slow phone's page
+lost its kernel before it could connect and stayed blank. Here each kernel's life is counted from the
+moment a page *took* it:
+
+* in the pool, waiting: never culled;
+* taken, never connected: kept for ``connect_grace`` seconds (minutes: a slow phone needs them);
+* connected once, now closed (tab closed, phone asleep): culled ``disconnected_timeout`` after the close;
+* connected and idle: culled after ``idle_timeout`` (generous; the page asks "still there?" first);
+* dead, or restarted (a fresh kernel has none of the page's widgets): culled at once.
+"""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Holding:
+    client: str
+    taken_at: float
+    connections: int = 0
+    ever_connected: bool = False
+    closed_at: float | None = None
+    restarted: bool = False
+
+
+@dataclass
+class Policy:
+    max_kernels: int  # pages' kernels plus the pool
+    per_client: int  # kernels one client address may hold at once
+    pool_size: int
+    connect_grace: float = 180.0
+    disconnected_timeout: float = 120.0
+    idle_timeout: float = 3600.0
+
+
+@dataclass
+class KernelBook:
+    policy: Policy
+    held: dict[str, Holding] = field(default_factory=dict)
+    starting: Counter = field(default_factory=Counter)  # client -> pages admitted, kernel not yet known
+
+    # ------------------------------------------------------------------ admission
+
+    def admit(self, client: str, live_kernels: set[str]) -> str | None:
+        """May this client's page get a kernel now? None if yes, else why not (for the log)."""
+        self.forget_missing(live_kernels)
+        pages = len(self.held) + sum(self.starting.values())
+        if pages >= max(1, self.policy.max_kernels - self.policy.pool_size):
+            return f"the server holds {pages} page kernels (limit {self.policy.max_kernels - self.policy.pool_size})"
+        mine = sum(1 for h in self.held.values() if h.client == client) + self.starting[client]
+        if mine >= self.policy.per_client:
+            return f"this client holds {mine} kernels (limit {self.policy.per_client})"
+        self.starting[client] += 1
+        return None
+
+    def release_admission(self, client: str) -> None:
+        if self.starting[client] > 0:
+            self.starting[client] -= 1
+        if self.starting[client] == 0:
+            del self.starting[client]
+
+    def took(self, kernel_id: str, client: str, now: float | None = None) -> None:
+        """A page took this kernel (from the pool or freshly started)."""
+        self.held[kernel_id] = Holding(client=client, taken_at=now if now is not None else time.time())
+
+    # ------------------------------------------------------------------ connections
+
+    def connected(self, kernel_id: str) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None:
+            h.connections += 1
+            h.ever_connected = True
+            h.closed_at = None
+
+    def disconnected(self, kernel_id: str, now: float | None = None) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None:
+            h.connections = max(0, h.connections - 1)
+            if h.connections == 0:
+                h.closed_at = now if now is not None else time.time()
+
+    def restarted(self, kernel_id: str) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None:
+            h.restarted = True
+
+    def forget(self, kernel_id: str) -> None:
+        self.held.pop(kernel_id, None)
+
+    def forget_missing(self, live_kernels: set[str]) -> None:
+        for kid in [k for k in self.held if k not in live_kernels]:
+            del self.held[kid]
+
+    def client_of(self, kernel_id: str) -> str:
+        h = self.held.get(kernel_id)
+        return h.client if h else ""
+
+    # ------------------------------------------------------------------ culling
+
+    def cull_reason(self, kernel_id: str, last_activity: float, in_pool: bool, dead: bool,
+                    now: float | None = None) -> str | None:
+        """Why this kernel should go now, or None to keep it."""
+        now = now if now is not None else time.time()
+        if dead:
+            return "its process has died"
+        if in_pool:
+            return None
+        h = self.held.get(kernel_id)
+        if h is None:  # started some other way (should not happen): Jupyter's own rule, from last activity
+            idle = now - last_activity
+            return f"no page holds it and it has been idle {idle:.0f} s" if idle > self.policy.disconnected_timeout \
+                else None
+        if h.restarted:
+            return "it was restarted, so its page's widgets are gone"
+        if not h.ever_connected:
+            waited = now - h.taken_at
+            return f"its page never connected in {waited:.0f} s" if waited > self.policy.connect_grace else None
+        if h.connections == 0:
+            gone = now - (h.closed_at or h.taken_at)
+            return f"its page closed {gone:.0f} s ago" if gone > self.policy.disconnected_timeout else None
+        idle = now - max(last_activity, h.taken_at)
+        return f"its page has been idle {idle:.0f} s" if idle > self.policy.idle_timeout else None
+
+
+def memory_total_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 4 * 1024**3
+
+
+KERNEL_BUDGET_BYTES = 120 * 1024**2  # a learner's kernel: ~60 MiB fresh, ~70 MiB after every lesson; 120 leaves room
+SERVER_RESERVE_BYTES = 1024**3  # the server itself, the OS and the database
+
+
+def default_max_kernels(total: int | None = None) -> int:
+    """Half of the machine's memory, after a 1 GiB reserve, in 120 MiB kernels; between 4 and 400."""
+    total = memory_total_bytes() if total is None else total
+    return max(4, min(400, int((total - SERVER_RESERVE_BYTES) * 0.5 // KERNEL_BUDGET_BYTES)))
