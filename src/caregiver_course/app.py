@@ -132,7 +132,10 @@ class CourseApp:
         elif self.pending_join:
             code, self.pending_join = self.pending_join, ""
             self.join_workshop(code)
-        self.lesson_cache.clear()  # option order depends on the learner
+        for cached in self.lesson_cache.values():  # option order depends on the learner: build them again
+            for widget in cached:
+                _close_tree(widget)
+        self.lesson_cache.clear()
         if self.current:
             self.show_lesson(self.current, record=False)
         else:
@@ -228,7 +231,7 @@ class CourseApp:
         self.current = None
         prog = self.progress()
         target = progress.resume_point(prog, self.content, self.session.events)
-        self.stage.children = [build_home(self, prog, target)]
+        self._replace_stage([build_home(self, prog, target)])
         self._show_save_problem()
         if target:
             self._prefetch(self.content.lesson(target).number)
@@ -247,7 +250,7 @@ class CourseApp:
             self.session.record_step(lesson_id, "opened")
         self.current = lesson_id
         body = self.lesson_widgets(lesson_id)
-        self.stage.children = [self._nav(lesson, "top"), *body, self._nav(lesson, "bottom")]
+        self._replace_stage([self._nav(lesson, "top"), *body, self._nav(lesson, "bottom")])
         self.announce.value = (f"<p class='cc-visually-hidden' role='status' aria-live='polite'>"
                                f"Opened {escape(lesson.title)}</p>")
         self._show_save_problem()
@@ -296,6 +299,16 @@ class CourseApp:
         bar.add_class(f"cc-nav-{where}")
         return bar
 
+    def _replace_stage(self, children: list) -> None:
+        """Show these widgets, and close the ones they replace (a start page or a lesson's navigation bars),
+        so that the kernel and the browser do not keep every page ever shown. Cached lessons stay open."""
+        old = self.stage.children
+        self.stage.children = children
+        keep = {id(x) for x in children} | {id(x) for cached in self.lesson_cache.values() for x in cached}
+        for widget in old:
+            if id(widget) not in keep:
+                _close_tree(widget)
+
     def _show_save_problem(self) -> None:
         if self.session.last_error:
             self.notice.value = (f"<div class='cc-error' role='status'><p>⚠ {escape(self.session.last_error)}</p>"
@@ -305,6 +318,23 @@ class CourseApp:
                                  "You can still use every lesson. Please tell the clinic staff.</p></div>")
         else:
             self.notice.value = ""
+
+
+def _close_tree(widget) -> None:
+    """Close a widget and everything inside it: closing a box leaves its children open, and closing a
+    control leaves its layout and style widgets open."""
+    stack, seen = [widget], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen or not isinstance(current, w.Widget):
+            continue
+        seen.add(id(current))
+        stack.extend(getattr(current, "children", ()) or ())
+        stack.extend(getattr(current, name, None) for name in ("layout", "style"))
+        try:
+            current.close()
+        except Exception:  # already closed
+            pass
 
 
 def _query_value(search: str, name: str) -> str:
