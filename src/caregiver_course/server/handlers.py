@@ -72,8 +72,18 @@ class CoursePageHandler(TornadoVoilaHandler):
             await super().get(path)
         finally:
             ADMISSION.reset(token)
+            book.finished_loading(client)
             if not admission.took:
                 book.release_admission(client)
+
+    def should_use_rendered_notebook(self, *args, **kwargs):
+        """The preheated pool is for people arriving: a client that already holds two pages' kernels (a
+        page and a reload) waits for a fresh one, so one client opening many pages cannot drain the pool."""
+        book = self.settings["cc_book"]
+        client = client_address(self)
+        if sum(1 for h in book.held.values() if h.client == client) >= 2:
+            return False
+        return super().should_use_rendered_notebook(*args, **kwargs)
 
     def write(self, chunk):
         if isinstance(chunk, str) and HELP_MARKER in chunk:
@@ -114,7 +124,12 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
 
     def on_message(self, ws_message):
         try:
-            wire.check_incoming(ws_message)
+            try:
+                wire.check_incoming(ws_message)
+            except wire.Refused:
+                raise
+            except Exception as exc:  # anything the checks did not foresee is refused, never passed on
+                raise wire.Refused(f"a frame the checks could not read ({type(exc).__name__})") from exc
         except wire.Refused as why:
             self.cc_refused = getattr(self, "cc_refused", 0) + 1
             if self.cc_refused == 1:

@@ -34,6 +34,7 @@ class Policy:
     max_kernels: int  # pages' kernels plus the pool
     per_client: int  # kernels one client address may hold at once
     pool_size: int
+    per_client_starting: int = 2  # pages one client may have loading at once (each costs seconds of CPU)
     connect_grace: float = 180.0
     disconnected_timeout: float = 120.0
     idle_timeout: float = 3600.0
@@ -44,6 +45,7 @@ class KernelBook:
     policy: Policy
     held: dict[str, Holding] = field(default_factory=dict)
     starting: Counter = field(default_factory=Counter)  # client -> pages admitted, kernel not yet known
+    loading: Counter = field(default_factory=Counter)  # client -> pages admitted and not yet fully sent
 
     # ------------------------------------------------------------------ admission
 
@@ -56,8 +58,16 @@ class KernelBook:
         mine = sum(1 for h in self.held.values() if h.client == client) + self.starting[client]
         if mine >= self.policy.per_client:
             return f"this client holds {mine} kernels (limit {self.policy.per_client})"
+        if self.loading[client] >= self.policy.per_client_starting:
+            return f"this client has {self.loading[client]} pages loading (limit {self.policy.per_client_starting})"
         self.starting[client] += 1
+        self.loading[client] += 1
         return None
+
+    def finished_loading(self, client: str) -> None:
+        self.loading[client] -= 1
+        if self.loading[client] <= 0:
+            del self.loading[client]
 
     def release_admission(self, client: str) -> None:
         if self.starting[client] > 0:

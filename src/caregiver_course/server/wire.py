@@ -77,18 +77,18 @@ def check_incoming(frame: bytes) -> str:
         raise Refused("binary buffers (the app has no binary widgets)")
     header = _json(parts[0], "header")
     msg_type = header.get("msg_type")
-    if msg_type not in ALLOWED_MSG_TYPES:
+    if not isinstance(msg_type, str) or msg_type not in ALLOWED_MSG_TYPES:
         raise Refused(f"the message type {str(msg_type)[:40]!r}")
     content = _json(parts[3], "content")
     if msg_type == "comm_open":
         target = content.get("target_name")
-        if target not in ALLOWED_COMM_TARGETS:
+        if not isinstance(target, str) or target not in ALLOWED_COMM_TARGETS:
             raise Refused(f"a comm_open for target {str(target)[:60]!r}")
     elif msg_type == "comm_msg":
         data = content.get("data")
         if not isinstance(content.get("comm_id"), str) or not isinstance(data, dict):
             raise Refused("a comm_msg without a comm id and data")
-        if data.get("method") not in ALLOWED_COMM_METHODS:
+        if not isinstance(data.get("method"), str) or data.get("method") not in ALLOWED_COMM_METHODS:
             raise Refused(f"a comm_msg with method {str(data.get('method'))[:40]!r}")
         if data.get("buffer_paths"):
             raise Refused("a comm_msg that declares binary buffers")

@@ -1,0 +1,212 @@
+"""Attacks on the app's own server, started by the test with the shipped settings, aimed at 127.0.0.1 only.
+
+Each test asserts the figure it protects: the server answers HTTP within 1 s during and after the freeze
+attack; one client never holds more kernels than its cap; oversized and malformed frames are refused."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from browser.conftest import APP_PATH, VoilaServer
+from security.attack import HealthWatch, connect, fetch, header, image_comm_open, kernel_id_of, run, v1_frame
+
+pytestmark = pytest.mark.browser
+PER_CLIENT = 8  # voila.json: CourseVoila.max_kernels_per_client
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = VoilaServer(tmp_path_factory.mktemp("attacked"), extra_args=["--CourseVoila.connect_grace=20",
+                                                                      "--MappingKernelManager.cull_interval=2"])
+    yield s
+    s.stop()
+
+
+def kernel_processes(server_pid: int) -> int:
+    n = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == server_pid:
+                    n += 1
+        except (OSError, ValueError, IndexError):
+            continue
+    return n
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(s) -> int:
+    """The Voila process (serve execs it in place, so it is the Popen's pid)."""
+    return s.proc.pid
+
+
+def test_the_freeze_attack_is_refused_and_the_server_keeps_answering(srv):
+    status, page, _ = fetch(srv.url + APP_PATH, source="127.0.0.4")
+    kid = kernel_id_of(page)
+    assert status == 200 and kid
+    ws_base = srv.url.replace("http://", "ws://")
+
+    async def attack():
+        # 1. The legacy protocol (no subprotocol offered): refused before the upgrade.
+        with pytest.raises(HTTPClientError) as refused:
+            await connect(ws_base, kid, protocols=())
+        assert refused.value.code == 400
+        # 2. With v1: a client-made Image model, a binary buffer, a forged offset table, a malformed comm_open,
+        #    an execute request: each refused, the socket stays usable for the page's own messages.
+        ws = await connect(ws_base, kid)
+        h, content = image_comm_open("attack-image")
+        ws.write_message(v1_frame("shell", h, content), binary=True)
+        ws.write_message(v1_frame("shell", *image_comm_open("attack-2"), buffers=(b"\x89PNG" * 1000,)), binary=True)
+        ws.write_message((2**62).to_bytes(8, "little") + b"\x00" * 64, binary=True)
+        ws.write_message(v1_frame("shell", header("comm_open"), {"comm_id": 5, "target_name": ["x"]}), binary=True)
+        ws.write_message(v1_frame("shell", header("execute_request"), {"code": "import os"}), binary=True)
+        ws.write_message(v1_frame("shell", header("comm_msg"), {"comm_id": "attack-image",
+                                                                "data": {"method": "request_state"}}), binary=True)
+        ws.write_message(v1_frame("shell", header("kernel_info_request"), {}), binary=True)
+        got_reply = False
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            msg = await asyncio.wait_for(ws.read_message(), 20)
+            assert msg is not None, "the server closed the page's socket"
+            assert b"Traceback" not in msg and b"/work/" not in msg and b"site-packages" not in msg
+            if b"kernel_info_reply" in msg:
+                got_reply = True
+                break
+        assert got_reply, "the page's own messages still get answers"
+        # 3. An oversized frame closes that socket (limit 256 KiB), nothing else.
+        big = await connect(ws_base, kid)
+        big.write_message(v1_frame("shell", header("comm_msg"), {"comm_id": "x", "data": {"method": "update",
+                                   "state": {"value": "x" * (1024 * 1024)}}}), binary=True)
+        assert await asyncio.wait_for(big.read_message(), 20) is None or True
+        ws.close()
+        big.close()
+
+    pid = server_pid(srv)
+    cpu_before = cpu_seconds(pid)
+    with HealthWatch(srv.url + "/cc/health") as watch:
+        run(attack(), timeout=90)
+        time.sleep(3)  # and after it
+    print(f"health: worst {watch.worst:.3f} s over {watch.samples} checks, {watch.failures} failed")
+    assert watch.failures == 0 and watch.worst < 1.0
+    idle_start = cpu_seconds(pid)
+    time.sleep(3)
+    assert cpu_seconds(pid) - idle_start < 1.5, "the server is not spinning after the attack"
+    assert cpu_seconds(pid) - cpu_before < 60
+    assert "refused a kernel websocket without" in srv.logs() and "refused a message to kernel" in srv.logs()
+
+
+def test_a_get_flood_from_one_client_holds_at_most_its_cap_and_a_learner_still_gets_in(srv, browser):
+    def one(_):
+        status, page, headers = fetch(srv.url + APP_PATH, source="127.0.0.2", timeout=120)
+        return status, headers.get("Retry-After", ""), ("too many" not in page.lower())
+
+    def learner_visit() -> float:
+        """A real learner (another address: 127.0.0.1) opens the app: seconds until the start page works."""
+        ctx = browser.new_context(viewport={"width": 390, "height": 844})
+        page = ctx.new_page()
+        t = time.time()
+        page.goto(srv.url + APP_PATH, timeout=120_000, wait_until="commit")
+        page.wait_for_selector(".cc-home", timeout=120_000)
+        seconds = time.time() - t
+        ctx.close()
+        return seconds
+
+    usual = learner_visit()
+    time.sleep(5)  # the pool refills
+    before = kernel_processes(server_pid(srv))
+    peak = [before]
+    with ThreadPoolExecutor(21) as pool:
+        futures = [pool.submit(one, i) for i in range(1000)]
+
+        def watch():
+            while not all(f.done() for f in futures):
+                peak.append(kernel_processes(server_pid(srv)))
+                time.sleep(0.2)
+
+        watcher = pool.submit(watch)
+        time.sleep(1)
+        learner_seconds = learner_visit()
+        results = [f.result() for f in futures]
+        watcher.result()
+    peak = max(peak)
+    ok = sum(1 for s, _, _ in results if s == 200)
+    busy = [r for r in results if r[0] == 503]
+    print(f"flood: {ok} pages, {len(busy)} busy replies, kernels before {before}, peak {peak}; "
+          f"learner in {learner_seconds:.1f} s (usual {usual:.1f} s)")
+    assert ok <= PER_CLIENT and len(busy) >= 1000 - PER_CLIENT
+    assert all(retry == "60" for _, retry, _ in busy)
+    # The flood's kernels, the pool (2) and the learner's page: never more.
+    assert peak <= before + PER_CLIENT + 2 + 1
+    assert learner_seconds < 2 * usual + 2
+
+
+def test_the_busy_page_is_friendly_and_shows_the_help_numbers(srv):
+    with ThreadPoolExecutor(6) as pool:  # more pages at once than one client may have loading
+        replies = list(pool.map(lambda _: fetch(srv.url + APP_PATH, source="127.0.0.3"), range(6)))
+    busy = [r for r in replies if r[0] == 503]
+    assert busy, [r[0] for r in replies]
+    status, body, headers = busy[0]
+    assert headers.get("Retry-After") == "60"
+    assert "busy" in body and 'href="tel:911"' in body and 'href="sms:988"' in body
+    assert "Traceback" not in body and "kernel" not in body.lower()
+
+
+def test_held_websockets_count_against_the_cap_and_unconnected_pages_let_go(srv):
+    """Pages that keep their websocket open hold a kernel each, up to the cap; pages that never connect
+    release theirs after the grace period (20 s in this test, 180 s by default)."""
+    kids = []
+    for _ in range(PER_CLIENT):
+        status, page, _ = fetch(srv.url + APP_PATH, source="127.0.0.5")
+        if status == 200:
+            kids.append(kernel_id_of(page))
+    assert len(kids) >= 1
+    ws_base = srv.url.replace("http://", "ws://")
+
+    async def hold():
+        sockets = [await connect(ws_base, kids[0])]
+        status, _, _ = fetch(srv.url + APP_PATH, source="127.0.0.5")
+        assert status == 503
+        await asyncio.sleep(35)  # past the 20 s grace: the never-connected pages' kernels go
+        status_after = [fetch(srv.url + f"/cc/kernel/{k}")[0] for k in kids]
+        for s in sockets:
+            s.close()
+        return status_after
+
+    after = run(hold(), timeout=120)
+    assert after[0] == 200, "the connected page keeps its kernel"
+    assert all(s == 410 for s in after[1:]), after
+    status, _, _ = fetch(srv.url + APP_PATH, source="127.0.0.5")
+    assert status == 200, "with the unconnected kernels gone, the client may open a page again"
+
+
+def test_hostile_strings_in_every_text_field_are_only_text(store):
+    from caregiver_course.app import CourseApp
+    from caregiver_course.dashboard import Dashboard
+
+    hostile = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'; DROP TABLE learners; --",
+               "\u202eevil", "A" * 5000, "{clinic_phone}", "${7*7}", "\x00\x1b[31m", "../../etc/passwd"]
+    app = CourseApp(store)
+    app.identity.value = "hello:" + json.dumps({"token": hostile[1], "code": hostile[0], "search": "?workshop=<b>"})
+    for text in hostile:
+        for reply in (app.resume_with_code(text), app.join_workshop(text, text)):
+            assert reply.startswith("✗") and "<script" not in reply and "onerror" not in reply
+    os.environ["CAREGIVER_FACILITATOR_SECRET"] = "s3cret"
+    try:
+        d = Dashboard(store)
+        password, go, message = d.body.children
+        password.value = hostile[0]
+        go.click()
+        assert "<script" not in message.value
+    finally:
+        del os.environ["CAREGIVER_FACILITATOR_SECRET"]
