@@ -45,6 +45,7 @@ def kernel_id_of(page: str) -> str:
 
 def v1_frame(channel: str, header: dict, content: dict, buffers: tuple[bytes, ...] = (), parent=None,
              metadata=None) -> bytes:
+    metadata = metadata if metadata is not None else {"version": "2.1.0"}  # the widget protocol version
     parts = [json.dumps(x).encode() for x in (header, parent or {}, metadata or {}, content)] + list(buffers)
     chan = channel.encode()
     offsets = [8 * (1 + 1 + len(parts) + 1)]
