@@ -169,3 +169,23 @@ def _open_and_add(args):
         return "ok"
     except Exception as exc:  # reported back to the test
         return repr(exc)
+
+
+def test_a_full_disk_tells_a_new_learner_once_and_logs_once(store, monkeypatch, caplog):
+    """A new learner arrives while the database cannot be written (disk full): the page says progress
+    cannot be saved, the browser is answered (so it stops asking every 2 s), and the log gets one line."""
+    import json
+
+    from caregiver_course.app import CourseApp
+
+    def full(*_a, **_k):
+        raise StoreError("The progress database could not be used (database or disk is full).")
+
+    monkeypatch.setattr(store, "new_learner", full)
+    app = CourseApp(store)
+    for _ in range(5):  # the browser's hello, repeated
+        app.identity.value = "hello:" + json.dumps({"token": "", "n": _})
+        assert json.loads(app.identity.value[3:]) == {"token": "", "code": ""}
+    assert "cannot be saved right now" in app.notice.value
+    assert sum("progress store cannot be used" in r.getMessage() for r in caplog.records) == 1
+    assert not any(r.exc_info for r in caplog.records), "no traceback in the log for a known problem"

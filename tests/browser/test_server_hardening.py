@@ -143,3 +143,39 @@ def test_serve_refuses_to_start_on_a_broken_content_file(tmp_path):
                                                               "CAREGIVER_CONTENT_DIR": str(data)})
     assert run.returncode == 1
     assert "clinic.yaml" in run.stdout and "NOT started" in run.stderr and "--skip-check" in run.stderr
+
+
+def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path):
+    import os
+    import ssl
+    import subprocess
+    import sys
+
+    from .conftest import free_port
+
+    port = free_port()
+    data = tmp_path / "data-dir"
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "caregiver_course", "serve", "--workshop", "--tls", "--pool=1",
+                             "--ip=127.0.0.1", f"--port={port}"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "CAREGIVER_DATA_DIR": str(data)}, start_new_session=True)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # self-signed: the browser asks once
+    try:
+        deadline, body = time.time() + 120, b""
+        while time.time() < deadline and not body:
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/cc/health", timeout=2, context=ctx) as r:
+                    body = r.read()
+            except OSError:
+                time.sleep(0.5)
+        assert body == b'{"ok": true}'
+        with pytest.raises(OSError):  # plain HTTP is not served on that port
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/cc/health", timeout=5).read()
+        assert (data / "tls" / "workshop-cert.pem").exists()
+        assert oct((data / "tls" / "workshop-key.pem").stat().st_mode & 0o777) == "0o600"
+        assert "https://127.0.0.1" in (tmp_path / "voila.log").read_text()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
