@@ -115,3 +115,24 @@ def test_when_the_kernel_dies_the_page_says_so_and_reload_brings_the_learner_bac
     assert page.locator(".cc-resume-code").inner_text() == code, "the same learner, with saved progress"
     ctx.close()
     print(f"kernel gone told after {seconds:.1f} s")
+
+
+def test_an_idle_page_is_asked_still_there_and_keeps_its_kernel(tmp_path, browser):
+    srv = VoilaServer(tmp_path, extra_args=["--CourseVoila.idle_timeout=40", "--MappingKernelManager.cull_interval=2"])
+    try:
+        ctx = browser.new_context(viewport={"width": 390, "height": 844})
+        page = ctx.new_page()
+        page.goto(srv.url + APP_PATH)
+        page.wait_for_function(LEARNER_KNOWN, timeout=60_000)
+        kernel_id = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        ask = page.locator("#cc-still-there")
+        ask.wait_for(state="visible", timeout=60_000)  # asked at 3/4 of the 40 s
+        assert "still there" in ask.inner_text()
+        ask.locator("button").click()
+        time.sleep(20)  # past the original 40 s: tapping reset the idle clock
+        assert urllib.request.urlopen(srv.url + f"/cc/kernel/{kernel_id}", timeout=10).status == 200
+        time.sleep(45)  # no answer this time: the idle page's kernel goes, and the page says so
+        page.locator("#cc-kernel-gone").wait_for(state="visible", timeout=60_000)
+        ctx.close()
+    finally:
+        srv.stop()

@@ -87,7 +87,7 @@ class CoursePageHandler(TornadoVoilaHandler):
 
     def write(self, chunk):
         if isinstance(chunk, str) and HELP_MARKER in chunk:
-            chunk = chunk.replace(HELP_MARKER, pages.help_bar(), 1)
+            chunk = chunk.replace(HELP_MARKER, pages.help_bar(self.settings["cc_book"].policy.idle_timeout), 1)
         return super().write(chunk)
 
     def write_error(self, status_code, **kwargs):

@@ -55,7 +55,9 @@ def clinic_values() -> dict[str, str]:
     return values
 
 
-def help_bar() -> str:
+def help_bar(idle_seconds: float = 3600) -> str:
+    """The help bar. idle_seconds (when the server lets an idle page's kernel go) tells the page when to ask
+    "still there?"."""
     v = clinic_values()
     clinic_item = ""
     if tel(v["clinic_phone"]):
@@ -67,7 +69,7 @@ def help_bar() -> str:
         "emergency": escape(v["emergency_number"]), "emergency_tel": escape(tel(v["emergency_number"])),
         "crisis_call": escape(v["crisis_call"]), "crisis_call_tel": escape(tel(v["crisis_call"])),
         "crisis_text": escape(v["crisis_text"]), "crisis_text_tel": escape(tel(v["crisis_text"])),
-        "clinic_item": clinic_item,
+        "clinic_item": clinic_item, "idle_seconds": str(int(idle_seconds)),
     })
 
 

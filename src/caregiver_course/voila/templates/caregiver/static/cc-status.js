@@ -9,7 +9,11 @@
 (function () {
   "use strict";
   var CHECK_EVERY = 15000;
-  var IDLE_ASK_AFTER = 50 * 60 * 1000;  // the server lets an idle page's kernel go after 60 minutes
+  // The server lets an idle page's kernel go after data-idle-seconds (60 minutes by default): ask 10 minutes
+  // before that (or at 3/4 of it, if it is short).
+  var bar = document.getElementById("cc-help-bar");
+  var idle = 1000 * Number((bar && bar.getAttribute("data-idle-seconds")) || 3600);
+  var IDLE_ASK_AFTER = Math.max(idle - 10 * 60 * 1000, idle * 0.75);
   var config = {};
   try { config = JSON.parse(document.getElementById("jupyter-config-data").textContent); } catch (e) { return; }
   var kernelId = config.kernelId;
@@ -106,5 +110,5 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") { check(); }
   });
-  setInterval(function () { check(); askIfIdle(); }, CHECK_EVERY);
+  setInterval(function () { check(); askIfIdle(); }, Math.min(CHECK_EVERY, IDLE_ASK_AFTER / 4));
 })();
