@@ -6,12 +6,27 @@ checklists refer to them as ``{setting_name}``; :meth:`Clinic.fill` puts the cli
 """
 from __future__ import annotations
 
+import difflib
+import os
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .problems import Problem
 
 CHECK_NOTE = "check with your clinic"
+
+# Built-in emergency and crisis numbers (US; facts H3, H4). They are shown whenever clinic.yaml cannot be
+# read or leaves one of them out, so a broken file never hides the numbers that matter most.
+DEFAULT_NUMBERS: dict[str, str] = {
+    "emergency_number": "911",
+    "crisis_call": "988",
+    "crisis_text": "988",
+    "crisis_chat": "988lifeline.org",
+}
+
+SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
+SECRET_FILE = "facilitator_secret"  # in $CAREGIVER_DATA_DIR (the progress folder), never in data/
 
 # name -> (what it is, for the error message and the README; required?; fact-sheet ID)
 SETTINGS: dict[str, tuple[str, bool, str]] = {
@@ -39,7 +54,14 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "reassess_after": ("after how many sessions the team checks if it is helping", True, "I4"),
     "dose_and_length": ("the dose and infusion length, only if the clinic wants it shown", False, "B1"),
     "local_support": ("a local support group or class for families", False, "J4"),
-    "facilitator_secret": ("the workshop facilitator's secret (better: set CAREGIVER_FACILITATOR_SECRET)", False, ""),
+}
+
+# Names that must never be a setting or a placeholder: content is shown to every learner.
+FORBIDDEN = {
+    "facilitator_secret": (f"the facilitator secret must not be kept in clinic.yaml, where lessons could show it. "
+                           f"Delete this line and set the environment variable {SECRET_ENV} instead, or write the "
+                           f"secret into a file called '{SECRET_FILE}' in the server's progress folder "
+                           "(CAREGIVER_DATA_DIR), outside data/"),
 }
 
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
@@ -65,7 +87,7 @@ class Clinic:
         """The value as a learner reads it, with the check-with-your-clinic note if unconfirmed."""
         s = self.settings.get(name)
         if s is None or not s.value:
-            return CHECK_NOTE
+            return DEFAULT_NUMBERS.get(name, CHECK_NOTE)
         if name == "treatment_type":
             text = TREATMENT_TYPES.get(s.value, s.value)
         elif name == "companion_in_room":
@@ -100,6 +122,20 @@ def placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
 
 
+def closest(name: str, known) -> str:
+    """The known name closest to name (a likely typo), or '' when nothing is close."""
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+def did_you_mean(name: str, known, braces: bool = False) -> str:
+    """' Did you mean x?' for the closest known name, or '' when nothing is close."""
+    best = closest(name, known)
+    if not best:
+        return ""
+    return f" Did you mean {{{best}}}?" if braces else f" Did you mean {best}?"
+
+
 def check_placeholders(text: str, file: str, item: str, field_name: str) -> list[Problem]:
     try:
         names = placeholders(text)
@@ -107,10 +143,34 @@ def check_placeholders(text: str, file: str, item: str, field_name: str) -> list
         return [Problem(file, item, field_name, f"a curly brace is not closed ({exc}); write {{setting_name}}")]
     problems = []
     for name in names:
-        if name not in SETTINGS:
+        if name in FORBIDDEN:
             problems.append(Problem(file, item, field_name,
-                                    f"{{{name}}} is not a clinic setting; use one of: {', '.join(sorted(SETTINGS))}"))
+                                    f"{{{name}}} can never be shown to learners; remove it"))
+        elif name not in SETTINGS:
+            problems.append(Problem(file, item, field_name,
+                                    f"{{{name}}} is not a clinic setting.{did_you_mean(name, SETTINGS, True)} "
+                                    f"Settings you can use: {', '.join(sorted(SETTINGS))}"))
     return problems
+
+
+def facilitator_secret() -> str:
+    """The workshop facilitator's secret: from the environment, else from a file outside data/.
+
+    Never read from clinic.yaml or any content file, so no lesson can show it. '' when none is set."""
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if secret:
+        return secret
+    folder = os.environ.get("CAREGIVER_DATA_DIR", "")
+    if not folder:
+        return ""
+    path = Path(folder) / SECRET_FILE
+    content = Path(os.environ.get("CAREGIVER_CONTENT_DIR", Path(__file__).resolve().parents[2] / "data"))
+    try:
+        if path.resolve().is_relative_to(content.resolve()):
+            return ""  # a secret inside the content folder could be published with it
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
@@ -120,9 +180,13 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         return clinic, [Problem(file, "(whole file)", "(top level)",
                                 "the file should be a list of settings like 'clinic_name: value'")]
     for name, entry in raw.items():
+        if name in FORBIDDEN:
+            problems.append(Problem(file, str(name), "(name)", FORBIDDEN[name]))
+            continue
         if name not in SETTINGS:
             problems.append(Problem(file, str(name), "(name)",
-                                    f"unknown setting; known settings are: {', '.join(SETTINGS)}"))
+                                    f"unknown setting.{did_you_mean(name, SETTINGS)} "
+                                    f"Known settings are: {', '.join(SETTINGS)}"))
             continue
         confirmed = True
         if isinstance(entry, dict):

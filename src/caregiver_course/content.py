@@ -6,6 +6,7 @@ depend on it still loads, so one typo never takes the whole course down.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,9 +16,11 @@ from pathlib import Path
 import yaml
 
 from . import guide
-from .clinic import Clinic, check_placeholders, parse_clinic
+from .clinic import Clinic, check_placeholders, facilitator_secret, parse_clinic
 from .problems import Problem
 from .quiz import CHOICE_TYPES, TOPICS, TRIAGE_BINS, TYPES, Option, Question, TriageItem
+
+log = logging.getLogger("caregiver_course")
 
 REPO = Path(__file__).resolve().parents[2]
 FACT_ID = re.compile(r"^- \*\*([A-K]\d+)\.\*\*", re.M)
@@ -189,12 +192,73 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        what = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(rel, "(whole file)", f"({where})",
-                                f"this is not valid YAML: {what}. Check the indentation and quotes there."))
+        line, message = explain_yaml_error(exc, text)
+        problems.append(Problem(rel, "(whole file)", f"(line {line})" if line else "(file)", message))
         return None
+
+
+def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """(line number, plain-words message) for a YAML error: which line is wrong and what a right one looks like."""
+    lines = text.splitlines()
+    problem = str(getattr(exc, "problem", "") or "")
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    start = getattr(exc, "context_mark", None)
+    unclosed = "quoted scalar" in context or "flow" in context
+    if unclosed and start is not None:
+        mark = start  # the parser notices an unclosed quote or bracket only later; the mistake is where it opened
+    if mark is None:
+        return None, ("this file is not written the way the course expects. Check that every line looks like "
+                      "'name: value', with the spaces at the start lining up.")
+    n = min(mark.line, max(len(lines) - 1, 0))
+    previous = [i for i in range(n) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    no_colon = None
+    if "mapping values are not allowed" in problem and previous and ":" not in lines[previous[-1]]:
+        no_colon = previous[-1]  # 'name value' without its colon: the parser only notices on the next line
+    elif "expected ':'" in problem and start is not None and start.line < len(lines):
+        no_colon = start.line
+    if no_colon is not None:
+        n = no_colon
+        wrong = lines[n]
+        name, _, value = wrong.strip().partition(" ")
+        return n + 1, (f"this line is not written the way this file needs: “{wrong.strip()}”. The problem: "
+                       f"there is no colon after the name. A correct line looks like this: "
+                       f"“{wrong[: len(wrong) - len(wrong.lstrip())]}{name}: {value}”. The file was not used; fix "
+                       "it and run the check again.")
+    wrong = lines[n] if lines else ""
+    before = next((ln for ln in reversed(lines[:n]) if ln.strip() and not ln.lstrip().startswith("#")), "")
+    indent = before[: len(before) - len(before.lstrip())]
+    if before.rstrip().endswith(":") and not before.lstrip().startswith("- "):
+        indent += "  "  # the line after 'name:' belongs under it
+    stripped = wrong.strip()
+    shown = f"“{stripped}”" if stripped else "(an empty line)"
+    if "\t" in wrong[: len(wrong) - len(wrong.lstrip())] or "'\\t'" in problem:
+        why = "it starts with a tab. Use spaces, not tabs, at the start of a line"
+        fix = indent + stripped
+    elif "quoted scalar" in context:
+        why = "a quote mark (\") opens on this line but is never closed"
+        fix = wrong.rstrip() + ('"' if stripped.count('"') % 2 else "'")
+    elif unclosed:
+        why = "a bracket [ or { opens on this line but is never closed"
+        fix = wrong.rstrip() + ("]" if "[" in stripped else "}")
+    elif "mapping values are not allowed" in problem:
+        name, _, value = stripped.partition(": ")
+        if ": " in value:
+            why = "the text after the first colon has another colon in it. Put that text in quotes"
+            fix = f'{indent}{name}: "{value}"'
+        else:
+            why = ("the spaces at the start of this line do not line up with the line above it, "
+                   "or the line above is missing something")
+            fix = indent + stripped
+    elif "block end" in problem or "indentation" in problem or "block mapping" in problem:
+        why = "the spaces at the start of this line do not line up with the lines around it"
+        fix = indent + stripped
+    else:
+        why = "it is not written as 'name: value'"
+        fix = indent + (stripped if ":" in stripped else f"{stripped.rstrip(':')}: ...")
+    return n + 1, (f"this line is not written the way this file needs: {shown}. The problem: {why}. "
+                   f"A correct line looks like this: “{fix}”. The file was not used; fix it and run the check "
+                   "again.")
 
 
 def _items(raw, rel: str, key: str, problems: list[Problem]) -> list:
@@ -508,7 +572,25 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
         content.facilitator_notes = _parse_text_map(
             _read_yaml(root / "facilitator_notes.yaml", "facilitator_notes.yaml", problems),
             "facilitator_notes.yaml", "notes", problems, lesson_ids, "lesson")
+    problems.extend(_secret_problems(root))
     return content
+
+
+def _secret_problems(root: Path) -> list[Problem]:
+    """The facilitator secret written anywhere in the content files (where a learner could see it)."""
+    secret = facilitator_secret()
+    if len(secret) < 4:
+        return []
+    found = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            if secret in path.read_text(encoding="utf-8"):
+                found.append(Problem(str(path.relative_to(root)), "(whole file)", "(file)",
+                                     "contains the facilitator secret. Remove it: learners can see this file's "
+                                     "text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or its own file"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
 
 
 @lru_cache(maxsize=4)
@@ -523,7 +605,38 @@ def _stamp(root: Path) -> tuple:
         return ()
 
 
+_last_good: dict[str, Content] = {}  # content folder -> the last content loaded without a problem
+_reported: dict[str, int] = {}  # content folder -> id of the broken content already logged
+
+
 def get() -> Content:
-    """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up)."""
+    """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up).
+
+    If an edit breaks a file while the server runs, learners keep the last good content (emergency numbers
+    included) and the problems go to the server log. Only when there never was good content (a server
+    started with the check overridden) is the broken content shown, with its problems boxed."""
     root, notebooks = data_dir(), notebooks_dir()
-    return _cached(str(root), str(notebooks), _stamp(root))
+    c = _cached(str(root), str(notebooks), _stamp(root))
+    key = str(root)
+    if not c.problems:
+        _last_good[key] = c
+        _reported.pop(key, None)
+        return c
+    good = _last_good.get(key)
+    if _reported.get(key) != id(c):
+        _reported[key] = id(c)
+        kept = "keeping the last good content" if good is not None else "no earlier good content to keep"
+        log.error("The course files have %d problem(s); %s. Run `python -m caregiver_course check`:\n%s",
+                  len(c.problems), kept, "\n".join(f"  - {p}" for p in c.problems))
+    return good if good is not None else c
+
+
+def preflight_problems(root: Path | None = None, notebooks: Path | None = None) -> list[str]:
+    """Every problem in the course files, in plain words ([] when all is well).
+
+    For the server to call before it starts: a non-empty list means 'do not serve'."""
+    from .coverage import coverage_problems
+
+    root = Path(root) if root else data_dir()
+    c = load(root, notebooks)
+    return [str(p) for p in list(c.problems) + coverage_problems(c, root)]
