@@ -7,10 +7,10 @@ import os
 
 import pytest
 import yaml
+from widget_text import text_of
 
 from caregiver_course import clinic, content, widgets
 from caregiver_course.dashboard import configured_secret
-from widget_text import text_of
 
 PARSER_WORDS = ("mapping values", "column", "block end", "scalar", "(whole file)", "<", "token")
 
@@ -34,10 +34,10 @@ def test_an_indentation_slip_is_explained_in_plain_words_on_the_right_line(data_
     line = _indent_slip(data_copy)
     problems = _problems(data_copy)
     assert problems == [
-        f"clinic.yaml, line {line}: this line is not written the way this file needs: “confirmed: no”. The problem: "
+        (f"clinic.yaml, line {line}: this line is not written the way this file needs: “confirmed: no”. The problem: "
         "the spaces at the start of this line do not line up with the line above it, or the line above is missing "
         "something. A correct line looks like this: “  confirmed: no”. The file was not used; fix it and run the "
-        "check again."]
+        "check again.")]
     assert not any(word in problems[0] for word in PARSER_WORDS)
 
 
@@ -152,6 +152,6 @@ def test_the_secret_written_into_a_content_file_is_a_problem(data_copy, monkeypa
     monkeypatch.setenv(clinic.SECRET_ENV, "plum-tree-77")
     path = data_copy / "reflections.yaml"
     path.write_text(path.read_text() + "# plum-tree-77\n")
-    assert _problems(data_copy) == ["reflections.yaml: contains the facilitator secret. Remove it: learners can "
+    assert _problems(data_copy) == [("reflections.yaml: contains the facilitator secret. Remove it: learners can "
                                     "see this file's text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or "
-                                    "its own file"]
+                                    "its own file")]
