@@ -241,6 +241,10 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
     elif unclosed:
         why = "a bracket [ or { opens on this line but is never closed"
         fix = wrong.rstrip() + ("]" if "[" in stripped else "}")
+    elif "found '<scalar>'" in problem and re.match(r"^[\w-]+: [\"'].*[\"']\s*\S", stripped):
+        name, _, value = stripped.partition(": ")
+        why = "the text starts with a quote mark but goes on after the closing quote. Put all of it in single quotes"
+        fix = wrong[: len(wrong) - len(wrong.lstrip())] + f"{name}: '{value}'"
     elif "mapping values are not allowed" in problem:
         name, _, value = stripped.partition(": ")
         if ": " in value:

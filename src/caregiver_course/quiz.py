@@ -140,9 +140,10 @@ def check(question: Question, response) -> Result:
         chosen = set(response)
         details = [("✓ " if o.id in question.answer else "✗ ") + f"{o.text}: {o.feedback}"
                    for o in question.options if o.id in chosen]
-        missed = question.answer - chosen
-        if missed:
-            details.append(f"You missed {len(missed)} more right {'answer' if len(missed) == 1 else 'answers'}.")
+        missed = [o for o in question.options if o.id in question.answer and o.id not in chosen]
+        if missed:  # name each one, so the learner learns what they missed
+            details.append(f"You missed {'this right answer' if len(missed) == 1 else 'these right answers'}:")
+            details += [f"◻ {o.text}: {o.feedback}" for o in missed]
         if chosen == question.answer:
             status = CORRECT
         elif chosen & question.answer:
