@@ -14,5 +14,6 @@ from .widgets import (  # noqa: F401
     side_effect_table,
     whats_next,
 )
+from .redflags import red_flags  # noqa: F401
 
 __version__ = "0.1.0"

@@ -16,7 +16,13 @@ from pathlib import Path
 import yaml
 
 from . import guide
-from .clinic import Clinic, check_placeholders, facilitator_secret, parse_clinic
+from .clinic import (
+    Clinic,
+    check_placeholders,
+    did_you_mean,
+    facilitator_secret,
+    parse_clinic,
+)
 from .problems import Problem
 from .quiz import CHOICE_TYPES, TOPICS, TRIAGE_BINS, TYPES, Option, Question, TriageItem
 
@@ -74,12 +80,16 @@ class Reflection:
 
 @dataclass(frozen=True)
 class SideEffect:
+    """One row of the side-effect table: the single source of truth for which group a sign belongs to."""
+
     id: str
     name: str
     looks_like: str
     group: str  # one of TRIAGE_BINS
     what_to_do: str
     sources: tuple[str, ...]
+    short: str = ""  # a few words for lists ("chest pain"); {signs:GROUP} in other files expands to these
+    words: tuple[str, ...] = ()  # lower-case words that identify the sign in any text (consistency test)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,12 @@ class Content:
 
     def problems_in(self, *files: str) -> list[Problem]:
         return [p for p in self.problems if p.file in files]
+
+    def side_effect(self, row_id: str) -> SideEffect:
+        for row in self.side_effects:
+            if row.id == row_id:
+                return row
+        raise KeyError(row_id)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -362,7 +378,7 @@ def _parse_options(entry: dict, chk: _Checker) -> tuple[tuple[Option, ...], froz
     return tuple(options), frozenset(a for a in answer if a in ids)
 
 
-def _parse_triage(entry: dict, chk: _Checker, known) -> tuple[TriageItem, ...]:
+def _parse_triage(entry: dict, chk: _Checker, known, rows=None) -> tuple[TriageItem, ...]:
     raw_items = entry.get("items")
     if not isinstance(raw_items, list) or len(raw_items) < 2:
         chk.bad("items", "a triage question needs a list of at least 2 items to sort")
@@ -378,16 +394,27 @@ def _parse_triage(entry: dict, chk: _Checker, known) -> tuple[TriageItem, ...]:
             chk.bad(f"{where}.id", "missing or repeated id")
             continue
         ids.add(iid)
-        if raw.get("answer") not in TRIAGE_BINS:
-            chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)}")
+        answer, sign = raw.get("answer"), raw.get("sign")
+        if sign is not None:  # the side-effect table decides the group; a written answer must agree with it
+            row = next((r for r in rows if r.id == sign), None) if rows is not None else None
+            if rows is not None and row is None:
+                chk.bad(f"{where}.sign", f"'{sign}' is not a row of side_effects.yaml."
+                        f"{did_you_mean(str(sign), [r.id for r in rows])}")
+            elif row is not None:
+                if answer is not None and answer != row.group:
+                    chk.bad(f"{where}.answer", f"says '{answer}', but side_effects.yaml puts '{sign}' in "
+                            f"'{row.group}'. Change one of them; the table decides")
+                answer = row.group
+        if answer not in TRIAGE_BINS:
+            chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)} (or name a sign: row id)")
         if raw.get("source") is not None:
             chk.sources(raw, known)
         text, feedback = chk.text(raw, "text"), chk.text(raw, "feedback")
-        items.append(TriageItem(iid, text, str(raw.get("answer")), feedback))
+        items.append(TriageItem(iid, text, str(answer), feedback, str(sign or "")))
     return tuple(items)
 
 
-def _parse_questions(raw, rel, problems, lesson_ids, known, seen) -> list[Question]:
+def _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows=None) -> list[Question]:
     questions = []
     if raw is not None and not isinstance(raw, dict):
         problems.append(Problem(rel, "(whole file)", "(top level)", "the file should start with 'lesson:' and 'questions:'"))
@@ -417,7 +444,7 @@ def _parse_questions(raw, rel, problems, lesson_ids, known, seen) -> list[Questi
         if qtype in CHOICE_TYPES:
             options, answer = _parse_options(entry, chk)
         else:
-            items = _parse_triage(entry, chk, known)
+            items = _parse_triage(entry, chk, known, rows)
         if chk.ok:
             questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items))
     return questions
@@ -483,11 +510,48 @@ def _parse_side_effects(raw, rel, problems, known) -> list[SideEffect]:
         _unique(seen, ident, chk, "side-effect")
         if entry.get("group") not in TRIAGE_BINS:
             chk.bad("group", f"should be one of: {', '.join(TRIAGE_BINS)}")
-        row = SideEffect(ident, chk.text(entry, "name"), chk.text(entry, "looks_like"), str(entry.get("group")),
-                         chk.text(entry, "what_to_do"), chk.sources(entry, known))
+        words = entry.get("words") or []
+        if not isinstance(words, list) or not all(isinstance(x, str) and x.strip() for x in words):
+            chk.bad("words", "should be a list of words, like [rash, itch]")
+            words = []
+        name = chk.text(entry, "name")
+        row = SideEffect(ident, name, chk.text(entry, "looks_like"), str(entry.get("group")),
+                         chk.text(entry, "what_to_do"), chk.sources(entry, known),
+                         chk.text(entry, "short", False) or name.lower(), tuple(x.strip().lower() for x in words))
         if chk.ok:
             out.append(row)
     return out
+
+
+SIGNS = re.compile(r"\{signs:([a-z]+)\}")
+
+
+def signs_text(rows: list[SideEffect], group: str) -> str:
+    """The short names of a group's signs as one phrase: 'chest pain; trouble breathing; or a seizure'."""
+    names = [r.short for r in rows if r.group == group]
+    if len(names) < 2:
+        return "".join(names)
+    return "; ".join(names[:-1]) + "; or " + names[-1]  # semicolons: some signs have commas in them
+
+
+def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem]):
+    """Replace {signs:GROUP} in every text of a file by that group's signs from the side-effect table."""
+    if isinstance(raw, dict):
+        return {k: expand_signs(v, rows, rel, problems) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [expand_signs(v, rows, rel, problems) for v in raw]
+    if not isinstance(raw, str) or "{signs:" not in raw:
+        return raw
+
+    def one(match):
+        group = match.group(1)
+        if group not in TRIAGE_BINS:
+            problems.append(Problem(rel, raw[:40], "{signs:...}",
+                                    f"'{group}' is not a group; use one of: {', '.join(TRIAGE_BINS)}"))
+            return ""
+        return signs_text(rows, group)
+
+    return SIGNS.sub(one, raw)
 
 
 def _parse_coverage(raw, rel, problems, lesson_ids) -> list[CoverageEntry]:
@@ -549,19 +613,24 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
     if not any(p.file == "clinic.yaml" for p in problems):
         problems.extend(clinic_problems)
     content = Content(clinic=clinic, problems=problems, known_sources=known)
-    content.lessons = _parse_lessons(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), "lessons.yaml",
-                                     problems, notebooks)
+    # The side-effect table first: other files take each sign's group from it.
+    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
+                                               "side_effects.yaml", problems, known)
+    table_ok = not any(p.file == "side_effects.yaml" for p in problems)
+    rows = content.side_effects if table_ok else None
+    content.lessons = _parse_lessons(
+        expand_signs(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), content.side_effects,
+                     "lessons.yaml", problems), "lessons.yaml", problems, notebooks)
     lesson_ids = {lesson.id for lesson in content.lessons}
     seen: dict[str, str] = {}
     for path in sorted((root / "questions").glob("*.yaml")):
         rel = f"questions/{path.name}"
-        content.questions += _parse_questions(_read_yaml(path, rel, problems), rel, problems, lesson_ids, known, seen)
+        raw = expand_signs(_read_yaml(path, rel, problems), content.side_effects, rel, problems)
+        content.questions += _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows)
     content.checklists = _parse_checklists(_read_yaml(root / "checklists.yaml", "checklists.yaml", problems),
                                            "checklists.yaml", problems, lesson_ids, known)
     content.reflections = _parse_reflections(_read_yaml(root / "reflections.yaml", "reflections.yaml", problems),
                                              "reflections.yaml", problems, lesson_ids, known)
-    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
-                                               "side_effects.yaml", problems, known)
     content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
                                        "coverage.yaml", problems, lesson_ids)
     # Every question id written in the files, even one whose question has a problem. If a question file could

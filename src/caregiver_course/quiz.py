@@ -40,6 +40,7 @@ class TriageItem:
     text: str
     answer: str
     feedback: str
+    sign: str = ""  # the side-effect table row that decides the answer
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,8 @@ class Shape:
 
     def lines(self) -> list[str]:
         return [
-            f"right answer strictly longest: {self.right_longest} of {self.single_items} single/scenario items "
-            f"({100 * self.right_longest_share:.0f} %)",
+            (f"right answer strictly longest: {self.right_longest} of {self.single_items} single/scenario items "
+            f"({100 * self.right_longest_share:.0f} %)"),
             f"absolutes: {self.absolutes_right:.0f} % of right options, {self.absolutes_wrong:.0f} % of wrong ones",
             f"hedges: {self.hedges_right:.0f} % of right options, {self.hedges_wrong:.0f} % of wrong ones",
             f"true/false answered 'True': {self.true_answers} of {self.truefalse} ({self.true_share:.0f} %)",

@@ -194,18 +194,20 @@ def _content():
 
 
 def crisis_html(c=None) -> str:
+    from .redflags import call_link, text_link, web_link  # numbers as tel:/sms: links (issue 10)
+
     c = c or _content().clinic
     lines = [
-        f"<strong>In an emergency, call {escape(c.shown('emergency_number'))}.</strong>",
-        f"For thoughts of suicide or a mental health crisis, call <strong>{escape(c.shown('crisis_call'))}"
-        f"</strong> or text <strong>{escape(c.shown('crisis_text'))}</strong>, or chat at "
-        f"{escape(c.shown('crisis_chat'))}. "
+        f"<strong>In an emergency, {call_link(c, 'emergency_number', 'call')}.</strong>",
+        f"For thoughts of suicide or a mental health crisis, <strong>{call_link(c, 'crisis_call', 'call')}"
+        f"</strong> or <strong>{text_link(c, 'crisis_text')}</strong>, or chat at "
+        f"{web_link(c, 'crisis_chat')}. "
         "It is free, private and open day and night, also for people worried about someone else.",
     ]
     if c.is_set("crisis_text_line"):
-        lines.append(f"You can also text the Crisis Text Line at {escape(c.shown('crisis_text_line'))}.")
+        lines.append(f"You can also {text_link(c, 'crisis_text_line')} (Crisis Text Line).")
     lines.append(f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
-                 f"{escape(c.shown('clinic_phone'))}. After hours: {escape(c.shown('after_hours_phone'))}.")
+                 f"{call_link(c, 'clinic_phone', '')}. After hours: {call_link(c, 'after_hours_phone', '')}.")
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
