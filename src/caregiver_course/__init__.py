@@ -14,6 +14,7 @@ from .widgets import (  # noqa: F401
     side_effect_table,
     whats_next,
 )
+from .privacy import privacy_note  # noqa: F401
 from .redflags import red_flags  # noqa: F401
 
 __version__ = "0.1.0"

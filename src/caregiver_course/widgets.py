@@ -357,7 +357,7 @@ def reflection(reflection_id: str) -> Panel:
     area = w.Textarea(placeholder="Type here if you like (optional).", rows=4)
     area.layout.width = "100%"
     area.add_class("cc-reflection-text")
-    note = html("<p>🔒 What you type here stays on this screen. It is not saved or sent to anyone.</p>")
+    note = html("<p>🔒 What you type here is never saved, and no one else can see it.</p>")
     return Panel([top, area, note], summary=f"Reflection: {prompt}", classes=("cc-card", "cc-reflection"))
 
 
