@@ -708,8 +708,8 @@ def preflight_problems(root: Path | None = None, notebooks: Path | None = None) 
     """Every problem in the course files, in plain words ([] when all is well).
 
     For the server to call before it starts: a non-empty list means 'do not serve'."""
-    from .coverage import coverage_problems
+    from .coverage import coverage_problems, fact_coverage_problems
 
     root = Path(root) if root else data_dir()
     c = load(root, notebooks)
-    return [str(p) for p in list(c.problems) + coverage_problems(c, root)]
+    return [str(p) for p in list(c.problems) + coverage_problems(c, root) + fact_coverage_problems(c, root, notebooks)]
