@@ -25,7 +25,7 @@ def course():
 
 @pytest.fixture(scope="module")
 def figures(course):
-    s = quizshape.shape(course.questions, course.clinic.fill)
+    s = quizshape.shape(course.all_questions, course.clinic.fill)  # questions for every clinic setting
     print("\n".join(s.lines()))
     return s
 
@@ -46,7 +46,7 @@ def test_true_false_answers_are_balanced(figures):
 
 
 def test_sorting_items_vary(course, figures):
-    sorting = [q for q in course.questions if q.type == "triage"]
+    sorting = [q for q in course.all_questions if q.type == "triage"]
     assert figures.sorting_mixes == len(sorting), "each sorting item has its own mix of answers"
     one_each = [q.id for q in sorting
                 if Counter(i.answer for i in q.items)["emergency"] == 1 == Counter(i.answer for i in q.items)["crisis"]]

@@ -16,5 +16,6 @@ from .widgets import (  # noqa: F401
 )
 from .privacy import privacy_note  # noqa: F401
 from .redflags import red_flags  # noqa: F401
+from .variants import clinic_text  # noqa: F401
 
 __version__ = "0.1.0"

@@ -66,8 +66,21 @@ FORBIDDEN = {
                            "(CAREGIVER_DATA_DIR), outside data/"),
 }
 
+# Settings whose value differs for esketamine nasal spray (SPRAVATO): with treatment_type: esketamine, clinic.yaml
+# must give an 'esketamine:' value for each, and learners see that one. What the label says, for the message:
+ESKETAMINE_RULES = {
+    "initial_series": "B5: twice a week in weeks 1 to 4, then once a week in weeks 5 to 8",
+    "fasting_solids": "C3: no food for 2 hours before",
+    "fasting_liquids": "C3: no liquids for 30 minutes before",
+    "recovery_time": "D1: at least 2 hours, until a clinician says they can leave",
+    "no_driving": "G1: until the next day, after a restful sleep",
+}
+
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
 YES_NO = {"yes": True, "no": False, True: True, False: False}
+# Settings that switch text and questions (variants.yaml, only_if:), with their values; the first is the
+# guide's own case and is used when the setting cannot be read.
+VARIANT_SETTINGS = {"treatment_type": ("iv_ketamine", "esketamine"), "companion_in_room": ("yes", "no")}
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,7 @@ class Setting:
     name: str
     value: str
     confirmed: bool
+    esketamine: str = ""  # the value for esketamine nasal spray, where it differs (ESKETAMINE_RULES)
 
 
 @dataclass
@@ -83,19 +97,28 @@ class Clinic:
 
     def value(self, name: str) -> str:
         s = self.settings.get(name)
-        return s.value if s else ""
+        if s is None:
+            return ""
+        if s.esketamine and self.esketamine:
+            return s.esketamine
+        return s.value
+
+    @property
+    def esketamine(self) -> bool:
+        s = self.settings.get("treatment_type")
+        return s is not None and s.value == "esketamine"
 
     def shown(self, name: str) -> str:
         """The value as a learner reads it, with the check-with-your-clinic note if unconfirmed."""
         s = self.settings.get(name)
-        if s is None or not s.value:
+        if s is None or not self.value(name):
             return DEFAULT_NUMBERS.get(name, CHECK_NOTE)
         if name == "treatment_type":
             text = TREATMENT_TYPES.get(s.value, s.value)
         elif name == "companion_in_room":
             text = "yes" if YES_NO.get(s.value, False) else "no"
         else:
-            text = s.value
+            text = self.value(name)
         return text if s.confirmed else f"{text} ({CHECK_NOTE})"
 
     def is_set(self, name: str) -> bool:
@@ -104,6 +127,13 @@ class Clinic:
     def fill(self, text: str) -> str:
         """Replace every ``{setting}`` in text by the clinic's value (as shown to learners)."""
         return text.format_map(_Filler(self))
+
+    def choice(self, name: str) -> str:
+        """The value of a setting that switches content (VARIANT_SETTINGS), normalised; the guide's default if unset."""
+        value = self.value(name)
+        if name == "companion_in_room":
+            return "yes" if YES_NO.get(value, True) else "no"
+        return value if value in VARIANT_SETTINGS.get(name, ()) else VARIANT_SETTINGS[name][0]
 
     @property
     def companion_allowed(self) -> bool:
@@ -190,11 +220,17 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
                                     f"unknown setting.{did_you_mean(name, SETTINGS)} "
                                     f"Known settings are: {', '.join(SETTINGS)}"))
             continue
-        confirmed = True
+        confirmed, esketamine = True, ""
         if isinstance(entry, dict):
-            unknown = set(entry) - {"value", "confirmed", "note"}
+            unknown = set(entry) - {"value", "confirmed", "note", "esketamine"}
             if unknown:
-                problems.append(Problem(file, name, sorted(unknown)[0], "unknown field; use value, confirmed and note"))
+                problems.append(Problem(file, name, sorted(unknown)[0],
+                                        "unknown field; use value, confirmed, note (and esketamine)"))
+            esketamine = entry.get("esketamine") or ""
+            if not isinstance(esketamine, str) or (esketamine and name not in ESKETAMINE_RULES):
+                problems.append(Problem(file, name, "esketamine", "an esketamine value is only for: "
+                                        + ", ".join(ESKETAMINE_RULES)))
+                esketamine = ""
             confirmed = entry.get("confirmed", True)
             if confirmed not in YES_NO:
                 problems.append(Problem(file, name, "confirmed", "write yes or no"))
@@ -217,10 +253,16 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if name == "companion_in_room" and entry not in YES_NO:
             problems.append(Problem(file, name, "value", "write yes or no"))
             continue
-        clinic.settings[name] = Setting(name, entry, confirmed)
+        clinic.settings[name] = Setting(name, entry, confirmed, esketamine.strip())
     for name, (what, required, _) in SETTINGS.items():
         if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
             problems.append(Problem(file, name, "value", f"missing: add {what}"))
+    if clinic.esketamine:  # the nasal spray has label rules of its own: never show the infusion values for it
+        for name, rule in ESKETAMINE_RULES.items():
+            s = clinic.settings.get(name)
+            if s is not None and not s.esketamine:
+                problems.append(Problem(file, name, "esketamine", "your treatment_type is esketamine: add the "
+                                        f"value for the nasal spray under 'esketamine:' (the label says {rule})"))
     return clinic, problems
 
 

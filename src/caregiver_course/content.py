@@ -17,6 +17,7 @@ import yaml
 
 from . import guide
 from .clinic import (
+    VARIANT_SETTINGS,
     Clinic,
     check_placeholders,
     did_you_mean,
@@ -109,6 +110,8 @@ class Content:
     coverage: list[CoverageEntry] = field(default_factory=list)
     discussion: dict[str, str] = field(default_factory=dict)
     facilitator_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)  # id -> Variant (text chosen by a clinic setting)
+    all_questions: list[Question] = field(default_factory=list)  # including those for other clinic settings
     problems: list[Problem] = field(default_factory=list)
     known_sources: frozenset[str] = frozenset()
 
@@ -445,9 +448,70 @@ def _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows=None) -> 
             options, answer = _parse_options(entry, chk)
         else:
             items = _parse_triage(entry, chk, known, rows)
+        only_if = _only_if(entry, chk)
         if chk.ok:
-            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items))
+            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items,
+                                      only_if))
     return questions
+
+
+def _only_if(entry: dict, chk: _Checker) -> tuple[tuple[str, str], ...]:
+    """only_if: {companion_in_room: "no"} shows a question only for clinics with that setting."""
+    raw = entry.get("only_if")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        chk.bad("only_if", "write it like: only_if: {treatment_type: esketamine}")
+        return ()
+    out = []
+    for name, value in raw.items():
+        value = {True: "yes", False: "no"}.get(value, value)
+        if name not in VARIANT_SETTINGS:
+            chk.bad("only_if", f"'{name}' cannot switch questions; use one of: {', '.join(VARIANT_SETTINGS)}")
+        elif value not in VARIANT_SETTINGS[name]:
+            chk.bad("only_if", f"{name} can be: {', '.join(VARIANT_SETTINGS[name])}")
+        else:
+            out.append((name, value))
+    return tuple(out)
+
+
+def applies(question: Question, clinic: Clinic) -> bool:
+    return all(clinic.choice(name) == value for name, value in question.only_if)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Text that depends on a clinic setting: one text per value (data/variants.yaml)."""
+
+    id: str
+    setting: str
+    texts: dict
+
+    def text_for(self, clinic: Clinic) -> str:
+        return self.texts[clinic.choice(self.setting)]
+
+
+def _parse_variants(raw, rel, problems) -> dict[str, Variant]:
+    out = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), dict):
+        problems.append(Problem(rel, "(whole file)", "variants", "the file should have a mapping called 'variants:'"))
+        return out
+    for ident, entry in raw["variants"].items():
+        chk = _Checker(rel, str(ident), problems)
+        if not isinstance(entry, dict) or entry.get("setting") not in VARIANT_SETTINGS:
+            chk.bad("setting", f"say which setting chooses the text: {', '.join(VARIANT_SETTINGS)}")
+            continue
+        setting = entry["setting"]
+        entry = {({True: "yes", False: "no"}.get(k, k)): v for k, v in entry.items()}
+        texts = {value: chk.text(entry, value) for value in VARIANT_SETTINGS[setting]}
+        extra = set(entry) - {"setting", *VARIANT_SETTINGS[setting]}
+        if extra:
+            chk.bad(sorted(map(str, extra))[0], f"{setting} can only be: {', '.join(VARIANT_SETTINGS[setting])}")
+        if chk.ok:
+            out[str(ident)] = Variant(str(ident), setting, texts)
+    return out
 
 
 def _parse_checklists(raw, rel, problems, lesson_ids, known) -> dict[str, Checklist]:
@@ -633,6 +697,13 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
                                              "reflections.yaml", problems, lesson_ids, known)
     content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
                                        "coverage.yaml", problems, lesson_ids)
+    # Questions for another treatment or room setting stay checked, but this clinic's learners do not see them.
+    content.all_questions = content.questions
+    content.questions = [q for q in content.all_questions if applies(q, clinic)]
+    if (root / "variants.yaml").exists():
+        content.variants = _parse_variants(expand_signs(_read_yaml(root / "variants.yaml", "variants.yaml", problems),
+                                                        content.side_effects, "variants.yaml", problems),
+                                           "variants.yaml", problems)
     # Every question id written in the files, even one whose question has a problem. If a question file could
     # not be read at all, its ids are unknown, so prompts are not checked against them (that file's own
     # problem is reported already).

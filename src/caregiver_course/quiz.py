@@ -55,6 +55,7 @@ class Question:
     options: tuple[Option, ...] = ()
     answer: frozenset[str] = frozenset()
     items: tuple[TriageItem, ...] = ()
+    only_if: tuple[tuple[str, str], ...] = ()  # shown only when these clinic settings have these values
 
     def option(self, option_id: str) -> Option:
         for o in self.options:
