@@ -46,9 +46,9 @@ def test_an_esketamine_clinic_without_nasal_spray_values_is_told_what_to_add(dat
     path.write_text(path.read_text().replace("  esketamine: at least 2 hours, until a clinician says they can leave\n", ""))
     _set(data_copy, treatment_type="esketamine")
     problems = [str(p) for p in content.load(data_copy).problems]
-    assert problems == ["clinic.yaml: item 'recovery_time', field 'esketamine': your treatment_type is esketamine: "
+    assert problems == [("clinic.yaml: item 'recovery_time', field 'esketamine': your treatment_type is esketamine: "
                         "add the value for the nasal spray under 'esketamine:' (the label says D1: at least 2 hours, "
-                        "until a clinician says they can leave)"]
+                        "until a clinician says they can leave)")]
 
 
 def test_without_a_place_in_the_room_nothing_assumes_you_are_there(data_copy, store):

@@ -224,7 +224,7 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if isinstance(entry, dict):
             unknown = set(entry) - {"value", "confirmed", "note", "esketamine"}
             if unknown:
-                problems.append(Problem(file, name, sorted(unknown)[0],
+                problems.append(Problem(file, name, min(unknown),
                                         "unknown field; use value, confirmed, note (and esketamine)"))
             esketamine = entry.get("esketamine") or ""
             if not isinstance(esketamine, str) or (esketamine and name not in ESKETAMINE_RULES):
