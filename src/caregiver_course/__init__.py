@@ -14,6 +14,8 @@ from .widgets import (  # noqa: F401
     side_effect_table,
     whats_next,
 )
+from .glossary import words_to_know  # noqa: F401
+from .pictures import session_timeline, triage_card  # noqa: F401
 from .privacy import privacy_note  # noqa: F401
 from .redflags import red_flags  # noqa: F401
 from .variants import clinic_text  # noqa: F401

@@ -111,6 +111,7 @@ class Content:
     discussion: dict[str, str] = field(default_factory=dict)
     facilitator_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     variants: dict = field(default_factory=dict)  # id -> Variant (text chosen by a clinic setting)
+    glossary: dict = field(default_factory=dict)  # lower-case term -> glossary.Term
     all_questions: list[Question] = field(default_factory=list)  # including those for other clinic settings
     problems: list[Problem] = field(default_factory=list)
     known_sources: frozenset[str] = frozenset()
@@ -704,6 +705,11 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
         content.variants = _parse_variants(expand_signs(_read_yaml(root / "variants.yaml", "variants.yaml", problems),
                                                         content.side_effects, "variants.yaml", problems),
                                            "variants.yaml", problems)
+    if (root / "glossary.yaml").exists():
+        from .glossary import parse_glossary
+
+        content.glossary = parse_glossary(_read_yaml(root / "glossary.yaml", "glossary.yaml", problems),
+                                          "glossary.yaml", problems, known)
     # Every question id written in the files, even one whose question has a problem. If a question file could
     # not be read at all, its ids are unknown, so prompts are not checked against them (that file's own
     # problem is reported already).

@@ -22,8 +22,10 @@ def clinic_text(variant_id: str):
         variant = c.variants.get(variant_id)
         if variant is None:
             return missing_box(c, "variants.yaml", variant_id, "A part of this lesson is missing.")
+        from .glossary import mark_terms
+
         text = c.clinic.fill(variant.text_for(c.clinic))
-        return Panel([html(CSS + markdown_html(text), "cc-md")], summary=text,
+        return Panel([html(CSS + mark_terms(markdown_html(text), c), "cc-md")], summary=text,
                      classes=("cc-clinic-text", f"cc-variant-{variant_id}"))
     except Exception:
         import logging

@@ -16,6 +16,7 @@ from . import content as content_mod
 from . import quiz, session
 from .clinic import LEARNER_LABELS
 from .problems import Problem
+from .sources import source_line
 
 log = logging.getLogger("caregiver_course")
 
@@ -383,20 +384,20 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
 # --------------------------------------------------------------------------- quiz
 
 
+def explained(html_text: str) -> str:
+    """html_text with its glossary terms made tap-to-define (glossary.py)."""
+    from .glossary import mark_terms
+
+    return mark_terms(html_text, _content())
+
+
 def _feedback_html(result: quiz.Result, clinic) -> str:
     details = "".join(f"<li>{escape(clinic.fill(d))}</li>" for d in result.details)
     again = "" if result.correct else "<p>You can change your answer and check again. There is no penalty.</p>"
     return (f"<div class='cc-feedback-{result.status}'>"
             f"<p><strong><span aria-hidden='true'>{result.symbol}</span> {result.headline}</strong></p>"
-            f"<ul>{details}</ul><p><strong>Why:</strong> {escape(clinic.fill(result.explanation))}</p>{again}"
-            f"<p class='cc-source'><small>Source: {escape(', '.join(_source_label(s) for s in result.sources))}"
-            f"</small></p></div>")
-
-
-def _source_label(source: str) -> str:
-    if source.startswith("guide:"):
-        return "clinic guide, " + source[6:].replace("-", " ")
-    return f"fact sheet {source}"
+            f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)))}</p>{again}"
+            f"<p class='cc-source'><small>{escape(source_line(result.sources))}</small></p></div>")
 
 
 class QuestionView(Panel):
