@@ -155,3 +155,22 @@ def test_the_secret_written_into_a_content_file_is_a_problem(data_copy, monkeypa
     assert _problems(data_copy) == [("reflections.yaml: contains the facilitator secret. Remove it: learners can "
                                     "see this file's text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or "
                                     "its own file")]
+
+
+def test_a_new_kernel_of_a_running_server_keeps_the_last_good_content_too(data_copy, tmp_path, monkeypatch):
+    """Every learner's page has its own kernel: the last good content is kept on disk for the others."""
+    monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path / "progress"))
+    path = data_copy / "clinic.yaml"
+    path.write_text(path.read_text().replace('emergency_number: "911"', 'emergency_number: "112"'))
+    assert content.get().clinic.value("emergency_number") == "112"  # a first kernel saw good content
+    _indent_slip(data_copy)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    content._last_good.clear()  # a new kernel: nothing in memory
+    now = content.get()
+    assert now.problems == [] and now.clinic.value("emergency_number") == "112"
+    assert "the phone number on your appointment card" in widgets.crisis_html()
+    # Once the file is fixed, the fixed content is used again.
+    path.write_text(path.read_text().replace("   confirmed: no", "  confirmed: no", 1).replace('"112"', '"999"'))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2 * 10**9))
+    assert content.get().clinic.value("emergency_number") == "999"

@@ -6,9 +6,11 @@ depend on it still loads, so one typo never takes the whole course down.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -757,22 +759,65 @@ def _stamp(root: Path) -> tuple:
 
 _last_good: dict[str, Content] = {}  # content folder -> the last content loaded without a problem
 _reported: dict[str, int] = {}  # content folder -> id of the broken content already logged
+SNAPSHOT = "last-good-content"  # under CAREGIVER_DATA_DIR: shared by every kernel of a server, and by restarts
+
+
+def _snapshot_dir(root: Path) -> Path | None:
+    base = os.environ.get("CAREGIVER_DATA_DIR", "")
+    if not base:
+        return None
+    return Path(base) / SNAPSHOT / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def _remember(root: Path, stamp: tuple) -> None:
+    """Keep a copy of content that loaded without a problem, for kernels that later find a file broken."""
+    snap = _snapshot_dir(root)
+    if snap is None:
+        return
+    marker = repr(stamp)
+    try:
+        if (snap / ".stamp").read_text(encoding="utf-8") == marker:
+            return
+    except OSError:
+        pass
+    tmp = snap.with_name(f"{snap.name}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(root, tmp, ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir()
+                        or n.endswith((".yaml", ".md", ".txt")))])
+        (tmp / ".stamp").write_text(marker, encoding="utf-8")
+        shutil.rmtree(snap, ignore_errors=True)
+        os.replace(tmp, snap)
+    except OSError:
+        log.warning("could not keep a copy of the good course content in %s", snap, exc_info=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _from_snapshot(root: Path, notebooks: Path) -> Content | None:
+    snap = _snapshot_dir(root)
+    if snap is None or not (snap / ".stamp").exists():
+        return None
+    good = _cached(str(snap), str(notebooks), _stamp(snap))
+    return None if good.problems else good
 
 
 def get() -> Content:
     """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up).
 
     If an edit breaks a file while the server runs, learners keep the last good content (emergency numbers
-    included) and the problems go to the server log. Only when there never was good content (a server
-    started with the check overridden) is the broken content shown, with its problems boxed."""
+    included) and the problems go to the server log. The last good content is kept in this kernel and, when
+    CAREGIVER_DATA_DIR is set, on disk for the server's other and later kernels. Only when there never was good
+    content (a server started with the check overridden) is the broken content shown, with its problems boxed."""
     root, notebooks = data_dir(), notebooks_dir()
-    c = _cached(str(root), str(notebooks), _stamp(root))
+    stamp = _stamp(root)
+    c = _cached(str(root), str(notebooks), stamp)
     key = str(root)
     if not c.problems:
         _last_good[key] = c
         _reported.pop(key, None)
+        _remember(root, stamp)
         return c
-    good = _last_good.get(key)
+    good = _last_good.get(key) or _from_snapshot(root, notebooks)
     if _reported.get(key) != id(c):
         _reported[key] = id(c)
         kept = "keeping the last good content" if good is not None else "no earlier good content to keep"
