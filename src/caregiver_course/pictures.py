@@ -11,7 +11,6 @@ import textwrap
 from html import escape
 
 from . import content as content_mod
-from .redflags import PHONE, _digits, raw_value
 
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif'"
 # Dark colours: white text on them passes WCAG contrast 4.5:1.
@@ -47,22 +46,16 @@ def _text(x: float, y: float, lines: list[str], size: int = 17, weight: str = "n
     return f"<text x='{x}' y='{y}' {FONT} font-size='{size}' font-weight='{weight}' fill='{fill}'>{spans}</text>"
 
 
-def _action(c, group: str) -> tuple[str, str]:
-    """(what to do, tel:/sms: link or '') for a group, with the clinic's numbers."""
+def _action(c, group: str) -> str:
+    """What to do for a group, with the clinic's numbers (the tappable links are in the lesson's lists)."""
     clinic = c.clinic
     if group == "expected":
-        return "Comfort them and let them rest.", ""
+        return "Comfort them and let them rest."
     if group == "clinic":
-        return f"Call the clinic the same day: {clinic.shown('clinic_phone')}.", _link(clinic, "clinic_phone")
+        return f"Call the clinic the same day: {clinic.shown('clinic_phone')}."
     if group == "emergency":
-        return f"Call {clinic.shown('emergency_number')} now.", _link(clinic, "emergency_number")
-    return (f"Call or text {clinic.shown('crisis_call')}, or chat at {clinic.shown('crisis_chat')}.",
-            _link(clinic, "crisis_call"))
-
-
-def _link(clinic, name: str) -> str:
-    value = raw_value(clinic, name)
-    return f"tel:{_digits(value)}" if PHONE.match(value) else ""
+        return f"Call {clinic.shown('emergency_number')} now."
+    return f"Call or text {clinic.shown('crisis_call')}, or chat at {clinic.shown('crisis_chat')}."
 
 
 def triage_card_svg(c) -> tuple[str, str]:
@@ -71,15 +64,13 @@ def triage_card_svg(c) -> tuple[str, str]:
     title = "When to get help: four groups of signs"
     for group in ("expected", "clinic", "emergency", "crisis"):
         dark, light = COLOURS[group]
-        action, link = _action(c, group)
+        action = _action(c, group)
         rows_in = [r for r in c.side_effects if r.group == group]
         picked = rows_in[:3] + [r for r in rows_in[3:] if r.id == "in-danger"] if group == "emergency" else rows_in[:4]
         examples = "For example: " + "; ".join(c.clinic.fill(r.short) for r in picked) + "."
         action_lines, example_lines = _lines(action, 40), _lines(examples, 46)
         height = 28 + 24 * len(action_lines) + 21 * len(example_lines)
-        body = _text(190, y + 30, action_lines, 18, "bold", dark, 24)
-        if link:
-            body = f"<a href='{escape(link)}'>{body}</a>"
+        body = _text(190, y + 30, action_lines, 18, "bold", dark, 24)  # no links inside a picture (role=img);
         rows.append(
             f"<g><rect x='0' y='{y}' width='640' height='{height}' fill='{light}' stroke='{dark}' stroke-width='2'/>"
             f"<rect x='0' y='{y}' width='175' height='{height}' fill='{dark}'/>{_icon(group, 32, y + height / 2)}"
@@ -156,7 +147,7 @@ def triage_card():
     """Widget for lesson 4: ``cc.triage_card()``."""
     c = content_mod.get()
     svg, alt = triage_card_svg(c)
-    return _picture(svg, alt, "Four groups of signs, and who to call. Tap a number to call it.", "cc-triage-card")
+    return _picture(svg, alt, "Four groups of signs, and who to call. The numbers to tap are in each group below.", "cc-triage-card")
 
 
 def session_timeline():

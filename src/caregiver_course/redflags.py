@@ -10,6 +10,8 @@ from html import escape
 
 from .clinic import DEFAULT_NUMBERS, Clinic
 
+# Links are tap targets: at least 24 px high (WCAG 2.5.8), written inline so they hold wherever they are shown.
+LINK = "class='cc-call' style='display:inline-block;padding:4px 2px;text-decoration:underline'"
 PHONE = re.compile(r"^\+?[\d][\d\s().-]{1,20}$")
 WEB = re.compile(r"^(https?://)?[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
 
@@ -45,7 +47,7 @@ def call_link(clinic: Clinic, name: str, verb: str = "Call") -> str:
     value = raw_value(clinic, name)
     label = f"{verb} {_shown(clinic, name)}".strip()
     if PHONE.match(value):
-        return f"<a class='cc-call' href='tel:{_digits(value)}'>{label}</a>"
+        return f"<a {LINK} href='tel:{_digits(value)}'>{label}</a>"
     return label
 
 
@@ -53,7 +55,7 @@ def text_link(clinic: Clinic, name: str, verb: str = "text") -> str:
     value = raw_value(clinic, name)
     label = f"{verb} {_shown(clinic, name)}"
     if PHONE.match(value):
-        return f"<a class='cc-call' href='sms:{_digits(value)}'>{label}</a>"
+        return f"<a {LINK} href='sms:{_digits(value)}'>{label}</a>"
     return label
 
 
@@ -61,7 +63,7 @@ def web_link(clinic: Clinic, name: str) -> str:
     value = raw_value(clinic, name)
     if WEB.match(value):
         url = value if value.startswith("http") else f"https://{value}"
-        return f"<a class='cc-call' href='{escape(url)}' target='_blank' rel='noopener'>{_shown(clinic, name)}</a>"
+        return f"<a {LINK} href='{escape(url)}' target='_blank' rel='noopener'>{_shown(clinic, name)}</a>"
     return _shown(clinic, name)
 
 
