@@ -511,7 +511,7 @@ def _parse_variants(raw, rel, problems) -> dict[str, Variant]:
         texts = {value: chk.text(entry, value) for value in VARIANT_SETTINGS[setting]}
         extra = set(entry) - {"setting", *VARIANT_SETTINGS[setting]}
         if extra:
-            chk.bad(sorted(map(str, extra))[0], f"{setting} can only be: {', '.join(VARIANT_SETTINGS[setting])}")
+            chk.bad(min(map(str, extra)), f"{setting} can only be: {', '.join(VARIANT_SETTINGS[setting])}")
         if chk.ok:
             out[str(ident)] = Variant(str(ident), setting, texts)
     return out

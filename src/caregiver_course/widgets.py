@@ -195,20 +195,20 @@ def _content():
 
 
 def crisis_html(c=None) -> str:
-    from .redflags import call_link, text_link, web_link  # numbers as tel:/sms: links (issue 10)
+    from . import redflags as rf  # numbers as tel:/sms: links (issue 10)
 
     c = c or _content().clinic
     lines = [
-        f"<strong>In an emergency, {call_link(c, 'emergency_number', 'call')}.</strong>",
-        f"For thoughts of suicide or a mental health crisis, <strong>{call_link(c, 'crisis_call', 'call')}"
-        f"</strong> or <strong>{text_link(c, 'crisis_text')}</strong>, or chat at "
-        f"{web_link(c, 'crisis_chat')}. "
+        f"<strong>In an emergency, {rf.call_link(c, 'emergency_number', 'call')}.</strong>",
+        f"For thoughts of suicide or a mental health crisis, <strong>{rf.call_link(c, 'crisis_call', 'call')}"
+        f"</strong> or <strong>{rf.text_link(c, 'crisis_text')}</strong>, or chat at "
+        f"{rf.web_link(c, 'crisis_chat')}. "
         "It is free, private and open day and night, also for people worried about someone else.",
     ]
     if c.is_set("crisis_text_line"):
-        lines.append(f"You can also {text_link(c, 'crisis_text_line')} (Crisis Text Line).")
+        lines.append(f"You can also {rf.text_link(c, 'crisis_text_line')} (Crisis Text Line).")
     lines.append(f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
-                 f"{call_link(c, 'clinic_phone', '')}. After hours: {call_link(c, 'after_hours_phone', '')}.")
+                 f"{rf.call_link(c, 'clinic_phone', '')}. After hours: {rf.call_link(c, 'after_hours_phone', '')}.")
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
