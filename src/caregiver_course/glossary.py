@@ -1,7 +1,8 @@
 """Tap-to-define words (data/glossary.yaml): jargon such as "off-label" or "dissociation" is explained in place.
 
 :func:`mark_terms` wraps the first use of each term in a piece of HTML in a focusable span; tapping (or
-tabbing to) it shows the meaning, and screen readers read the meaning right after the word. No JavaScript.
+tabbing to) it opens the meaning right after the word, in the text itself (no pop-up to fall off a phone
+screen), and screen readers read the meaning right after the word. No JavaScript.
 """
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ TERM_CSS = """<style>
 .cc-term { border-bottom: 2px dotted #1f5f99; cursor: help; position: relative; }
 .cc-term:focus { outline: 3px solid #1f5f99; outline-offset: 2px; }
 .cc-term .cc-def { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
-.cc-term:focus .cc-def, .cc-term:hover .cc-def { left: 0; top: 1.7em; width: min(20rem, 80vw); height: auto;
-  overflow: visible; z-index: 20; background: #fff; color: #1a1a1a; border: 2px solid #1f5f99; border-radius: 6px;
-  padding: 8px 10px; font-size: 16px; font-weight: normal; line-height: 1.4; white-space: normal; }
+.cc-term:focus .cc-def, .cc-term:hover .cc-def { position: static; width: auto; height: auto; overflow: visible;
+  display: inline; background: #eef4fa; color: #1a1a1a; border-radius: 4px; padding: 2px 4px; font-weight: normal;
+  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
 </style>"""
 SKIP_INSIDE = ("a", "h1", "h2", "h3", "h4", "button", "summary", "code", "style", "script", "title")
 

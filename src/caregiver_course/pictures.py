@@ -59,7 +59,9 @@ def _action(c, group: str) -> str:
 
 
 def triage_card_svg(c) -> tuple[str, str]:
-    """(svg, alt text): four groups, each with icon, word, colour, what to do (with the number) and examples."""
+    """(svg, alt text): four groups, each with icon, word, colour, what to do (with the number) and examples.
+
+    Drawn 360 units wide, the width of a phone screen, so that the text is full size there."""
     rows, alt, y = [], [], 0
     title = "When to get help: four groups of signs"
     for group in ("expected", "clinic", "emergency", "crisis"):
@@ -68,19 +70,20 @@ def triage_card_svg(c) -> tuple[str, str]:
         rows_in = [r for r in c.side_effects if r.group == group]
         picked = rows_in[:3] + [r for r in rows_in[3:] if r.id == "in-danger"] if group == "emergency" else rows_in[:4]
         examples = "For example: " + "; ".join(c.clinic.fill(r.short) for r in picked) + "."
-        action_lines, example_lines = _lines(action, 40), _lines(examples, 46)
-        height = 28 + 24 * len(action_lines) + 21 * len(example_lines)
-        body = _text(190, y + 30, action_lines, 18, "bold", dark, 24)  # no links inside a picture (role=img);
+        action_lines, example_lines = _lines(action, 30), _lines(examples, 37)
+        height = 44 + 18 + 23 * len(action_lines) + 20 * len(example_lines)
         rows.append(
-            f"<g><rect x='0' y='{y}' width='640' height='{height}' fill='{light}' stroke='{dark}' stroke-width='2'/>"
-            f"<rect x='0' y='{y}' width='175' height='{height}' fill='{dark}'/>{_icon(group, 32, y + height / 2)}"
-            f"{_text(58, y + height / 2 + 6, [WORDS[group]], 18, 'bold', '#fff')}{body}"
-            f"{_text(190, y + 36 + 24 * len(action_lines), example_lines, 16, 'normal', '#1a1a1a', 21)}</g>")
+            f"<g><rect x='1' y='{y + 1}' width='358' height='{height}' rx='8' fill='{light}' stroke='{dark}' "
+            f"stroke-width='2'/><path d='M 1 {y + 9} a 8 8 0 0 1 8 -8 h 342 a 8 8 0 0 1 8 8 v 36 h -358 Z' "
+            f"fill='{dark}'/>{_icon(group, 24, y + 23)}{_text(50, y + 29, [WORDS[group]], 19, 'bold', '#fff')}"
+            f"{_text(14, y + 68, action_lines, 17, 'bold', dark, 23)}"
+            f"{_text(14, y + 72 + 23 * len(action_lines), example_lines, 15, 'normal', '#1a1a1a', 20)}</g>")
         alt.append(f"{WORDS[group]}: {action} {examples}")
-        y += height + 10
-    svg = (f"<svg class='cc-picture' viewBox='0 0 640 {y}' width='100%' role='img' aria-labelledby='cc-triage-title "
-           f"cc-triage-desc' xmlns='http://www.w3.org/2000/svg'><title id='cc-triage-title'>{escape(title)}</title>"
-           f"<desc id='cc-triage-desc'>{escape(' '.join(alt))}</desc>{''.join(rows)}</svg>")
+        y += height + 12
+    svg = (f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' "
+           "role='img' aria-labelledby='cc-triage-title cc-triage-desc' xmlns='http://www.w3.org/2000/svg'>"
+           f"<title id='cc-triage-title'>{escape(title)}</title><desc id='cc-triage-desc'>{escape(' '.join(alt))}"
+           f"</desc>{''.join(rows)}</svg>")
     return svg, f"{title}. " + " ".join(alt)
 
 
@@ -108,7 +111,7 @@ def timeline_svg(c) -> tuple[str, str]:
     parts, alt, y = [], [], 10
     steps = session_day_steps(c)
     for i, (label, detail) in enumerate(steps, 1):
-        lines = _lines(detail, 44)
+        lines = _lines(detail, 32)
         height = 34 + 22 * len(lines)
         if i < len(steps):
             parts.append(f"<line x1='30' y1='{y + 30}' x2='30' y2='{y + height + 10}' stroke='#5a6b7b' "
@@ -119,7 +122,7 @@ def timeline_svg(c) -> tuple[str, str]:
                      f"{_text(62, y + 46, lines, 16, 'normal', '#1a1a1a', 22)}")
         alt.append(f"Step {i}, {label}: {detail}")
         y += height + 10
-    svg = (f"<svg class='cc-picture' viewBox='0 0 460 {y}' width='100%' style='max-width:30rem' role='img' "
+    svg = (f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' role='img' "
            "aria-labelledby='cc-day-title cc-day-desc' xmlns='http://www.w3.org/2000/svg'>"
            f"<title id='cc-day-title'>{escape(title)}</title><desc id='cc-day-desc'>{escape(' '.join(alt))}</desc>"
            f"{''.join(parts)}</svg>")
@@ -138,9 +141,11 @@ def _picture(svg: str, alt: str, caption: str, css_class: str):
                 bundle["text/html"] = figure
             return bundle
 
-    figure = (f"<figure class='cc-figure'>{svg}<figcaption>{escape(caption)}</figcaption>"
+    figure = (f"<figure class='cc-figure' style='margin:0;width:100%'>{svg}<figcaption>{escape(caption)}</figcaption>"
               f"<p class='cc-visually-hidden'>{escape(alt)}</p></figure>")
-    return Picture([html(CSS + figure, css_class)], summary=f"Picture: {alt}", classes=("cc-card", css_class))
+    box = html(CSS + figure, css_class)
+    box.layout.width = "100%"  # let the picture take the card's width (an HTML widget shrinks to its content)
+    return Picture([box], summary=f"Picture: {alt}", classes=("cc-card", css_class))
 
 
 def triage_card():
