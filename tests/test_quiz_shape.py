@@ -7,6 +7,13 @@ Figures for the bank as it was before this test (f7cc4bc), computed by caregiver
   true/false answered 'True': 1 of 10 (10 %)
   sorting items: 2 different answer mixes in 3 items (each had exactly one emergency and one crisis row)
   feedbacks repeating 'Right.'/'Yes.' after 'Correct.': 71
+After (issue 10), over all 56 questions (including those shown only for esketamine or without a place in the room):
+  right answer strictly longest: 3 of 34 single/scenario items (9 %)
+  absolutes: 5 % of right options, 11 % of wrong ones
+  hedges: 15 % of right options, 13 % of wrong ones
+  true/false answered 'True': 5 of 10 (50 %)
+  sorting items: 3 different answer mixes in 3 items
+  feedbacks repeating 'Right.'/'Yes.' after 'Correct.': 0
 """
 from collections import Counter
 from pathlib import Path
