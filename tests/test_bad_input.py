@@ -35,8 +35,9 @@ def test_broken_yaml_names_the_file_and_line(data_copy):
     path.write_text(path.read_text() + "\n  - id: [unclosed\n")
     problems = _problems(data_copy)
     assert len(problems) == 1
-    assert problems[0].startswith("questions/routine.yaml: item '(whole file)', field '(line ")
-    assert "not valid YAML" in problems[0]
+    n = len((data_copy / "questions" / "routine.yaml").read_text().splitlines())
+    assert problems[0].startswith(f"questions/routine.yaml, line {n}: this line is not written the way")
+    assert "A correct line looks like this: “  - id: [unclosed]”" in problems[0]
     c = content.load(data_copy)
     assert not c.questions_for("routine") and c.questions_for("side-effects"), "other lessons still load"
 
@@ -91,6 +92,17 @@ def test_unknown_source_and_unknown_clinic_setting(data_copy):
     problems = _problems(data_copy)
     assert any("field 'source': 'Z99' is not a guide section or a fact ID" in p for p in problems)
     assert any("field 'prompt': {clinic_fax} is not a clinic setting" in p for p in problems)
+
+
+def test_a_misspelt_setting_gets_a_did_you_mean(data_copy):
+    q = _first_question(data_copy)
+    _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(prompt="Call {emergency_numbr}."))
+    cfg = (data_copy / "clinic.yaml").read_text().replace("clinic_phone:", "clinic_phon:")
+    (data_copy / "clinic.yaml").write_text(cfg)
+    problems = _problems(data_copy)
+    assert any("{emergency_numbr} is not a clinic setting. Did you mean {emergency_number}?" in p for p in problems)
+    assert any("item 'clinic_phon', field '(name)': unknown setting. Did you mean clinic_phone?" in p
+               for p in problems)
 
 
 def test_broken_clinic_config(data_copy):

@@ -1,11 +1,10 @@
 """Clinic values come from data/clinic.yaml only: change them and every place in the course changes."""
-import yaml
-
 import pytest
+import yaml
+from widget_text import text_of
 
 from caregiver_course import clinic, content, session, widgets
 from caregiver_course.app import CourseApp
-from widget_text import text_of
 
 NOT_VALUES = {"treatment_type", "companion_in_room", "facilitator_secret"}  # enumerations, or never shown
 
@@ -21,9 +20,13 @@ def changed_clinic(data_copy):
             new[name] = entry
         else:
             new[name] = {"value": f"SENTINEL-{name}", "confirmed": True}
+            if isinstance(entry, dict) and "esketamine" in entry:  # the nasal spray's own value is the one shown
+                new[name]["esketamine"] = f"SENTINEL-{name}"
     new["treatment_type"] = "esketamine"
     path.write_text(yaml.safe_dump(new))
     old = {name: (e["value"] if isinstance(e, dict) else e) for name, e in original.items() if name not in NOT_VALUES}
+    old.update({f"{name} (esketamine)": e["esketamine"] for name, e in original.items()  # long enough to be
+                if isinstance(e, dict) and len(e.get("esketamine", "")) >= 25})  # distinctive ("2 hours" is not)
     return {k: str(v) for k, v in old.items() if v}
 
 

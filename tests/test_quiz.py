@@ -30,7 +30,10 @@ def test_single_right_and_wrong_give_option_feedback_and_words():
 def test_multi_partly_right_names_what_was_missed():
     r = quiz.check(MULTI, ["a"])
     assert r.status == quiz.PARTLY and r.symbol == "◐"
-    assert any("missed 1 more" in d for d in r.details)
+    missed = [o for o in MULTI.options if o.id in MULTI.answer and o.id != "a"]
+    assert len(missed) == 1
+    assert "You missed this right answer:" in r.details
+    assert f"◻ {missed[0].text}: {missed[0].feedback}" in r.details
     assert quiz.check(MULTI, ["a", "c"]).correct
     assert quiz.check(MULTI, ["b"]).status == quiz.INCORRECT
 

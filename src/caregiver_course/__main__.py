@@ -9,10 +9,9 @@ from pathlib import Path
 
 def check(data: Path | None, notebooks: Path | None) -> int:
     from . import content
-    from .coverage import coverage_problems
 
+    problems = content.preflight_problems(data, notebooks)
     c = content.load(data, notebooks)
-    problems = list(c.problems) + coverage_problems(c, data)
     if problems:
         print(f"Found {len(problems)} problem(s) in the course files. Fix each one, then run the check again:\n")
         for p in problems:

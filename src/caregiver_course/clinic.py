@@ -6,12 +6,27 @@ checklists refer to them as ``{setting_name}``; :meth:`Clinic.fill` puts the cli
 """
 from __future__ import annotations
 
+import difflib
+import os
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .problems import Problem
 
 CHECK_NOTE = "check with your clinic"
+
+# Built-in emergency and crisis numbers (US; facts H3, H4). They are shown whenever clinic.yaml cannot be
+# read or leaves one of them out, so a broken file never hides the numbers that matter most.
+DEFAULT_NUMBERS: dict[str, str] = {
+    "emergency_number": "911",
+    "crisis_call": "988",
+    "crisis_text": "988",
+    "crisis_chat": "988lifeline.org",
+}
+
+SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
+SECRET_FILE = "facilitator_secret"  # in $CAREGIVER_DATA_DIR (the progress folder), never in data/
 
 # name -> (what it is, for the error message and the README; required?; fact-sheet ID)
 SETTINGS: dict[str, tuple[str, bool, str]] = {
@@ -35,15 +50,37 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "no_driving": ("how long not to drive or use machines", True, "G1"),
     "no_alcohol": ("how long to avoid alcohol, cannabis and street drugs", True, "G3"),
     "no_big_decisions": ("how long to put off big decisions and signing papers", True, "G4"),
+    "call_if_lasting": ("when an effect that has not faded is a reason to call the clinic, e.g. 'the next day'",
+                        True, "H1"),
     "anti_nausea": ("whether medicine for nausea is offered", True, "D5"),
     "reassess_after": ("after how many sessions the team checks if it is helping", True, "I4"),
     "dose_and_length": ("the dose and infusion length, only if the clinic wants it shown", False, "B1"),
     "local_support": ("a local support group or class for families", False, "J4"),
-    "facilitator_secret": ("the workshop facilitator's secret (better: set CAREGIVER_FACILITATOR_SECRET)", False, ""),
+}
+
+# Names that must never be a setting or a placeholder: content is shown to every learner.
+FORBIDDEN = {
+    "facilitator_secret": (f"the facilitator secret must not be kept in clinic.yaml, where lessons could show it. "
+                           f"Delete this line and set the environment variable {SECRET_ENV} instead, or write the "
+                           f"secret into a file called '{SECRET_FILE}' in the server's progress folder "
+                           "(CAREGIVER_DATA_DIR), outside data/"),
+}
+
+# Settings whose value differs for esketamine nasal spray (SPRAVATO): with treatment_type: esketamine, clinic.yaml
+# must give an 'esketamine:' value for each, and learners see that one. What the label says, for the message:
+ESKETAMINE_RULES = {
+    "initial_series": "B5: twice a week in weeks 1 to 4, then once a week in weeks 5 to 8",
+    "fasting_solids": "C3: no food for 2 hours before",
+    "fasting_liquids": "C3: no liquids for 30 minutes before",
+    "recovery_time": "D1: at least 2 hours, until a clinician says they can leave",
+    "no_driving": "G1: until the next day, after a restful sleep",
 }
 
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
 YES_NO = {"yes": True, "no": False, True: True, False: False}
+# Settings that switch text and questions (variants.yaml, only_if:), with their values; the first is the
+# guide's own case and is used when the setting cannot be read.
+VARIANT_SETTINGS = {"treatment_type": ("iv_ketamine", "esketamine"), "companion_in_room": ("yes", "no")}
 
 
 @dataclass(frozen=True)
@@ -51,6 +88,7 @@ class Setting:
     name: str
     value: str
     confirmed: bool
+    esketamine: str = ""  # the value for esketamine nasal spray, where it differs (ESKETAMINE_RULES)
 
 
 @dataclass
@@ -59,19 +97,28 @@ class Clinic:
 
     def value(self, name: str) -> str:
         s = self.settings.get(name)
-        return s.value if s else ""
+        if s is None:
+            return ""
+        if s.esketamine and self.esketamine:
+            return s.esketamine
+        return s.value
+
+    @property
+    def esketamine(self) -> bool:
+        s = self.settings.get("treatment_type")
+        return s is not None and s.value == "esketamine"
 
     def shown(self, name: str) -> str:
         """The value as a learner reads it, with the check-with-your-clinic note if unconfirmed."""
         s = self.settings.get(name)
-        if s is None or not s.value:
-            return CHECK_NOTE
+        if s is None or not self.value(name):
+            return DEFAULT_NUMBERS.get(name, CHECK_NOTE)
         if name == "treatment_type":
             text = TREATMENT_TYPES.get(s.value, s.value)
         elif name == "companion_in_room":
             text = "yes" if YES_NO.get(s.value, False) else "no"
         else:
-            text = s.value
+            text = self.value(name)
         return text if s.confirmed else f"{text} ({CHECK_NOTE})"
 
     def is_set(self, name: str) -> bool:
@@ -80,6 +127,13 @@ class Clinic:
     def fill(self, text: str) -> str:
         """Replace every ``{setting}`` in text by the clinic's value (as shown to learners)."""
         return text.format_map(_Filler(self))
+
+    def choice(self, name: str) -> str:
+        """The value of a setting that switches content (VARIANT_SETTINGS), normalised; the guide's default if unset."""
+        value = self.value(name)
+        if name == "companion_in_room":
+            return "yes" if YES_NO.get(value, True) else "no"
+        return value if value in VARIANT_SETTINGS.get(name, ()) else VARIANT_SETTINGS[name][0]
 
     @property
     def companion_allowed(self) -> bool:
@@ -100,6 +154,20 @@ def placeholders(text: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
 
 
+def closest(name: str, known) -> str:
+    """The known name closest to name (a likely typo), or '' when nothing is close."""
+    close = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+    return close[0] if close else ""
+
+
+def did_you_mean(name: str, known, braces: bool = False) -> str:
+    """' Did you mean x?' for the closest known name, or '' when nothing is close."""
+    best = closest(name, known)
+    if not best:
+        return ""
+    return f" Did you mean {{{best}}}?" if braces else f" Did you mean {best}?"
+
+
 def check_placeholders(text: str, file: str, item: str, field_name: str) -> list[Problem]:
     try:
         names = placeholders(text)
@@ -107,10 +175,34 @@ def check_placeholders(text: str, file: str, item: str, field_name: str) -> list
         return [Problem(file, item, field_name, f"a curly brace is not closed ({exc}); write {{setting_name}}")]
     problems = []
     for name in names:
-        if name not in SETTINGS:
+        if name in FORBIDDEN:
             problems.append(Problem(file, item, field_name,
-                                    f"{{{name}}} is not a clinic setting; use one of: {', '.join(sorted(SETTINGS))}"))
+                                    f"{{{name}}} can never be shown to learners; remove it"))
+        elif name not in SETTINGS:
+            problems.append(Problem(file, item, field_name,
+                                    f"{{{name}}} is not a clinic setting.{did_you_mean(name, SETTINGS, True)} "
+                                    f"Settings you can use: {', '.join(sorted(SETTINGS))}"))
     return problems
+
+
+def facilitator_secret() -> str:
+    """The workshop facilitator's secret: from the environment, else from a file outside data/.
+
+    Never read from clinic.yaml or any content file, so no lesson can show it. '' when none is set."""
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if secret:
+        return secret
+    folder = os.environ.get("CAREGIVER_DATA_DIR", "")
+    if not folder:
+        return ""
+    path = Path(folder) / SECRET_FILE
+    content = Path(os.environ.get("CAREGIVER_CONTENT_DIR", Path(__file__).resolve().parents[2] / "data"))
+    try:
+        if path.resolve().is_relative_to(content.resolve()):
+            return ""  # a secret inside the content folder could be published with it
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
@@ -120,15 +212,25 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         return clinic, [Problem(file, "(whole file)", "(top level)",
                                 "the file should be a list of settings like 'clinic_name: value'")]
     for name, entry in raw.items():
+        if name in FORBIDDEN:
+            problems.append(Problem(file, str(name), "(name)", FORBIDDEN[name]))
+            continue
         if name not in SETTINGS:
             problems.append(Problem(file, str(name), "(name)",
-                                    f"unknown setting; known settings are: {', '.join(SETTINGS)}"))
+                                    f"unknown setting.{did_you_mean(name, SETTINGS)} "
+                                    f"Known settings are: {', '.join(SETTINGS)}"))
             continue
-        confirmed = True
+        confirmed, esketamine = True, ""
         if isinstance(entry, dict):
-            unknown = set(entry) - {"value", "confirmed", "note"}
+            unknown = set(entry) - {"value", "confirmed", "note", "esketamine"}
             if unknown:
-                problems.append(Problem(file, name, sorted(unknown)[0], "unknown field; use value, confirmed and note"))
+                problems.append(Problem(file, name, min(unknown),
+                                        "unknown field; use value, confirmed, note (and esketamine)"))
+            esketamine = entry.get("esketamine") or ""
+            if not isinstance(esketamine, str) or (esketamine and name not in ESKETAMINE_RULES):
+                problems.append(Problem(file, name, "esketamine", "an esketamine value is only for: "
+                                        + ", ".join(ESKETAMINE_RULES)))
+                esketamine = ""
             confirmed = entry.get("confirmed", True)
             if confirmed not in YES_NO:
                 problems.append(Problem(file, name, "confirmed", "write yes or no"))
@@ -151,10 +253,16 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if name == "companion_in_room" and entry not in YES_NO:
             problems.append(Problem(file, name, "value", "write yes or no"))
             continue
-        clinic.settings[name] = Setting(name, entry, confirmed)
+        clinic.settings[name] = Setting(name, entry, confirmed, esketamine.strip())
     for name, (what, required, _) in SETTINGS.items():
         if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
             problems.append(Problem(file, name, "value", f"missing: add {what}"))
+    if clinic.esketamine:  # the nasal spray has label rules of its own: never show the infusion values for it
+        for name, rule in ESKETAMINE_RULES.items():
+            s = clinic.settings.get(name)
+            if s is not None and not s.esketamine:
+                problems.append(Problem(file, name, "esketamine", "your treatment_type is esketamine: add the "
+                                        f"value for the nasal spray under 'esketamine:' (the label says {rule})"))
     return clinic, problems
 
 
@@ -180,6 +288,7 @@ LEARNER_LABELS: dict[str, str] = {
     "no_driving": "No driving or using machines for",
     "no_alcohol": "No alcohol, cannabis or street drugs for",
     "no_big_decisions": "No big decisions or signing papers for",
+    "call_if_lasting": "Call the clinic if a common effect is still there",
     "anti_nausea": "Medicine for nausea",
     "reassess_after": "The team checks if it is helping after",
     "dose_and_length": "Dose and length of the infusion",

@@ -6,8 +6,11 @@ depend on it still loads, so one typo never takes the whole course down.
 """
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,9 +18,18 @@ from pathlib import Path
 import yaml
 
 from . import guide
-from .clinic import Clinic, check_placeholders, parse_clinic
+from .clinic import (
+    VARIANT_SETTINGS,
+    Clinic,
+    check_placeholders,
+    did_you_mean,
+    facilitator_secret,
+    parse_clinic,
+)
 from .problems import Problem
 from .quiz import CHOICE_TYPES, TOPICS, TRIAGE_BINS, TYPES, Option, Question, TriageItem
+
+log = logging.getLogger("caregiver_course")
 
 REPO = Path(__file__).resolve().parents[2]
 FACT_ID = re.compile(r"^- \*\*([A-K]\d+)\.\*\*", re.M)
@@ -71,12 +83,16 @@ class Reflection:
 
 @dataclass(frozen=True)
 class SideEffect:
+    """One row of the side-effect table: the single source of truth for which group a sign belongs to."""
+
     id: str
     name: str
     looks_like: str
     group: str  # one of TRIAGE_BINS
     what_to_do: str
     sources: tuple[str, ...]
+    short: str = ""  # a few words for lists ("chest pain"); {signs:GROUP} in other files expands to these
+    words: tuple[str, ...] = ()  # lower-case words that identify the sign in any text (consistency test)
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,9 @@ class Content:
     coverage: list[CoverageEntry] = field(default_factory=list)
     discussion: dict[str, str] = field(default_factory=dict)
     facilitator_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    variants: dict = field(default_factory=dict)  # id -> Variant (text chosen by a clinic setting)
+    glossary: dict = field(default_factory=dict)  # lower-case term -> glossary.Term
+    all_questions: list[Question] = field(default_factory=list)  # including those for other clinic settings
     problems: list[Problem] = field(default_factory=list)
     known_sources: frozenset[str] = frozenset()
 
@@ -116,6 +135,12 @@ class Content:
 
     def problems_in(self, *files: str) -> list[Problem]:
         return [p for p in self.problems if p.file in files]
+
+    def side_effect(self, row_id: str) -> SideEffect:
+        for row in self.side_effects:
+            if row.id == row_id:
+                return row
+        raise KeyError(row_id)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -189,12 +214,77 @@ def _read_yaml(path: Path, rel: str, problems: list[Problem]):
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
-        what = getattr(exc, "problem", None) or str(exc)
-        problems.append(Problem(rel, "(whole file)", f"({where})",
-                                f"this is not valid YAML: {what}. Check the indentation and quotes there."))
+        line, message = explain_yaml_error(exc, text)
+        problems.append(Problem(rel, "(whole file)", f"(line {line})" if line else "(file)", message))
         return None
+
+
+def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]:
+    """(line number, plain-words message) for a YAML error: which line is wrong and what a right one looks like."""
+    lines = text.splitlines()
+    problem = str(getattr(exc, "problem", "") or "")
+    context = str(getattr(exc, "context", "") or "")
+    mark = getattr(exc, "problem_mark", None)
+    start = getattr(exc, "context_mark", None)
+    unclosed = "quoted scalar" in context or "flow" in context
+    if unclosed and start is not None:
+        mark = start  # the parser notices an unclosed quote or bracket only later; the mistake is where it opened
+    if mark is None:
+        return None, ("this file is not written the way the course expects. Check that every line looks like "
+                      "'name: value', with the spaces at the start lining up.")
+    n = min(mark.line, max(len(lines) - 1, 0))
+    previous = [i for i in range(n) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
+    no_colon = None
+    if "mapping values are not allowed" in problem and previous and ":" not in lines[previous[-1]]:
+        no_colon = previous[-1]  # 'name value' without its colon: the parser only notices on the next line
+    elif "expected ':'" in problem and start is not None and start.line < len(lines):
+        no_colon = start.line
+    if no_colon is not None:
+        n = no_colon
+        wrong = lines[n]
+        name, _, value = wrong.strip().partition(" ")
+        return n + 1, (f"this line is not written the way this file needs: “{wrong.strip()}”. The problem: "
+                       f"there is no colon after the name. A correct line looks like this: "
+                       f"“{wrong[: len(wrong) - len(wrong.lstrip())]}{name}: {value}”. The file was not used; fix "
+                       "it and run the check again.")
+    wrong = lines[n] if lines else ""
+    before = next((ln for ln in reversed(lines[:n]) if ln.strip() and not ln.lstrip().startswith("#")), "")
+    indent = before[: len(before) - len(before.lstrip())]
+    if before.rstrip().endswith(":") and not before.lstrip().startswith("- "):
+        indent += "  "  # the line after 'name:' belongs under it
+    stripped = wrong.strip()
+    shown = f"“{stripped}”" if stripped else "(an empty line)"
+    if "\t" in wrong[: len(wrong) - len(wrong.lstrip())] or "'\\t'" in problem:
+        why = "it starts with a tab. Use spaces, not tabs, at the start of a line"
+        fix = indent + stripped
+    elif "quoted scalar" in context:
+        why = "a quote mark (\") opens on this line but is never closed"
+        fix = wrong.rstrip() + ('"' if stripped.count('"') % 2 else "'")
+    elif unclosed:
+        why = "a bracket [ or { opens on this line but is never closed"
+        fix = wrong.rstrip() + ("]" if "[" in stripped else "}")
+    elif "found '<scalar>'" in problem and re.match(r"^[\w-]+: [\"'].*[\"']\s*\S", stripped):
+        name, _, value = stripped.partition(": ")
+        why = "the text starts with a quote mark but goes on after the closing quote. Put all of it in single quotes"
+        fix = wrong[: len(wrong) - len(wrong.lstrip())] + f"{name}: '{value}'"
+    elif "mapping values are not allowed" in problem:
+        name, _, value = stripped.partition(": ")
+        if ": " in value:
+            why = "the text after the first colon has another colon in it. Put that text in quotes"
+            fix = f'{indent}{name}: "{value}"'
+        else:
+            why = ("the spaces at the start of this line do not line up with the line above it, "
+                   "or the line above is missing something")
+            fix = indent + stripped
+    elif "block end" in problem or "indentation" in problem or "block mapping" in problem:
+        why = "the spaces at the start of this line do not line up with the lines around it"
+        fix = indent + stripped
+    else:
+        why = "it is not written as 'name: value'"
+        fix = indent + (stripped if ":" in stripped else f"{stripped.rstrip(':')}: ...")
+    return n + 1, (f"this line is not written the way this file needs: {shown}. The problem: {why}. "
+                   f"A correct line looks like this: “{fix}”. The file was not used; fix it and run the check "
+                   "again.")
 
 
 def _items(raw, rel: str, key: str, problems: list[Problem]) -> list:
@@ -294,7 +384,7 @@ def _parse_options(entry: dict, chk: _Checker) -> tuple[tuple[Option, ...], froz
     return tuple(options), frozenset(a for a in answer if a in ids)
 
 
-def _parse_triage(entry: dict, chk: _Checker, known) -> tuple[TriageItem, ...]:
+def _parse_triage(entry: dict, chk: _Checker, known, rows=None) -> tuple[TriageItem, ...]:
     raw_items = entry.get("items")
     if not isinstance(raw_items, list) or len(raw_items) < 2:
         chk.bad("items", "a triage question needs a list of at least 2 items to sort")
@@ -310,16 +400,27 @@ def _parse_triage(entry: dict, chk: _Checker, known) -> tuple[TriageItem, ...]:
             chk.bad(f"{where}.id", "missing or repeated id")
             continue
         ids.add(iid)
-        if raw.get("answer") not in TRIAGE_BINS:
-            chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)}")
+        answer, sign = raw.get("answer"), raw.get("sign")
+        if sign is not None:  # the side-effect table decides the group; a written answer must agree with it
+            row = next((r for r in rows if r.id == sign), None) if rows is not None else None
+            if rows is not None and row is None:
+                chk.bad(f"{where}.sign", f"'{sign}' is not a row of side_effects.yaml."
+                        f"{did_you_mean(str(sign), [r.id for r in rows])}")
+            elif row is not None:
+                if answer is not None and answer != row.group:
+                    chk.bad(f"{where}.answer", f"says '{answer}', but side_effects.yaml puts '{sign}' in "
+                            f"'{row.group}'. Change one of them; the table decides")
+                answer = row.group
+        if answer not in TRIAGE_BINS:
+            chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)} (or name a sign: row id)")
         if raw.get("source") is not None:
             chk.sources(raw, known)
         text, feedback = chk.text(raw, "text"), chk.text(raw, "feedback")
-        items.append(TriageItem(iid, text, str(raw.get("answer")), feedback))
+        items.append(TriageItem(iid, text, str(answer), feedback, str(sign or "")))
     return tuple(items)
 
 
-def _parse_questions(raw, rel, problems, lesson_ids, known, seen) -> list[Question]:
+def _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows=None) -> list[Question]:
     questions = []
     if raw is not None and not isinstance(raw, dict):
         problems.append(Problem(rel, "(whole file)", "(top level)", "the file should start with 'lesson:' and 'questions:'"))
@@ -349,10 +450,71 @@ def _parse_questions(raw, rel, problems, lesson_ids, known, seen) -> list[Questi
         if qtype in CHOICE_TYPES:
             options, answer = _parse_options(entry, chk)
         else:
-            items = _parse_triage(entry, chk, known)
+            items = _parse_triage(entry, chk, known, rows)
+        only_if = _only_if(entry, chk)
         if chk.ok:
-            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items))
+            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items,
+                                      only_if))
     return questions
+
+
+def _only_if(entry: dict, chk: _Checker) -> tuple[tuple[str, str], ...]:
+    """only_if: {companion_in_room: "no"} shows a question only for clinics with that setting."""
+    raw = entry.get("only_if")
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        chk.bad("only_if", "write it like: only_if: {treatment_type: esketamine}")
+        return ()
+    out = []
+    for name, value in raw.items():
+        value = {True: "yes", False: "no"}.get(value, value)
+        if name not in VARIANT_SETTINGS:
+            chk.bad("only_if", f"'{name}' cannot switch questions; use one of: {', '.join(VARIANT_SETTINGS)}")
+        elif value not in VARIANT_SETTINGS[name]:
+            chk.bad("only_if", f"{name} can be: {', '.join(VARIANT_SETTINGS[name])}")
+        else:
+            out.append((name, value))
+    return tuple(out)
+
+
+def applies(question: Question, clinic: Clinic) -> bool:
+    return all(clinic.choice(name) == value for name, value in question.only_if)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Text that depends on a clinic setting: one text per value (data/variants.yaml)."""
+
+    id: str
+    setting: str
+    texts: dict
+
+    def text_for(self, clinic: Clinic) -> str:
+        return self.texts[clinic.choice(self.setting)]
+
+
+def _parse_variants(raw, rel, problems) -> dict[str, Variant]:
+    out = {}
+    if raw is None:
+        return out
+    if not isinstance(raw, dict) or not isinstance(raw.get("variants"), dict):
+        problems.append(Problem(rel, "(whole file)", "variants", "the file should have a mapping called 'variants:'"))
+        return out
+    for ident, entry in raw["variants"].items():
+        chk = _Checker(rel, str(ident), problems)
+        if not isinstance(entry, dict) or entry.get("setting") not in VARIANT_SETTINGS:
+            chk.bad("setting", f"say which setting chooses the text: {', '.join(VARIANT_SETTINGS)}")
+            continue
+        setting = entry["setting"]
+        entry = {({True: "yes", False: "no"}.get(k, k)): v for k, v in entry.items()}
+        texts = {value: chk.text(entry, value) for value in VARIANT_SETTINGS[setting]}
+        extra = set(entry) - {"setting", *VARIANT_SETTINGS[setting]}
+        if extra:
+            chk.bad(min(map(str, extra)), f"{setting} can only be: {', '.join(VARIANT_SETTINGS[setting])}")
+        if chk.ok:
+            out[str(ident)] = Variant(str(ident), setting, texts)
+    return out
 
 
 def _parse_checklists(raw, rel, problems, lesson_ids, known) -> dict[str, Checklist]:
@@ -415,11 +577,48 @@ def _parse_side_effects(raw, rel, problems, known) -> list[SideEffect]:
         _unique(seen, ident, chk, "side-effect")
         if entry.get("group") not in TRIAGE_BINS:
             chk.bad("group", f"should be one of: {', '.join(TRIAGE_BINS)}")
-        row = SideEffect(ident, chk.text(entry, "name"), chk.text(entry, "looks_like"), str(entry.get("group")),
-                         chk.text(entry, "what_to_do"), chk.sources(entry, known))
+        words = entry.get("words") or []
+        if not isinstance(words, list) or not all(isinstance(x, str) and x.strip() for x in words):
+            chk.bad("words", "should be a list of words, like [rash, itch]")
+            words = []
+        name = chk.text(entry, "name")
+        row = SideEffect(ident, name, chk.text(entry, "looks_like"), str(entry.get("group")),
+                         chk.text(entry, "what_to_do"), chk.sources(entry, known),
+                         chk.text(entry, "short", False) or name.lower(), tuple(x.strip().lower() for x in words))
         if chk.ok:
             out.append(row)
     return out
+
+
+SIGNS = re.compile(r"\{signs:([a-z]+)\}")
+
+
+def signs_text(rows: list[SideEffect], group: str) -> str:
+    """The short names of a group's signs as one phrase: 'chest pain; trouble breathing; or a seizure'."""
+    names = [r.short for r in rows if r.group == group]
+    if len(names) < 2:
+        return "".join(names)
+    return "; ".join(names[:-1]) + "; or " + names[-1]  # semicolons: some signs have commas in them
+
+
+def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem]):
+    """Replace {signs:GROUP} in every text of a file by that group's signs from the side-effect table."""
+    if isinstance(raw, dict):
+        return {k: expand_signs(v, rows, rel, problems) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [expand_signs(v, rows, rel, problems) for v in raw]
+    if not isinstance(raw, str) or "{signs:" not in raw:
+        return raw
+
+    def one(match):
+        group = match.group(1)
+        if group not in TRIAGE_BINS:
+            problems.append(Problem(rel, raw[:40], "{signs:...}",
+                                    f"'{group}' is not a group; use one of: {', '.join(TRIAGE_BINS)}"))
+            return ""
+        return signs_text(rows, group)
+
+    return SIGNS.sub(one, raw)
 
 
 def _parse_coverage(raw, rel, problems, lesson_ids) -> list[CoverageEntry]:
@@ -481,21 +680,38 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
     if not any(p.file == "clinic.yaml" for p in problems):
         problems.extend(clinic_problems)
     content = Content(clinic=clinic, problems=problems, known_sources=known)
-    content.lessons = _parse_lessons(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), "lessons.yaml",
-                                     problems, notebooks)
+    # The side-effect table first: other files take each sign's group from it.
+    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
+                                               "side_effects.yaml", problems, known)
+    table_ok = not any(p.file == "side_effects.yaml" for p in problems)
+    rows = content.side_effects if table_ok else None
+    content.lessons = _parse_lessons(
+        expand_signs(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), content.side_effects,
+                     "lessons.yaml", problems), "lessons.yaml", problems, notebooks)
     lesson_ids = {lesson.id for lesson in content.lessons}
     seen: dict[str, str] = {}
     for path in sorted((root / "questions").glob("*.yaml")):
         rel = f"questions/{path.name}"
-        content.questions += _parse_questions(_read_yaml(path, rel, problems), rel, problems, lesson_ids, known, seen)
+        raw = expand_signs(_read_yaml(path, rel, problems), content.side_effects, rel, problems)
+        content.questions += _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows)
     content.checklists = _parse_checklists(_read_yaml(root / "checklists.yaml", "checklists.yaml", problems),
                                            "checklists.yaml", problems, lesson_ids, known)
     content.reflections = _parse_reflections(_read_yaml(root / "reflections.yaml", "reflections.yaml", problems),
                                              "reflections.yaml", problems, lesson_ids, known)
-    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
-                                               "side_effects.yaml", problems, known)
     content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
                                        "coverage.yaml", problems, lesson_ids)
+    # Questions for another treatment or room setting stay checked, but this clinic's learners do not see them.
+    content.all_questions = content.questions
+    content.questions = [q for q in content.all_questions if applies(q, clinic)]
+    if (root / "variants.yaml").exists():
+        content.variants = _parse_variants(expand_signs(_read_yaml(root / "variants.yaml", "variants.yaml", problems),
+                                                        content.side_effects, "variants.yaml", problems),
+                                           "variants.yaml", problems)
+    if (root / "glossary.yaml").exists():
+        from .glossary import parse_glossary
+
+        content.glossary = parse_glossary(_read_yaml(root / "glossary.yaml", "glossary.yaml", problems),
+                                          "glossary.yaml", problems, known)
     # Every question id written in the files, even one whose question has a problem. If a question file could
     # not be read at all, its ids are unknown, so prompts are not checked against them (that file's own
     # problem is reported already).
@@ -508,7 +724,25 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
         content.facilitator_notes = _parse_text_map(
             _read_yaml(root / "facilitator_notes.yaml", "facilitator_notes.yaml", problems),
             "facilitator_notes.yaml", "notes", problems, lesson_ids, "lesson")
+    problems.extend(_secret_problems(root))
     return content
+
+
+def _secret_problems(root: Path) -> list[Problem]:
+    """The facilitator secret written anywhere in the content files (where a learner could see it)."""
+    secret = facilitator_secret()
+    if len(secret) < 4:
+        return []
+    found = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            if secret in path.read_text(encoding="utf-8"):
+                found.append(Problem(str(path.relative_to(root)), "(whole file)", "(file)",
+                                     "contains the facilitator secret. Remove it: learners can see this file's "
+                                     "text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or its own file"))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
 
 
 @lru_cache(maxsize=4)
@@ -523,7 +757,81 @@ def _stamp(root: Path) -> tuple:
         return ()
 
 
+_last_good: dict[str, Content] = {}  # content folder -> the last content loaded without a problem
+_reported: dict[str, int] = {}  # content folder -> id of the broken content already logged
+SNAPSHOT = "last-good-content"  # under CAREGIVER_DATA_DIR: shared by every kernel of a server, and by restarts
+
+
+def _snapshot_dir(root: Path) -> Path | None:
+    base = os.environ.get("CAREGIVER_DATA_DIR", "")
+    if not base:
+        return None
+    return Path(base) / SNAPSHOT / hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def _remember(root: Path, stamp: tuple) -> None:
+    """Keep a copy of content that loaded without a problem, for kernels that later find a file broken."""
+    snap = _snapshot_dir(root)
+    if snap is None:
+        return
+    marker = repr(stamp)
+    try:
+        if (snap / ".stamp").read_text(encoding="utf-8") == marker:
+            return
+    except OSError:
+        pass
+    tmp = snap.with_name(f"{snap.name}.{os.getpid()}.tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(root, tmp, ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir()
+                        or n.endswith((".yaml", ".md", ".txt")))])
+        (tmp / ".stamp").write_text(marker, encoding="utf-8")
+        shutil.rmtree(snap, ignore_errors=True)
+        os.replace(tmp, snap)
+    except OSError:
+        log.warning("could not keep a copy of the good course content in %s", snap, exc_info=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _from_snapshot(root: Path, notebooks: Path) -> Content | None:
+    snap = _snapshot_dir(root)
+    if snap is None or not (snap / ".stamp").exists():
+        return None
+    good = _cached(str(snap), str(notebooks), _stamp(snap))
+    return None if good.problems else good
+
+
 def get() -> Content:
-    """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up)."""
+    """The current content, reloaded when a file under data/ changes (so a clinic's edit shows up).
+
+    If an edit breaks a file while the server runs, learners keep the last good content (emergency numbers
+    included) and the problems go to the server log. The last good content is kept in this kernel and, when
+    CAREGIVER_DATA_DIR is set, on disk for the server's other and later kernels. Only when there never was good
+    content (a server started with the check overridden) is the broken content shown, with its problems boxed."""
     root, notebooks = data_dir(), notebooks_dir()
-    return _cached(str(root), str(notebooks), _stamp(root))
+    stamp = _stamp(root)
+    c = _cached(str(root), str(notebooks), stamp)
+    key = str(root)
+    if not c.problems:
+        _last_good[key] = c
+        _reported.pop(key, None)
+        _remember(root, stamp)
+        return c
+    good = _last_good.get(key) or _from_snapshot(root, notebooks)
+    if _reported.get(key) != id(c):
+        _reported[key] = id(c)
+        kept = "keeping the last good content" if good is not None else "no earlier good content to keep"
+        log.error("The course files have %d problem(s); %s. Run `python -m caregiver_course check`:\n%s",
+                  len(c.problems), kept, "\n".join(f"  - {p}" for p in c.problems))
+    return good if good is not None else c
+
+
+def preflight_problems(root: Path | None = None, notebooks: Path | None = None) -> list[str]:
+    """Every problem in the course files, in plain words ([] when all is well).
+
+    For the server to call before it starts: a non-empty list means 'do not serve'."""
+    from .coverage import coverage_problems, fact_coverage_problems
+
+    root = Path(root) if root else data_dir()
+    c = load(root, notebooks)
+    return [str(p) for p in list(c.problems) + coverage_problems(c, root) + fact_coverage_problems(c, root, notebooks)]

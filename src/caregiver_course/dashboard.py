@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import socket
 import time
 from html import escape
@@ -18,10 +17,18 @@ import ipywidgets as w
 
 from . import content as content_mod
 from . import workshop as ws_logic
-from .widgets import CSS, Panel, button, html, identity_bridge, safe_callback, text_field
+from .clinic import SECRET_ENV, facilitator_secret
+from .widgets import (
+    CSS,
+    Panel,
+    button,
+    html,
+    identity_bridge,
+    safe_callback,
+    text_field,
+)
 
 log = logging.getLogger("caregiver_course")
-SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
 REFRESH_MS = 2000
 
 DASH_CSS = """
@@ -46,10 +53,7 @@ DASH_CSS = """
 
 
 def configured_secret() -> str:
-    secret = os.environ.get(SECRET_ENV, "")
-    if not secret:
-        secret = content_mod.get().clinic.value("facilitator_secret")
-    return secret
+    return facilitator_secret()  # environment or a file outside data/, never clinic.yaml
 
 
 class Dashboard:
@@ -80,8 +84,8 @@ class Dashboard:
         if not configured_secret():
             self.body.children = [html(
                 "<div class='cc-note' role='status'><p><strong>No facilitator secret is set.</strong> The person "
-                f"who runs the server sets one with the environment variable {SECRET_ENV} (or "
-                "<code>facilitator_secret</code> in data/clinic.yaml), then restarts it.</p></div>",
+                f"who runs the server sets one with the environment variable {SECRET_ENV} (or a file called "
+                "<code>facilitator_secret</code> in the server's progress folder), then restarts it.</p></div>",
                 "cc-no-secret")]
             return
         password = text_field("Facilitator secret:", "secret", "cc-secret", password=True)

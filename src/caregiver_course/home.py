@@ -6,7 +6,17 @@ from html import escape
 import ipywidgets as w
 
 from . import progress as progress_mod
-from .widgets import Panel, button, crisis_html, disclaimer_html, html, safe_callback, text_field
+from .privacy import SHORT as PRIVACY_SHORT
+from .privacy import privacy_html
+from .widgets import (
+    Panel,
+    button,
+    crisis_html,
+    disclaimer_html,
+    html,
+    safe_callback,
+    text_field,
+)
 
 
 def build_home(app, prog: dict, target: str | None) -> Panel:
@@ -17,7 +27,7 @@ def build_home(app, prog: dict, target: str | None) -> Panel:
     intro = html(
         "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
         "<p>A short course for family and friends. Learn what to expect, how to help, and when to get help. "
-        "Go at your own pace. Your place is saved on this device.</p>")
+        f"Go at your own pace. {PRIVACY_SHORT}</p>")
     bar = html(
         f"<p id='cc-progress-label'><strong>Your progress:</strong> {done} of {total} lessons done</p>"
         f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-progress-label' "
@@ -105,9 +115,7 @@ def resume_box(app) -> Panel:
 
 
 def privacy_box(app) -> Panel:
-    text = html("<h2>Your privacy</h2><p>We never ask your name or anything about your loved one. We save only "
-                "your quiz answers, ticks and which lessons you opened, and, if you join a workshop, the nickname "
-                "you chose (if any). Notes you type in “Think about it” boxes are never saved.</p>")
+    text = html("<h2>Your privacy</h2>" + privacy_html())
     ask = button("Delete my data", "cc-delete")
     confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")

@@ -41,6 +41,18 @@ def parsed_cells(path: str, mtime_ns: int) -> tuple:
     return tuple(cells)
 
 
+def _with_terms(html: str, seen: set) -> str:
+    try:
+        from . import content, glossary
+
+        return glossary.mark_terms(html, content.get(), seen)
+    except Exception:  # a glossary problem must never hide the lesson text
+        import logging
+
+        logging.getLogger("caregiver_course").exception("glossary terms could not be marked")
+        return html
+
+
 def render(path: Path, namespace: dict, on_error) -> list[w.Widget]:
     """Widgets for every cell of the notebook. on_error(message) makes the widget shown for a failing cell."""
     children: list[w.Widget] = []
@@ -48,9 +60,10 @@ def render(path: Path, namespace: dict, on_error) -> list[w.Widget]:
         cells = parsed_cells(str(path), path.stat().st_mtime_ns)
     except (OSError, ValueError, SyntaxError):
         return [on_error("This lesson's file could not be read.")]
+    seen: set = set()  # glossary terms already made tap-to-define in this lesson
     for kind, payload in cells:
         if kind == "html":
-            box = w.HTML(payload)
+            box = w.HTML(_with_terms(payload, seen))
             box.add_class("cc-md")
             children.append(box)
             continue

@@ -14,6 +14,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.item == "(whole file)":  # a problem with the file as a whole: no parser words
+            where = f", {self.field[1:-1]}" if self.field.startswith("(line ") else ""
+            return f"{self.file}{where}: {self.message}"
         return f"{self.file}: item '{self.item}', field '{self.field}': {self.message}"
 
 

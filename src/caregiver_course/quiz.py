@@ -40,6 +40,7 @@ class TriageItem:
     text: str
     answer: str
     feedback: str
+    sign: str = ""  # the side-effect table row that decides the answer
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Question:
     options: tuple[Option, ...] = ()
     answer: frozenset[str] = frozenset()
     items: tuple[TriageItem, ...] = ()
+    only_if: tuple[tuple[str, str], ...] = ()  # shown only when these clinic settings have these values
 
     def option(self, option_id: str) -> Option:
         for o in self.options:
@@ -140,9 +142,10 @@ def check(question: Question, response) -> Result:
         chosen = set(response)
         details = [("✓ " if o.id in question.answer else "✗ ") + f"{o.text}: {o.feedback}"
                    for o in question.options if o.id in chosen]
-        missed = question.answer - chosen
-        if missed:
-            details.append(f"You missed {len(missed)} more right {'answer' if len(missed) == 1 else 'answers'}.")
+        missed = [o for o in question.options if o.id in question.answer and o.id not in chosen]
+        if missed:  # name each one, so the learner learns what they missed
+            details.append(f"You missed {'this right answer' if len(missed) == 1 else 'these right answers'}:")
+            details += [f"◻ {o.text}: {o.feedback}" for o in missed]
         if chosen == question.answer:
             status = CORRECT
         elif chosen & question.answer:

@@ -16,6 +16,7 @@ from . import content as content_mod
 from . import quiz, session
 from .clinic import LEARNER_LABELS
 from .problems import Problem
+from .sources import source_line
 
 log = logging.getLogger("caregiver_course")
 
@@ -195,18 +196,20 @@ def _content():
 
 
 def crisis_html(c=None) -> str:
+    from . import redflags as rf  # numbers as tel:/sms: links (issue 10)
+
     c = c or _content().clinic
     lines = [
-        f"<strong>In an emergency, call {escape(c.shown('emergency_number'))}.</strong>",
-        f"For thoughts of suicide or a mental health crisis, call <strong>{escape(c.shown('crisis_call'))}"
-        f"</strong> or text <strong>{escape(c.shown('crisis_text'))}</strong>, or chat at "
-        f"{escape(c.shown('crisis_chat'))}. "
+        f"<strong>In an emergency, {rf.call_link(c, 'emergency_number', 'call')}.</strong>",
+        f"For thoughts of suicide or a mental health crisis, <strong>{rf.call_link(c, 'crisis_call', 'call')}"
+        f"</strong> or <strong>{rf.text_link(c, 'crisis_text')}</strong>, or chat at "
+        f"{rf.web_link(c, 'crisis_chat')}. "
         "It is free, private and open day and night, also for people worried about someone else.",
     ]
     if c.is_set("crisis_text_line"):
-        lines.append(f"You can also text the Crisis Text Line at {escape(c.shown('crisis_text_line'))}.")
+        lines.append(f"You can also {rf.text_link(c, 'crisis_text_line')} (Crisis Text Line).")
     lines.append(f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
-                 f"{escape(c.shown('clinic_phone'))}. After hours: {escape(c.shown('after_hours_phone'))}.")
+                 f"{rf.call_link(c, 'clinic_phone', '')}. After hours: {rf.call_link(c, 'after_hours_phone', '')}.")
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
@@ -356,7 +359,7 @@ def reflection(reflection_id: str) -> Panel:
     area = w.Textarea(placeholder="Type here if you like (optional).", rows=4)
     area.layout.width = "100%"
     area.add_class("cc-reflection-text")
-    note = html("<p>🔒 What you type here stays on this screen. It is not saved or sent to anyone.</p>")
+    note = html("<p>🔒 What you type here is never saved, and no one else can see it.</p>")
     return Panel([top, area, note], summary=f"Reflection: {prompt}", classes=("cc-card", "cc-reflection"))
 
 
@@ -382,20 +385,20 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
 # --------------------------------------------------------------------------- quiz
 
 
+def explained(html_text: str) -> str:
+    """html_text with its glossary terms made tap-to-define (glossary.py)."""
+    from .glossary import mark_terms
+
+    return mark_terms(html_text, _content())
+
+
 def _feedback_html(result: quiz.Result, clinic) -> str:
     details = "".join(f"<li>{escape(clinic.fill(d))}</li>" for d in result.details)
     again = "" if result.correct else "<p>You can change your answer and check again. There is no penalty.</p>"
     return (f"<div class='cc-feedback-{result.status}'>"
             f"<p><strong><span aria-hidden='true'>{result.symbol}</span> {result.headline}</strong></p>"
-            f"<ul>{details}</ul><p><strong>Why:</strong> {escape(clinic.fill(result.explanation))}</p>{again}"
-            f"<p class='cc-source'><small>Source: {escape(', '.join(_source_label(s) for s in result.sources))}"
-            f"</small></p></div>")
-
-
-def _source_label(source: str) -> str:
-    if source.startswith("guide:"):
-        return "clinic guide, " + source[6:].replace("-", " ")
-    return f"fact sheet {source}"
+            f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)))}</p>{again}"
+            f"<p class='cc-source'><small>{escape(source_line(result.sources))}</small></p></div>")
 
 
 class QuestionView(Panel):

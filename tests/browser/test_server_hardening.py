@@ -104,7 +104,7 @@ def test_broken_content_shows_a_friendly_message_never_a_traceback(broken_server
     text = page.locator("body").inner_text()
     assert "Part of this page could not be shown" in text
     assert "questions/side-effects.yaml" in text and "field 'type'" in text
-    assert "clinic.yaml" in text and "not valid YAML" in text
+    assert "clinic.yaml, line" in text and "is not written the way this file needs" in text
     assert page.locator(".cc-quiz .cc-question").count() >= 5, "the questions that are fine still work"
     assert "The clinic's details could not be shown" in text  # the failing cell, in words
     assert "Traceback" not in text and "KeyError" not in text
