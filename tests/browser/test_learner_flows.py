@@ -76,7 +76,7 @@ def test_reload_resume_code_on_another_device_and_delete(open_app, browser):
     q.locator(".cc-feedback strong", has_text="Correct.").wait_for()
     page.locator(".cc-nav-top .cc-home-nav").click()
     code = page.locator(".cc-resume-code").inner_text()
-    assert re.fullmatch(r"[A-Z]+-[A-Z]+-[A-Z]+-\d\d", code)
+    assert re.fullmatch(r"[A-Z]+-[A-Z]+-[A-Z]+-[A-Z]+-\d\d\d", code)
 
     page.reload()  # same browser: resumes by itself
     open_app(page)
