@@ -97,13 +97,19 @@ class Server:
         self.log.close()
 
 
+# Every page of this benchmark comes from one address (127.0.0.1), standing in for many learners: the
+# per-client caps (8 kernels, 2 loading) are lifted, and closed pages' kernels go after 60 s.
+MANY_LEARNERS = ["--CourseVoila.max_kernels_per_client=1000", "--CourseVoila.max_loading_per_client=100",
+                 "--CourseVoila.max_kernels=200", "--CourseVoila.disconnected_timeout=60"]
+
+
 def app_server(workshop: bool = False, pool: int | None = None) -> tuple[Server, str]:
     port = free_port()
-    cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}"]
+    cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}", *MANY_LEARNERS]
     if workshop:
         cmd += ["--workshop", "--ip=127.0.0.1"] + ([f"--pool={pool}"] if pool else [])
     url = f"http://localhost:{port}"
-    return Server(cmd, REPO, url + "/voila/tree/", "Kernel pool of course.ipynb is filled"), url
+    return Server(cmd, REPO, url + "/cc/health", "Kernel pool of course.ipynb is filled"), url
 
 
 def bare_server() -> tuple[Server, str]:

@@ -66,6 +66,9 @@ def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]
         # Refill the pool only after the room has joined: replacement kernels starting during the joins
         # would compete for the 2 cores with the learners' pages.
         args.append(f"--VoilaKernelManager.fill_delay={WORKSHOP_FILL_DELAY}")
+        # A room may reach the server from one address (a guest Wi-Fi behind one router): let it all join.
+        args.append(f"--CourseVoila.max_kernels_per_client={max(8, 2 * pool)}")
+        args.append(f"--CourseVoila.max_loading_per_client={max(2, pool)}")
         ip = ip or "0.0.0.0"
         if tls or certfile:
             if not certfile:

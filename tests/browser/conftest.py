@@ -6,7 +6,6 @@ the system one (/usr/bin/chromium, from Debian's package), never a browser Playw
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -17,9 +16,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CAREGIVER_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 APP_PATH = "/voila/render/course.ipynb"
 
 
@@ -78,18 +74,6 @@ def server(tmp_path_factory):
     srv = VoilaServer(tmp_path_factory.mktemp("voila"), extra_args=MANY_PAGES)
     yield srv
     srv.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Debian's chromium is not installed at {CHROMIUM}; run `make test` (it installs it).")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

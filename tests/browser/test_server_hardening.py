@@ -100,7 +100,7 @@ def test_broken_content_shows_a_friendly_message_never_a_traceback(broken_server
     page.goto(broken_server.url + APP_PATH)
     page.wait_for_selector(".cc-home", timeout=60_000)
     page.locator(".cc-lesson-side-effects .cc-open-lesson").click()
-    page.wait_for_selector(".cc-lesson-header")
+    page.wait_for_selector(".cc-lesson-header", timeout=90_000)
     text = page.locator("body").inner_text()
     assert "Part of this page could not be shown" in text
     assert "questions/side-effects.yaml" in text and "field 'type'" in text

@@ -75,7 +75,7 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
     dash = dash_ctx.new_page()
     dialogs = open_dashboard(dash, wserver)
     code = dash.locator(".cc-join-code").inner_text().strip()
-    assert re.fullmatch(r"[A-Z]+-\d\d", code)
+    assert re.fullmatch(r"[A-Z]+-[A-Z]+-\d\d", code)
     assert f"?workshop={code}" in dash.locator(".cc-join-link").inner_text()
     assert dash.locator(".cc-qr svg").count() == 1
 

@@ -100,6 +100,7 @@ class CourseVoila(Voila):
     max_kernels = Integer(0, config=True, help="Most kernels at once (pages and pool); 0: from memory "
                                                "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).")
     max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
+    max_loading_per_client = Integer(2, config=True, help="Most pages one client address may have loading at once.")
     connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
     disconnected_timeout = Float(120.0, config=True, help="Seconds a closed page's kernel is kept.")
     idle_timeout = Float(3600.0, config=True, help="Seconds a connected but idle page keeps its kernel.")
@@ -124,6 +125,7 @@ class CourseVoila(Voila):
         pools = getattr(km, "kernel_pools_config", {}) or {}
         pool_size = sum(int(c.get("pool_size", 0)) for name, c in pools.items() if name != "default")
         self.book = KernelBook(Policy(max_kernels=max_kernels, per_client=self.max_kernels_per_client,
+                                      per_client_starting=self.max_loading_per_client,
                                       pool_size=pool_size, connect_grace=self.connect_grace,
                                       disconnected_timeout=self.disconnected_timeout,
                                       idle_timeout=self.idle_timeout))
@@ -134,6 +136,7 @@ class CourseVoila(Voila):
         settings.update(
             compress_response=True,  # applied when the web app is built, so it must be here
             websocket_max_message_size=wire.MAX_INCOMING_BYTES,
+            websocket_compression_options={},  # permessage-deflate: the widget states are text, and repeat a lot
             cc_book=self.book,
             cc_pages=set(pages),
             cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
@@ -143,9 +146,9 @@ class CourseVoila(Voila):
             cc_client_hash=self._client_hash,
             cc_note_client=self._note_client,
         )
-        log.info("Kernel cap: %d at once (%d in the pool), %d per client; a page has %.0f s to connect, a closed "
+        log.info("Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to connect, a closed "
                  "page's kernel goes after %.0f s, an idle one after %.0f s", max_kernels, pool_size,
-                 self.max_kernels_per_client, self.connect_grace, self.disconnected_timeout, self.idle_timeout)
+                 self.max_kernels_per_client, self.max_loading_per_client, self.connect_grace, self.disconnected_timeout, self.idle_timeout)
         return settings
 
     # ------------------------------------------------------------------ handlers

@@ -77,11 +77,12 @@ class CoursePageHandler(TornadoVoilaHandler):
                 book.release_admission(client)
 
     def should_use_rendered_notebook(self, *args, **kwargs):
-        """The preheated pool is for people arriving: a client that already holds two pages' kernels (a
-        page and a reload) waits for a fresh one, so one client opening many pages cannot drain the pool."""
+        """The preheated pool is for people arriving: a client that already holds a quarter of its kernel
+        allowance (2 of 8 by default: a page and a reload) waits for a fresh kernel, so one client opening
+        many pages cannot drain the pool. Workshop mode raises the allowance with the room's size."""
         book = self.settings["cc_book"]
         client = client_address(self)
-        if sum(1 for h in book.held.values() if h.client == client) >= 2:
+        if sum(1 for h in book.held.values() if h.client == client) >= max(2, book.policy.per_client // 4):
             return False
         return super().should_use_rendered_notebook(*args, **kwargs)
 
@@ -146,11 +147,16 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             return None
         try:
             # Jupyter Server's writer, not Voila's override (whose header reader trusts the frame's offsets).
-            return WebsocketHandler.write_message(self, message, binary=binary)
-        except (StreamBufferFullError, WebSocketClosedError):
+            future = WebsocketHandler.write_message(self, message, binary=binary)
+        except StreamBufferFullError:
             log.warning("closed the websocket of kernel %s: the client does not read", self.kernel_id)
             self.close(1008, "not reading")
             return None
+        except WebSocketClosedError:  # the page has just gone: nothing to send it
+            return None
+        if future is not None:
+            future.add_done_callback(_quietly)  # a page that closes mid-write is not an error
+        return future
 
     def on_close(self):
         if getattr(self, "cc_counted", False):
@@ -158,6 +164,11 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             self.settings["cc_book"].disconnected(self.kernel_id)
         if getattr(self, "connection", None) is not None:
             super().on_close()
+
+
+def _quietly(future) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class HealthHandler(web.RequestHandler):
