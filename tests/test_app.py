@@ -13,9 +13,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def hello(app, token=""):
-    app.identity.value = "hello:" + json.dumps({"token": token, "search": ""})
-    assert app.identity.value.startswith("ok:")
-    return app.identity.value[3:]
+    app.identity.token = ""
+    app.identity.receive({"hello": {"token": token}})
+    assert app.identity.token
+    return app.identity.token
+
+
+def lesson_views(app, lesson_id):
+    """Every question of the lesson (over all its steps), in order."""
+    return [w for x in app.lesson_steps(lesson_id).widgets() for w in walk(x) if isinstance(w, QuestionView)]
 
 
 @pytest.fixture
@@ -36,32 +42,34 @@ def test_new_browser_gets_a_learner_and_the_same_browser_resumes(app, store):
 def test_answers_are_saved_and_progress_is_derived(app, store):
     token = hello(app)
     app.show_lesson("understanding")
-    views = [w for w in walk(app.stage) if isinstance(w, QuestionView)]
+    views = lesson_views(app, "understanding")
     q = next(v for v in views if v.question.type in ("single", "scenario"))
-    q.inputs[0].value = next(o.id for o in q.question.options if o.id not in q.question.answer)
-    q.button.click()
-    assert "Not quite." in q.feedback.value and "✗" in q.feedback.value
-    q.inputs[0].value = sorted(q.question.answer)[0]
-    q.button.click()
-    assert "Correct." in q.feedback.value and "✓" in q.feedback.value
-    next_button = [w for w in walk(app.stage) if "cc-next-button" in getattr(w, "_dom_classes", ())][-1]
-    next_button.click()
-    assert app.current == "emotional"
+    q.choose(next(o.id for o in q.question.options if o.id not in q.question.answer))
+    q.check()
+    assert "Not quite." in q.feedback and "✗" in q.feedback
+    q.choose(sorted(q.question.answer)[0])
+    q.check()
+    assert "Correct." in q.feedback and "✓" in q.feedback
     learner = store.by_token(token)
     kinds = [(e["kind"], e["item"]) for e in store.events(learner.id)]
-    assert kinds[:4] == [("step", "opened"), ("answer", q.question.id), ("answer", q.question.id),
-                         ("step", "finished")]
+    assert kinds[:4] == [("step", "opened"), ("step", "step"), ("answer", q.question.id), ("answer", q.question.id)]
+    steps = app.lesson_steps("understanding").steps
+    while app.current == "understanding":
+        app.next.click()  # through every step to the next lesson
+    assert app.current == "emotional" and app.step == 0 and len(steps) > 3
     p = progress.lesson_progress(content.get(), store.events(learner.id))
-    assert p["understanding"].status == progress.DONE and p["understanding"].score.correct == 1
+    # Reaching the end is not enough: "done" also needs every question of the lesson answered.
+    assert p["understanding"].status == progress.IN_PROGRESS and p["understanding"].reached_end
+    assert p["understanding"].score.correct == 1
     assert p["emotional"].status == progress.IN_PROGRESS and p["routine"].status == progress.NOT_STARTED
 
 
 def test_empty_check_gives_a_hint_not_an_error(app):
     hello(app)
     app.show_lesson("side-effects")
-    q = next(w for w in walk(app.stage) if isinstance(w, QuestionView))
-    q.button.click()
-    assert "ℹ" in q.feedback.value and ("Choose" in q.feedback.value)
+    q = lesson_views(app, "side-effects")[0]
+    q.check()
+    assert "ℹ" in q.feedback and ("Choose" in q.feedback)
     assert app.session.attempts() == []
 
 
@@ -76,7 +84,7 @@ def test_resume_code_and_delete(app, store):
     assert other.session.learner.resume_code == code
     assert any(e["lesson"] == "routine" for e in other.session.events)
     message = other.delete_my_data()
-    assert message.startswith("✓ Your data was deleted (1 saved")
+    assert message.startswith("✓ Your data was deleted (2 saved")  # opened + the step it opened at
     assert store.by_resume_code(code) is None and other.session.learner.resume_code != code
     assert other.session.events == []
 
@@ -104,18 +112,17 @@ def test_a_save_that_fails_is_said_at_once_and_saved_later(store):
     app = CourseApp(store)
     hello(app)
     app.show_lesson("routine")
-    q = next(w for w in walk(app.stage) if isinstance(w, QuestionView) and w.question.type != "multi"
-             and w.question.type != "triage")
-    q.inputs[0].value = sorted(q.question.answer)[0]
+    q = next(w for w in lesson_views(app, "routine") if w.question.type not in ("multi", "triage"))
+    q.choose(sorted(q.question.answer)[0])
     blocker = sqlite3.connect(store.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        q.button.click()
-        assert "Correct." in q.feedback.value  # the learner still gets their feedback
+        q.check()
+        assert "Correct." in q.feedback  # the learner still gets their feedback
         assert "busy" in app.notice.value and "kept" in app.notice.value
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    q.button.click()  # the next answer saves both
+    q.check()  # the next answer saves both
     assert app.notice.value == ""
     assert sum(e["kind"] == "answer" for e in store.events(app.session.learner.id)) == 2

@@ -55,7 +55,9 @@ def test_the_whole_app_shows_the_new_values_and_none_of_the_old(changed_clinic, 
     shown = [text_of(app.widget)]
     for lesson in content.get().lessons:
         app.show_lesson(lesson.id, record=False)
-        shown.append(text_of(app.widget))
+        for step in range(len(app.lesson_steps(lesson.id).steps)):  # a lesson is shown one step at a time
+            app.show_step(step, record=False)
+            shown.append(text_of(app.widget))
     help_box = widgets.help_now()
     shown.append(text_of(help_box))
     text = "\n".join(shown)

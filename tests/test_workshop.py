@@ -12,7 +12,8 @@ from widget_text import text_of
 
 def participant(store, code, nickname=""):
     app = CourseApp(store)
-    app.identity.value = "hello:" + json.dumps({"token": "", "search": f"?workshop={code}"})
+    app.take_query_string(f"workshop={code}")  # what Voila gives the kernel
+    app.identity.receive({"hello": {"token": ""}})
     if nickname:
         assert app.join_workshop(code, nickname).startswith("✓")
     return app
@@ -62,7 +63,7 @@ def test_closing_stops_new_answers_from_counting(store):
     assert len(store.workshop_answers(ws.id)) == 1
     assert [e["status"] for e in store.events(app.session.learner.id)] == ["correct", "incorrect"]
     late = CourseApp(store)
-    late.identity.value = "hello:" + json.dumps({"token": ""})
+    late.identity.receive({"hello": {"token": ""}})
     assert late.join_workshop(ws.join_code).startswith("✗ That workshop has ended")
     with pytest.raises(StoreError, match="ended"):
         store.join_workshop(ws.id, late.session.learner.id)
@@ -70,7 +71,7 @@ def test_closing_stops_new_answers_from_counting(store):
 
 def test_wrong_codes_and_leaving(store):
     app = CourseApp(store)
-    app.identity.value = "hello:" + json.dumps({"token": ""})
+    app.identity.receive({"hello": {"token": ""}})
     assert app.join_workshop("NO-SUCH-1").startswith("✗")
     ws = store.create_workshop()
     assert app.join_workshop(ws.join_code.lower(), "Sam").startswith("✓")

@@ -18,32 +18,11 @@ import ipywidgets as w
 
 from . import content as content_mod
 from . import workshop as ws_logic
-from .widgets import CSS, Panel, button, html, identity_bridge, safe_callback, text_field
+from .widgets import Bridge, Panel, button, html, safe_callback, text_field
 
 log = logging.getLogger("caregiver_course")
 SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
 REFRESH_MS = 2000
-
-DASH_CSS = """
-<style>
-.cc-dash { max-width: 60rem; margin: 0 auto; padding: 0 8px 48px; }
-.cc-bars { list-style: none; padding: 0; margin: 0; }
-.cc-bars li { margin: 10px 0; }
-.cc-bar-track { display: block; height: 22px; border: 2px solid #1f5f99; border-radius: 4px; background: #fff;
-                max-width: 36rem; }
-.cc-bar-fill { display: block; height: 100%; background: #1f5f99; }
-.cc .cc-join-code { font-size: 2.4em; margin: 0.2em 0; font-weight: bold; letter-spacing: 0.08em; }
-.cc-nick { display: inline-block; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
-           vertical-align: bottom; unicode-bidi: isolate; border: 1px solid #8a97a3; border-radius: 4px;
-           padding: 0 6px; margin: 2px; }
-.cc-dash .widget-dropdown select { font-size: 17px; min-height: 44px; }
-.cc-dash .widget-dropdown { width: 100%; max-width: 100%; box-sizing: border-box; }
-.cc-dash .widget-dropdown > select { flex: 1 1 0; min-width: 0; width: auto; }
-.cc-qr svg { width: 180px; height: 180px; }
-.cc-wrap { overflow-wrap: anywhere; }
-</style>
-"""
-
 
 def configured_secret() -> str:
     secret = os.environ.get(SECRET_ENV, "")
@@ -55,11 +34,11 @@ def configured_secret() -> str:
 class Dashboard:
     def __init__(self, store=None):
         self.store = store
-        self.root = Panel([html(CSS + DASH_CSS + "<h1 class='cc-title'>Workshop dashboard</h1>"
+        self.root = Panel([html("<h1 class='cc-title'>Workshop dashboard</h1>"
                                 "<p>For the facilitator. Participants use the course link.</p>")],
                           summary="Workshop dashboard", classes=("cc-dash",))
         self.origin = ""
-        self.identity = identity_bridge(self._on_hello)
+        self.identity = Bridge(self._on_hello)
         self.body = w.VBox()
         self.root.children = [*self.root.children, self.identity, self.body]
         self.timer = None
