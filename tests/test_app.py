@@ -3,11 +3,11 @@ import json
 from pathlib import Path
 
 import pytest
+from widget_text import walk
 
 from caregiver_course import content, progress, session
 from caregiver_course.app import CourseApp
 from caregiver_course.widgets import Panel, QuestionView
-from widget_text import walk
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,7 +47,7 @@ def test_answers_are_saved_and_progress_is_derived(app, store):
     q.choose(next(o.id for o in q.question.options if o.id not in q.question.answer))
     q.check()
     assert "Not quite." in q.feedback and "✗" in q.feedback
-    q.choose(sorted(q.question.answer)[0])
+    q.choose(min(q.question.answer))
     q.check()
     assert "Correct." in q.feedback and "✓" in q.feedback
     learner = store.by_token(token)
@@ -113,7 +113,7 @@ def test_a_save_that_fails_is_said_at_once_and_saved_later(store):
     hello(app)
     app.show_lesson("routine")
     q = next(w for w in lesson_views(app, "routine") if w.question.type not in ("multi", "triage"))
-    q.choose(sorted(q.question.answer)[0])
+    q.choose(min(q.question.answer))
     blocker = sqlite3.connect(store.path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
@@ -126,3 +126,25 @@ def test_a_save_that_fails_is_said_at_once_and_saved_later(store):
     q.check()  # the next answer saves both
     assert app.notice.value == ""
     assert sum(e["kind"] == "answer" for e in store.events(app.session.learner.id)) == 2
+
+
+def test_moving_around_leaves_no_widget_behind(app):
+    """Home is built once and steps reuse their widgets: going around twice opens no new widget (comm)."""
+    import ipywidgets
+
+    hello(app)
+
+    def tour():
+        for lesson in ("routine", "side-effects"):
+            app.show_lesson(lesson)
+            for i in range(len(app.lesson_steps(lesson).steps)):
+                app.show_step(i)
+            app.show_home()
+
+    tour()
+    before = len(ipywidgets.Widget.widgets)
+    tour()
+    assert len(ipywidgets.Widget.widgets) == before
+    old = app.lesson_steps("routine").widgets()[0]
+    app.resume_with_code(app.session.learner.resume_code)  # a learner change rebuilds lessons, closing the old
+    assert old.comm is None

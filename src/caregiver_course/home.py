@@ -50,7 +50,8 @@ class HomePage:
 
         self.workshop = WorkshopBox(app)
         self.resume = ResumeBox(app)
-        side = w.Box([self.workshop.widget, self.resume.widget, privacy_box(app)])
+        self.resume.widget.children = [*self.resume.widget.children, *privacy_parts(app)]  # one card: your data
+        side = w.Box([self.workshop.widget, self.resume.widget])
         side.add_class("cc-side-boxes")
         help_box = html(f"<div class='cc-crisis'><h2>Help</h2>{help_lines_html(content.clinic)}</div>"
                         "<p class='cc-disclaimer-short'><strong>This course is education, not medical advice.</strong> "
@@ -119,21 +120,22 @@ class ResumeBox:
                 field.value, result.value = "", ""
 
         go.on_click(safe_callback(resume, result))
-        self.widget = Panel([self.mine, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
+        row = w.Box([field, go])
+        row.add_class("cc-field-row")
+        self.widget = Panel([self.mine, row, result], summary="Resume code", classes=("cc-card", "cc-resume"))
 
     def update(self) -> None:
         learner = self.app.session.learner
         code = learner.resume_code if learner else "(being made…)"
-        value = (f"<h2>Use another device</h2><p>Your resume code: <strong class='cc-resume-code'>{escape(code)}"
-                 "</strong>. Type it on another device to go on there. Keep it private, like a key.</p>")
+        value = (f"<h2>Your code and your data</h2><p>Your resume code: <strong class='cc-resume-code'>"
+                 f"{escape(code)}</strong>. Type it on another device to go on there. Keep it private.</p>")
         if self.mine.value != value:
             self.mine.value = value
 
 
-def privacy_box(app) -> Panel:
-    text = html("<h2>Your privacy</h2><p>We never ask your name or anything about your loved one. We save only "
-                "your answers, ticks, the lessons you opened and any workshop nickname. Notes in “Think about "
-                "it” boxes are never saved.</p>")
+def privacy_parts(app) -> list:
+    text = html("<p class='cc-privacy'><strong>Your privacy:</strong> we never ask your name or about your loved "
+                "one. We save your answers and ticks, never your “Think about it” notes.</p>")
     ask = button("Delete my data", "cc-delete")
     confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")
@@ -158,7 +160,7 @@ def privacy_box(app) -> Panel:
     ask.on_click(safe_callback(show_confirm, result))
     confirm.on_click(safe_callback(do_delete, result))
     cancel.on_click(safe_callback(do_cancel, result))
-    return Panel([text, ask, confirm_row, result], summary="Privacy", classes=("cc-card", "cc-privacy"))
+    return [text, ask, confirm_row, result]
 
 
 class WorkshopBox:
@@ -167,7 +169,7 @@ class WorkshopBox:
     def __init__(self, app):
         self.app = app
         result = html("", "cc-workshop-result")
-        join_text = html("<h2>In a workshop?</h2><p>Type the code your facilitator gave you.</p>")
+        join_text = html("<h2>In a workshop?</h2>")
         code = text_field("Workshop code:", "for example OAK-42", "cc-workshop-code")
         nick = text_field("Nickname (optional):", "optional", "cc-workshop-nickname")
         join = button("Join", "cc-workshop-join")
@@ -180,7 +182,9 @@ class WorkshopBox:
                 result.value = ""
 
         join.on_click(safe_callback(do_join, result))
-        self.join_form = [join_text, code, nick, join, result]
+        row = w.Box([code, join])
+        row.add_class("cc-field-row")
+        self.join_form = [join_text, row, nick, result]
         self.in_text = html("")
         leave = button("Leave the workshop", "cc-workshop-leave")
         leave.on_click(safe_callback(lambda _: setattr(app.announce, "value", f"<p role='status'>"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-CHECK_PAGE = 3  # knowledge-check questions per step (a phone screen or so each)
+CHECK_BUDGET = 17  # about how many lines (prompts and options) of a knowledge check one step holds
 
 
 @cache
@@ -89,29 +89,29 @@ def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> l
         steps.append(Step("This lesson", lead))
     if not split:
         return steps
-    return [part for step in steps for part in _split_check(step)]
+    return [part for step in steps for part in _split(step)]
 
 
-def _split_check(step: Step) -> list[Step]:
+def _split(step: Step) -> list[Step]:
+    """A step holding a widget that can be paged (a long knowledge check, the side-effect table) becomes
+    one step per page; what comes before it joins the first page, what comes after it the last."""
     from .widgets import KnowledgeCheck
 
-    checks = [x for x in step.widgets if isinstance(x, KnowledgeCheck)]
-    if not checks or len(checks[0].views) <= CHECK_PAGE + 1:
+    for at, widget in enumerate(step.widgets):
+        if isinstance(widget, KnowledgeCheck):
+            pages = widget.pages(CHECK_BUDGET)
+            break
+        if callable(getattr(widget, "pages", None)):
+            pages = widget.pages()
+            break
+    else:
         return [step]
-    check = checks[0]
-    at = step.widgets.index(check)
+    if len(pages) < 2:
+        return [step]
     before, after = step.widgets[:at], step.widgets[at + 1:]
-    views = check.views
-    pages = [views[i:i + CHECK_PAGE] for i in range(0, len(views), CHECK_PAGE)]
-    if len(pages[-1]) == 1 and len(pages) > 1:  # no step with a lonely last question
-        pages[-2:] = [pages[-2] + pages[-1]]
     out = []
     for n, page in enumerate(pages):
-        widgets = page
-        if n == 0:
-            widgets = before + [check.intro] + page
-        if n == len(pages) - 1:
-            widgets = widgets + check.extra + after
+        widgets = (before if n == 0 else []) + list(page) + (after if n == len(pages) - 1 else [])
         out.append(Step(f"{step.title} ({n + 1} of {len(pages)})", widgets))
     return out
 

@@ -399,28 +399,47 @@ def reflection(reflection_id: str) -> Panel:
 GROUP_ICONS = {"expected": "🕒", "clinic": "☎", "emergency": "🚑", "crisis": "💬"}
 
 
+class SideEffectTable(Panel):
+    """One small table per group (the app may show each group as its own step)."""
+
+    def __init__(self, parts: list, extra: list, summary: str):
+        super().__init__([*parts, *extra], summary=summary, classes=("cc-side-effect-table",))
+        self.parts, self.extra = parts, extra
+
+    def pages(self) -> list[list]:
+        pages = [[part] for part in self.parts]
+        if pages:
+            pages[-1] += self.extra
+        return pages
+
+
 @friendly("The side-effect table could not be shown.")
 def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
-    """A table on wide screens; on phones each row is a card whose fields carry their labels (cc-app.css),
-    and each group is shown by icon + word + colour."""
+    """A table per group on wide screens; on phones each row is a card whose fields carry their labels
+    (cc-app.css). Each group is shown by icon + word + colour, never colour alone."""
     c = _content()
     rows = [r for r in c.side_effects if r.group in groups]
     heads = ("What you notice", "What it can look like", "What to do")
-    body = "".join(
-        f"<tr class='cc-se-row cc-se-{r.group}'><th scope='row' data-label='{heads[0]}'>"
-        f"{escape(c.clinic.fill(r.name))}</th><td data-label='{heads[1]}'>{escape(c.clinic.fill(r.looks_like))}"
-        f"</td><td data-label='{heads[2]}'><span class='cc-se-group'><span aria-hidden='true'>"
-        f"{GROUP_ICONS[r.group]}</span> <strong>{escape(c.clinic.fill(quiz.TRIAGE_LABELS[r.group]))}.</strong>"
-        f"</span> {escape(c.clinic.fill(r.what_to_do))}</td></tr>"
-        for r in rows)
-    table = (f"<table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects and what to do</caption>"
-             f"<thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead><tbody>{body}</tbody>"
-             "</table>")
-    children = [html(table, "cc-side-effects")]
+    parts = []
+    for group in groups:
+        mine = [r for r in rows if r.group == group]
+        if not mine:
+            continue
+        label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
+        body = "".join(
+            f"<tr class='cc-se-row cc-se-{r.group}'><th scope='row' data-label='{heads[0]}'>"
+            f"{escape(c.clinic.fill(r.name))}</th><td data-label='{heads[1]}'>{escape(c.clinic.fill(r.looks_like))}"
+            f"</td><td data-label='{heads[2]}'><span class='cc-se-group'><span aria-hidden='true'>"
+            f"{GROUP_ICONS[r.group]}</span> <strong>{label}.</strong></span> {escape(c.clinic.fill(r.what_to_do))}"
+            f"</td></tr>" for r in mine)
+        parts.append(html(
+            f"<h3 class='cc-se-heading cc-se-{group}'><span aria-hidden='true'>{GROUP_ICONS[group]}</span> "
+            f"{label}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects: {label}"
+            f"</caption><thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead>"
+            f"<tbody>{body}</tbody></table>", "cc-side-effects"))
     broken = c.problems_in("side_effects.yaml")
-    if broken:
-        children.append(problem_box(broken, "Some rows of the table are missing."))
-    return Panel(children, summary=f"Side-effect table: {len(rows)} rows", classes=("cc-side-effect-table",))
+    extra = [problem_box(broken, "Some rows of the table are missing.")] if broken else []
+    return SideEffectTable(parts, extra, summary=f"Side-effect table: {len(rows)} rows")
 
 
 # --------------------------------------------------------------------------- quiz
@@ -529,6 +548,23 @@ class KnowledgeCheck(Panel):
     def __init__(self, intro: w.Widget, views: list[QuestionView], extra: list[w.Widget], summary: str):
         super().__init__([intro, *views, *extra], summary=summary, classes=("cc-quiz",))
         self.intro, self.views, self.extra = intro, views, extra
+
+    def pages(self, budget: int = 14) -> list[list]:
+        """The questions in pages of about one to two phone screens: a question costs 2 lines plus one per
+        option (a sorting task: two per situation), and a page holds about budget lines."""
+        pages: list[list] = [[]]
+        used = 0
+        for view in self.views:
+            q = view.question
+            cost = 2 + (2 * len(q.items) if q.type == "triage" else len(q.options))
+            if pages[-1] and used + cost > budget:
+                pages.append([])
+                used = 0
+            pages[-1].append(view)
+            used += cost
+        pages[0] = [self.intro, *pages[0]]
+        pages[-1] = [*pages[-1], *self.extra]
+        return pages
 
 
 @friendly("The knowledge check could not be shown.")

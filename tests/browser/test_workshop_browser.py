@@ -2,7 +2,6 @@
 hostile text typed by participants is shown only as text."""
 from __future__ import annotations
 
-import json
 import re
 
 import pytest

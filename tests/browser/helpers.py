@@ -1,0 +1,68 @@
+"""Helpers for browser tests of the app's lessons (steps, questions, choices)."""
+from __future__ import annotations
+
+from caregiver_course import content
+
+
+def open_lesson(page, lesson_id: str, step: int | None = None):
+    """Open a lesson from the start page (Home first if needed); optionally jump to a step (0-based)."""
+    if page.locator(".cc-home").count() == 0 or not page.locator(".cc-home").is_visible():
+        page.locator(".cc-topbar .cc-home-button").click()
+        page.wait_for_selector(".cc-home")
+    page.locator(f".cc-lesson-{lesson_id} .cc-open-lesson").click()
+    page.wait_for_selector(".cc-stepbar .cc-step-of")
+    if step is not None:
+        go_to_step(page, step)
+
+
+def step_count(page) -> int:
+    return page.locator(".cc-outline select option").count()
+
+
+def current_step(page) -> int:
+    text = page.locator(".cc-step-of").inner_text()
+    return int(text.split("Step ", 1)[1].split(" of", 1)[0]) - 1
+
+
+def go_to_step(page, index: int):
+    page.select_option(".cc-outline select", index=index)
+    page.wait_for_function(f"() => (document.querySelector('.cc-step-of') || {{}}).innerText"
+                           f"?.startsWith('Step {index + 1} of')")
+    page.wait_for_timeout(150)  # the step's widgets are drawn
+
+
+def steps_with_questions(page) -> list[int]:
+    """Steps (0-based) whose titles say they hold questions: "Try it" and "Check what you learned"."""
+    titles = page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+                           ".map(o => o.textContent)")
+    return [i for i, t in enumerate(titles) if "Try it" in t or "Check what you learned" in t]
+
+
+def question_views(page):
+    return page.locator(".cc-question")
+
+
+def question_of(qview):
+    qid = qview.locator("[id^='cc-q-']").first.get_attribute("id")[len("cc-q-"):]
+    return content.get().question(qid)
+
+
+def find_question(page, lesson_id: str, types=("single", "scenario", "truefalse")):
+    """Go to the first step of the open lesson with a question of one of these types; return (view, question)."""
+    for step in steps_with_questions(page):
+        go_to_step(page, step)
+        views = question_views(page)
+        for i in range(views.count()):
+            q = question_of(views.nth(i))
+            if q.type in types:
+                return views.nth(i), q
+    raise AssertionError(f"no {types} question in {lesson_id}")
+
+
+def choose(qview, question, option_ids, check=True):
+    clinic = content.get().clinic
+    for oid in option_ids:
+        label = clinic.fill(question.option(oid).text)
+        qview.locator("label.cc-option", has_text=label).first.click()
+    if check:
+        qview.locator(".cc-check").click()
