@@ -11,6 +11,9 @@ def open_lesson(page, lesson_id: str, step: int | None = None):
         page.wait_for_selector(".cc-home")
     page.locator(f".cc-lesson-{lesson_id} .cc-open-lesson").click()
     page.wait_for_selector(".cc-stepbar .cc-step-of")
+    page.wait_for_function("() => { const s = document.querySelector('.cc-step-of'); if (!s) return false;"
+                           " const n = +s.innerText.split(' of ')[1].split(':')[0];"
+                           " return document.querySelectorAll('.cc-outline select option').length === n; }")
     if step is not None:
         go_to_step(page, step)
 
@@ -31,11 +34,16 @@ def go_to_step(page, index: int):
     page.wait_for_timeout(150)  # the step's widgets are drawn
 
 
+def step_titles(page) -> list[str]:
+    return page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+                         ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+
+
 def steps_with_questions(page) -> list[int]:
     """Steps (0-based) whose titles say they hold questions: "Try it" and "Check what you learned"."""
     titles = page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
-                           ".map(o => o.textContent)")
-    return [i for i, t in enumerate(titles) if "Try it" in t or "Check what you learned" in t]
+                           ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+    return [i for i, t in enumerate(titles) if "Try it" in t or "Check what you learned" in t or "Final check" in t]
 
 
 def question_views(page):
@@ -51,6 +59,7 @@ def find_question(page, lesson_id: str, types=("single", "scenario", "truefalse"
     """Go to the first step of the open lesson with a question of one of these types; return (view, question)."""
     for step in steps_with_questions(page):
         go_to_step(page, step)
+        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)  # its choices are drawn
         views = question_views(page)
         for i in range(views.count()):
             q = question_of(views.nth(i))
