@@ -11,14 +11,25 @@ def open_lesson(page, lesson_id: str, step: int | None = None):
         page.wait_for_selector(".cc-home")
     page.locator(f".cc-lesson-{lesson_id} .cc-open-lesson").click()
     page.wait_for_selector(".cc-stepbar .cc-step-of")
-    page.wait_for_function("() => { const s = document.querySelector('.cc-step-of'); if (!s) return false;"
-                           " const n = +s.innerText.split(' of ')[1].split(':')[0];"
-                           " return document.querySelectorAll('.cc-outline select option').length === n; }")
+    wait_outline(page)
     if step is not None:
         go_to_step(page, step)
 
 
+def wait_outline(page):
+    """Wait until the outline lists the steps of the lesson on screen (it is updated just after)."""
+    page.wait_for_function("""() => {
+        const s = document.querySelector('.cc-step-of'); if (!s) return false;
+        const m = s.innerText.match(/^Step (\\d+) of (\\d+): (.*)$/); if (!m) return false;
+        const o = Array.from(document.querySelectorAll('.cc-outline select option'))
+            .map(x => x.textContent.replace(/\\u00a0/g, ' '));
+        const sel = document.querySelector('.cc-outline select');
+        return o.length === +m[2] && o[+m[1] - 1] === m[1] + '. ' + m[3] && sel.selectedIndex === +m[1] - 1;
+    }""")
+
+
 def step_count(page) -> int:
+    wait_outline(page)
     return page.locator(".cc-outline select option").count()
 
 
@@ -75,3 +86,13 @@ def choose(qview, question, option_ids, check=True):
         qview.locator("label.cc-option", has_text=label).first.click()
     if check:
         qview.locator(".cc-check").click()
+
+
+def go_to_question(page, question_id: str):
+    """Go to the step of the open lesson that shows this question; return its view."""
+    for step in steps_with_questions(page):
+        go_to_step(page, step)
+        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)
+        if page.locator(f"#cc-q-{question_id}").count():
+            return page.locator(".cc-question", has=page.locator(f"#cc-q-{question_id}"))
+    raise AssertionError(f"question {question_id} is on no step")

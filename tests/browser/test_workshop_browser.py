@@ -11,6 +11,7 @@ from caregiver_course.store import Store
 from caregiver_course.workshop import clean_nickname
 
 from .conftest import APP_PATH, VoilaServer
+from .helpers import go_to_question, open_lesson
 from .test_accessibility_and_network import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -86,10 +87,9 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
         ctx, page = join_page(browser, wserver, code)
         contexts.append(ctx)
         assert code in page.locator(".cc-workshop-banner").inner_text()
-        page.locator(".cc-lesson-understanding .cc-open-lesson").click()
-        page.wait_for_selector(".cc-quiz")
-        view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
-        view.locator("label", has_text=clinic.fill(q.option(oid).text)).first.click()
+        open_lesson(page, "understanding")
+        view = go_to_question(page, q.id)
+        view.locator("label.cc-option", has_text=clinic.fill(q.option(oid).text)).first.click()
         view.locator(".cc-check").click()
         view.locator(".cc-feedback strong").first.wait_for()
 
@@ -116,10 +116,9 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
     # A fourth person answers: the open dashboard updates by itself, without a reload.
     ctx, page = join_page(browser, wserver, code)
     contexts.append(ctx)
-    page.locator(".cc-lesson-understanding .cc-open-lesson").click()
-    page.wait_for_selector(".cc-quiz")
-    view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
-    view.locator("label", has_text=clinic.fill(q.option(picks[0]).text)).first.click()
+    open_lesson(page, "understanding")
+    view = go_to_question(page, q.id)
+    view.locator("label.cc-option", has_text=clinic.fill(q.option(picks[0]).text)).first.click()
     view.locator(".cc-check").click()
     dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 (75%)')", timeout=10_000)
     assert "leaderboard" not in dash.locator("body").inner_text().lower()
