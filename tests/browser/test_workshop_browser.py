@@ -2,6 +2,7 @@
 hostile text typed by participants is shown only as text."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -45,7 +46,7 @@ def open_dashboard(page, srv, code=None):
     page.goto(srv.url + DASH_PATH)
     page.wait_for_selector(".cc-secret input", timeout=60_000)
     page.fill(".cc-secret input", SECRET)
-    page.click(".cc-login")
+    page.press(".cc-secret input", "Enter")  # Enter submits the secret
     page.wait_for_selector(".cc-start-workshop")
     if code:
         page.fill(".cc-continue-code input", code)
@@ -123,6 +124,22 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
     dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 (75%)')", timeout=10_000)
     assert "leaderboard" not in dash.locator("body").inner_text().lower()
     assert dialogs == []
+
+    # The presenter view for the projector: big code and QR, the join count, the revealed bars, no notes.
+    dash.set_viewport_size({"width": 1280, "height": 800})
+    dash.click(".cc-present")
+    dash.wait_for_selector(".cc-presenter .cc-join-code")
+    assert dash.locator(".cc-presenter-chart").inner_text().count("Right answer") >= 1
+    body = dash.locator(".cc-dash").inner_text()
+    assert "Most missed" not in body and "Notes for lesson" not in body and "Why:" not in body
+    qr = dash.locator(".cc-presenter .cc-qr svg").bounding_box()
+    assert qr["width"] >= 400, qr  # readable from the back of the room (it was 180 px)
+    dash.wait_for_function("() => document.querySelector('.cc-presenter-counts').innerText.includes('4 joined')")
+    if os.environ.get("CAREGIVER_SHOTS"):
+        dash.screenshot(path=os.path.join(os.environ["CAREGIVER_SHOTS"], "presenter-view-1280.png"))
+        dash.set_viewport_size({"width": 390, "height": 844})
+        dash.screenshot(path=os.path.join(os.environ["CAREGIVER_SHOTS"], "presenter-view-390.png"))
+    assert axe_violations(dash) == []
     for c in contexts:
         c.close()
     dash_ctx.close()
