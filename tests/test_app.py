@@ -130,7 +130,7 @@ def test_a_save_that_fails_is_said_at_once_and_saved_later(store):
 
 def test_moving_around_leaves_no_widget_behind(app):
     """Home is built once and steps reuse their widgets: going around twice opens no new widget (comm)."""
-    import ipywidgets
+    from ipywidgets.widgets.widget import _instances
 
     hello(app)
 
@@ -142,9 +142,56 @@ def test_moving_around_leaves_no_widget_behind(app):
             app.show_home()
 
     tour()
-    before = len(ipywidgets.Widget.widgets)
+    before = len(_instances)
     tour()
-    assert len(ipywidgets.Widget.widgets) == before
+    assert len(_instances) == before
     old = app.lesson_steps("routine").widgets()[0]
     app.resume_with_code(app.session.learner.resume_code)  # a learner change rebuilds lessons, closing the old
     assert old.comm is None
+
+
+def test_each_widget_records_into_the_session_it_was_built_for(store):
+    """Two learners in one process (as in tests, or a future shared kernel): no process-wide session."""
+    a, b = CourseApp(store), CourseApp(store)
+    hello(a)
+    hello(b)
+    qa = lesson_views(a, "routine")[0]
+    lesson_views(b, "routine")  # b builds its widgets after a
+    qa.choose(min(qa.question.answer) if qa.question.type != "multi" else sorted(qa.question.answer))
+    if qa.question.type == "triage":
+        qa.choose({i.id: i.answer for i in qa.question.items})
+    qa.check()
+    assert [e["item"] for e in a.session.events if e["kind"] == "answer"] == [qa.question.id]
+    assert not [e for e in b.session.events if e["kind"] == "answer"]
+
+
+def test_done_means_last_step_and_every_question_and_both_pages_agree(app, store):
+    hello(app)
+    lesson = "follow-up"
+    steps = app.lesson_steps(lesson).steps
+    app.show_lesson(lesson)
+    app.show_step(len(steps) - 1)  # skipping to the end is not "done"
+    assert app.progress()[lesson].status == progress.IN_PROGRESS
+    views = lesson_views(app, lesson)
+    for v in views:
+        q = v.question
+        if q.type == "triage":
+            v.choose({i.id: i.answer for i in q.items})
+        elif q.type == "multi":
+            v.choose(sorted(q.answer))
+        else:
+            v.choose(min(q.answer))
+        v.check()
+    p = app.progress()[lesson]
+    assert p.status == progress.DONE and p.score.answered == p.score.total == len(content.get().questions_for(lesson))
+    counts = f"Questions answered: {p.score.total} of {p.score.total}"
+    assert counts in app.counts.value  # the lesson says it ...
+    app.show_home()
+    card = app.home.cards[lesson][0].value
+    assert f"Quiz: {p.score.correct} of {p.score.total} right" in card and "Done" in card  # ... and so does home
+    # A new page for the same learner shows the answers again, with their feedback.
+    again = CourseApp(store)
+    hello(again, app.session.learner.token)
+    restored = lesson_views(again, lesson)
+    assert [v.choices.value for v in restored] == [v.choices.value for v in views]
+    assert all("Correct." in v.feedback for v in restored)

@@ -128,7 +128,7 @@ class Dashboard:
         self.workshop = workshop
         self.revealed = False
         link = self.join_link(workshop.join_code)
-        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff")
+        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff", omitsize=True)
         hint = ""
         if any(h in self.origin for h in ("localhost", "127.0.0.1", "[::1]")) or not self.origin:
             hint = ("<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
