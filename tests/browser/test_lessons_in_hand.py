@@ -252,3 +252,30 @@ def test_three_phones_typing_a_workshop_code_at_once_on_a_slow_network_all_join(
         assert ws.join_code in page.locator(".cc-workshop-banner").inner_text()
     for ctx in contexts:
         ctx.close()
+
+
+def test_side_effect_table_is_labelled_cards_on_a_phone(open_app, browser):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = open_app(ctx.new_page())
+    open_lesson(page, "side-effects")
+    titles = step_titles(page)
+    groups = set()
+    for i, title in enumerate(titles):
+        if not title.split(". ", 1)[1].startswith("Everything in one table"):
+            continue
+        go_to_step(page, i)
+        page.wait_for_selector(".cc-stage .cc-se-table")
+        assert not page.locator(".cc-stage .cc-se-table thead").is_visible()  # no headers far from the cells
+        cards = page.evaluate("""() => Array.from(document.querySelectorAll('.cc-stage .cc-se-table tbody tr')).map(tr => ({
+            display: getComputedStyle(tr).display,
+            labels: Array.from(tr.querySelectorAll('td')).map(td => getComputedStyle(td, '::before').content),
+            group: tr.querySelector('.cc-se-group').innerText,
+            colour: getComputedStyle(tr).borderLeftColor, cls: tr.className }))""")
+        for card in cards:
+            assert card["display"] == "block"
+            assert card["labels"] == ['"What it can look like"', '"What to do"']
+            icon, word = card["group"].split(" ", 1)
+            assert icon.strip() and len(word) > 4  # icon + word, not colour alone
+            groups.add((card["cls"], card["colour"]))
+    assert len(groups) == 4 and len({c for _, c in groups}) == 4  # each group also has its own colour
+    ctx.close()
