@@ -100,11 +100,12 @@ function renderChoices({ model, el: root }) {
   box.append(feedback);
   root.append(box);
 
-  const onValue = () => show(model.get("value"));
+  // The kernel sets the value only before the choices are drawn (a restored answer). Later value changes
+  // are the kernel echoing what this page sent; drawing an older echo after a newer tap would undo the tap,
+  // so the inputs follow the learner's taps only.
   const onFeedback = () => { feedback.innerHTML = model.get("feedback"); };
-  model.on("change:value", onValue);
   model.on("change:feedback", onFeedback);
-  return () => { model.off("change:value", onValue); model.off("change:feedback", onFeedback); };
+  return () => { model.off("change:feedback", onFeedback); };
 }
 
 const KEY = "caregiver-course-learner";
