@@ -77,6 +77,10 @@ def test_choices_never_overlap_and_tapping_each_text_selects_it(open_app, browse
                 problems = page.evaluate(OVERLAPS)
                 assert problems == [], f"{lesson.id} step {step + 1} at {width}x{height}: {problems[:5]}"
             page.set_viewport_size({"width": 390, "height": 844})
+            page.evaluate("() => { document.documentElement.style.zoom = '2'; }")  # 200 % text zoom
+            problems = page.evaluate(OVERLAPS)
+            page.evaluate("() => { document.documentElement.style.zoom = ''; }")
+            assert problems == [], f"{lesson.id} step {step + 1} at 390 px and 200 % zoom: {problems[:5]}"
             groups += page.locator(".cc-stage .cc-qw").count()
             # Tap each option's text (not its circle): that option, and no other, is selected.
             for label in page.locator(".cc-stage .cc-question label.cc-option").all():
