@@ -1,5 +1,4 @@
 """Workshop logic, storage and the facilitator's secret gate."""
-import json
 
 import pytest
 
