@@ -1,12 +1,12 @@
 """Workshop logic, storage and the facilitator's secret gate."""
 
 import pytest
+from widget_text import text_of
 
 from caregiver_course import content, workshop
 from caregiver_course.app import CourseApp
 from caregiver_course.dashboard import Dashboard
 from caregiver_course.store import StoreError
-from widget_text import text_of
 
 
 def participant(store, code, nickname=""):
