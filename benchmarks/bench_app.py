@@ -205,24 +205,26 @@ def bench_nav(rounds: int) -> dict:
             page.goto(url + APP)
             page.wait_for_selector(".cc-home", timeout=120_000)
             page.click(".cc-lesson-start .cc-open-lesson")
-            page.wait_for_selector(".cc-lesson-header .cc-title")
-            titles = [t.strip() for t in re.findall(r"title: (.+)", (REPO / "data/lessons.yaml").read_text())]
+            page.wait_for_selector(".cc-stepbar .cc-where")
+            steps = 0
 
-            def go(selector, title):
+            def go(selector):  # click, then wait until the step bar names another step
+                before = page.inner_text(".cc-stepbar .cc-where")
                 t0 = time.perf_counter()
-                page.click(f".cc-nav-top {selector}")
-                page.wait_for_function("(t) => { const h = document.querySelector('.cc-stage .cc-lesson-header "
-                                       ".cc-title'); return h && h.textContent === t; }", arg=title, timeout=60_000)
+                page.click(f".cc-nav {selector}")
+                page.wait_for_function("(b) => { const e = document.querySelector('.cc-stepbar .cc-where');"
+                                       " return e && e.innerText !== b; }", arg=before, timeout=60_000)
                 return time.perf_counter() - t0
 
-            for i in range(1, len(titles)):
+            while "Finish" not in page.inner_text(".cc-nav .cc-next-button"):  # every step of every lesson
                 page.wait_for_timeout(READING_PAUSE_MS)  # a learner reads before pressing Next
-                out["next (first visit)"].append(go(".cc-next-button", titles[i]))
+                out["next (first visit)"].append(go(".cc-next-button"))
+                steps += 1
             for _ in range(rounds):
-                for i in range(len(titles) - 2, 0, -1):
-                    out["back (visited)"].append(go(".cc-back", titles[i]))
-                for i in range(2, len(titles)):
-                    out["next (visited)"].append(go(".cc-next-button", titles[i]))
+                for _ in range(min(steps, 20)):
+                    out["back (visited)"].append(go(".cc-back"))
+                for _ in range(min(steps, 20)):
+                    out["next (visited)"].append(go(".cc-next-button"))
             browser.close()
         out["kernel RSS after all lessons (MiB)"] = [max(rss_mib(pid) for pid in srv.kernel_pids())]
     finally:

@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-import pytest
 import yaml
 
 from caregiver_course import content, widgets

@@ -61,5 +61,5 @@ def test_without_a_place_in_the_room_nothing_assumes_you_are_there(data_copy, st
     session.use(session.StoreSession())
     app = CourseApp(store)
     app.show_lesson("practical", record=False)
-    shown = text_of(app.widget)
+    shown = "\n".join(text_of(x) for x in app.lesson_steps("practical").widgets())  # every step
     assert "wait outside the treatment room" in shown and "You are with your loved one in the infusion room" not in shown

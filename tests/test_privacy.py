@@ -3,10 +3,11 @@ import json
 import re
 from pathlib import Path
 
+import ipywidgets as w
 from widget_text import text_of
 
 from caregiver_course import privacy
-from caregiver_course.home import privacy_box
+from caregiver_course.home import privacy_parts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,6 +22,7 @@ def test_the_privacy_text_names_every_kind_of_saved_data():
         assert words in text
     assert "nickname" in text and "server" in text and "not on your phone" in text
     assert "never saved" in text and "Delete my data removes everything" in text
+    assert "scrambled" in text and "internet address" in text  # the keyed hashes and the rate limits' rows
 
 
 def test_every_page_uses_the_one_privacy_text(store):
@@ -30,7 +32,7 @@ def test_every_page_uses_the_one_privacy_text(store):
         def delete_my_data(self):
             return ""
 
-    assert privacy.privacy_html() in text_of(privacy_box(App()))
+    assert privacy.privacy_html() in text_of(w.VBox(privacy_parts(App())))
     home = (REPO / "src/caregiver_course/home.py").read_text()
     assert "on this device" not in home
     cells = json.loads((REPO / "notebooks/00-start-here.ipynb").read_text())["cells"]

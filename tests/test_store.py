@@ -174,7 +174,6 @@ def _open_and_add(args):
 def test_a_full_disk_tells_a_new_learner_once_and_logs_once(store, monkeypatch, caplog):
     """A new learner arrives while the database cannot be written (disk full): the page says progress
     cannot be saved, the browser is answered (so it stops asking every 2 s), and the log gets one line."""
-    import json
 
     from caregiver_course.app import CourseApp
 
@@ -184,8 +183,9 @@ def test_a_full_disk_tells_a_new_learner_once_and_logs_once(store, monkeypatch, 
     monkeypatch.setattr(store, "new_learner", full)
     app = CourseApp(store)
     for _ in range(5):  # the browser's hello, repeated
-        app.identity.value = "hello:" + json.dumps({"token": "", "n": _})
-        assert json.loads(app.identity.value[3:]) == {"token": "", "code": ""}
+        app.identity.token = "unanswered"
+        app.identity.receive({"hello": {"token": "", "n": _}})
+        assert (app.identity.token, app.identity.code) == ("", "")
     assert "cannot be saved right now" in app.notice.value
     assert sum("progress store cannot be used" in r.getMessage() for r in caplog.records) == 1
     assert not any(r.exc_info for r in caplog.records), "no traceback in the log for a known problem"

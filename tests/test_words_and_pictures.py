@@ -28,7 +28,7 @@ def test_lessons_make_the_first_use_of_each_term_tap_to_define(store):
     session.use(session.StoreSession())
     app = CourseApp(store)
     app.show_lesson("understanding", record=False)
-    shown = text_of(app.widget)
+    shown = "\n".join(text_of(x) for x in app.lesson_steps("understanding").widgets())  # every step
     for word in ("FDA", "off-label", "anesthetic", "Schedule III"):
         assert re.search(rf"<span class='cc-term' tabindex='0'>{word}<span class='cc-def' role='tooltip'> \(",
                          shown), word

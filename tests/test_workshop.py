@@ -1,19 +1,19 @@
 """Workshop logic, storage and the facilitator's secret gate."""
-import json
 import sqlite3
 
 import pytest
+from widget_text import text_of
 
 from caregiver_course import content, workshop
 from caregiver_course.app import CourseApp
 from caregiver_course.dashboard import Dashboard
 from caregiver_course.store import StoreError
-from widget_text import text_of
 
 
 def participant(store, code, nickname=""):
     app = CourseApp(store)
-    app.identity.value = "hello:" + json.dumps({"token": "", "search": f"?workshop={code}"})
+    app.take_query_string(f"workshop={code}")  # what Voila gives the kernel
+    app.identity.receive({"hello": {"token": ""}})
     if nickname:
         assert app.join_workshop(code, nickname).startswith("✓")
     return app
@@ -63,7 +63,7 @@ def test_closing_stops_new_answers_from_counting(store):
     assert len(store.workshop_answers(ws.id)) == 1
     assert [e["status"] for e in store.events(app.session.learner.id)] == ["correct", "incorrect"]
     late = CourseApp(store)
-    late.identity.value = "hello:" + json.dumps({"token": ""})
+    late.identity.receive({"hello": {"token": ""}})
     # An ended workshop gets the same reply as a code that never existed (a reply must not confirm a code).
     ended, unknown = late.join_workshop(ws.join_code), late.join_workshop("NO-SUCH-11")
     assert ended == unknown and ended.startswith("✗ We could not find an open workshop")
@@ -73,7 +73,7 @@ def test_closing_stops_new_answers_from_counting(store):
 
 def test_wrong_codes_and_leaving(store):
     app = CourseApp(store)
-    app.identity.value = "hello:" + json.dumps({"token": ""})
+    app.identity.receive({"hello": {"token": ""}})
     assert app.join_workshop("NO-SUCH-1").startswith("✗")
     ws = store.create_workshop()
     assert app.join_workshop(ws.join_code.lower(), "Sam").startswith("✓")
@@ -120,11 +120,13 @@ def test_wrong_secret_shows_nothing_of_the_data(store, monkeypatch):
     participant(store, ws.join_code, nickname="Visible-Only-After-Login")
     d = Dashboard(store)
     password, go, message = d.body.children
-    for attempt in ("", "wrong", "right-secre", "right-secret ", "right-secret"):
-        password.value = attempt
-        go.click()
+    go.click()  # nothing typed
+    assert "Type the facilitator secret first" in message.value
+    for attempt in ("wrong", "right-secre", "right-secret ", "right-secret"):
+        password.value = attempt  # Enter sends it
+        go.click()  # and a press of the button right after sends nothing more, and keeps the message
         # 3 wrong tries are checked; after that even the right secret is not checked until the wait is over.
-        assert ("not right" if attempt in ("", "wrong", "right-secre") else "Please wait") in message.value
+        assert ("not right" if attempt in ("wrong", "right-secre", "right-secret ") else "Please wait") in message.value
         text = text_of(d.root)
         assert ws.join_code not in text and "Visible-Only-After-Login" not in text and "cc-start-workshop" not in text
     assert password.value == ""  # the secret is not left in the widget
@@ -139,11 +141,16 @@ def test_wrong_secret_shows_nothing_of_the_data(store, monkeypatch):
     assert "Visible-Only-After-Login" in text_of(d.root) and ws.join_code in text_of(d.root)
 
 
+def logged_in(store):
+    d = Dashboard(store)
+    d.body.children[0].value = "s"  # what pressing Enter in the secret box sends: that alone logs in
+    assert "cc-start-workshop" in text_of(d.root)
+    return d
+
+
 def test_results_stay_hidden_until_reveal(store, monkeypatch):
     monkeypatch.setenv("CAREGIVER_FACILITATOR_SECRET", "s")
-    d = Dashboard(store)
-    d.body.children[0].value = "s"
-    d.body.children[1].click()
+    d = logged_in(store)
     next(c for c in d.body.children if "cc-start-workshop" in c._dom_classes).click()
     q = choice_question()
     for i in range(2):
@@ -163,3 +170,39 @@ def test_every_question_has_a_discussion_prompt_and_every_lesson_has_notes():
     c = content.get()
     assert {q.id for q in c.questions} <= set(c.discussion)
     assert {lesson.id for lesson in c.lessons} <= set(c.facilitator_notes)
+
+
+def test_presenter_view_most_missed_close_confirm_and_item_search(store, monkeypatch):
+    monkeypatch.setenv("CAREGIVER_FACILITATOR_SECRET", "s")
+    d = logged_in(store)
+    next(c for c in d.body.children if "cc-start-workshop" in c._dom_classes).click()
+    q = choice_question()
+    phone = participant(store, d.workshop.join_code)
+    answer(phone, q, False)
+    d.picker.value = q.id
+    d.refresh()
+    # "Most missed" shows no results (percentages) while the item's answers are hidden.
+    assert "%" not in d.missed.value and "hidden" in d.missed.value
+    next(c for c in d.body.children if "cc-present" in c._dom_classes).click()
+    shown = text_of(d.root)
+    assert d.workshop.join_code in shown and "1</strong> joined" in shown
+    assert "Notes for lesson" not in shown and "Most missed" not in shown and "%" not in d.presenter_chart.value
+    d.reveal.click()  # revealed from the private dashboard: the projector shows the bars too
+    assert "1 (100%)" in d.presenter_chart.value and "Why:" not in d.presenter_chart.value
+    assert "0% right" in d.missed.value
+    d._show_private()
+    # The item picker is grouped by lesson and searchable.
+    d.lesson_filter.value = "side-effects"
+    assert all(label.startswith("Lesson 4:") for label, _ in d.picker.options)
+    d.search.value = "emergency"
+    assert 0 < len(d.picker.options) < len(d.all_items) and "items shown" in d.item_count.value
+    # Close asks first; a phone learns that the workshop has ended the next time it does something.
+    close = next(c for c in d.body.children if "cc-close-workshop" in c._dom_classes)
+    close.click()
+    assert d.workshop.is_open and "Close the workshop?" in d.close_message.value
+    row = next(c for c in d.body.children if any("cc-close-confirm" in x._dom_classes
+                                                 for x in getattr(c, "children", ())))
+    row.children[0].click()
+    assert not d.workshop.is_open
+    phone.show_home()
+    assert "has ended" in phone.banner.value and phone.session.workshop_id is None

@@ -14,10 +14,12 @@ def text_of(widget) -> str:
     """All text a tree shows (values, button labels, summaries, options) and its CSS classes."""
     out = []
     for w in walk(widget):
-        for attr in ("value", "description", "summary"):
+        for attr in ("value", "description", "summary", "prompt", "hint", "feedback"):
             v = getattr(w, attr, None)
             if isinstance(v, str):
                 out.append(v)
         out.extend(str(o) for o in getattr(w, "options", ()) or ())
+        rows = getattr(w, "rows", ())
+        out.extend(str(r) for r in (rows if isinstance(rows, (list, tuple)) else ()))  # sorting situations
         out.append(" ".join(getattr(w, "_dom_classes", ())))
     return "\n".join(out)

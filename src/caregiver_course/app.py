@@ -1,13 +1,20 @@
 """The course app: one page (one kernel) per learner hosting the start page and every lesson.
 
-Moving between lessons swaps widgets in this kernel; no page load. Progress is saved in the SQLite store
-and derived from events. The browser keeps a long random token (via the small identity bridge in the
-Voila template) so a learner returning on the same browser resumes without any login.
+Moving between lessons and steps swaps widgets in this kernel; no page load. Progress is saved in the SQLite
+store and derived from events. The browser keeps a long random token (sent by a small message-based widget,
+see widgets.Bridge) so a learner returning on the same browser resumes without any login.
+
+The start page is built once, with what the kernel knows, and later only its text changes in place, so a
+learner typing into it never loses focus or letters. Lesson widgets are cached per learner; navigation
+closes the widgets it drops for good.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
+import math
+import os
+import threading
 import time
 from html import escape
 
@@ -15,66 +22,86 @@ import ipywidgets as w
 
 from . import content as content_mod
 from . import notebook_view, progress, ratelimit, session, widgets
-from .widgets import CSS, Panel, html, safe_callback
+from .widgets import Panel, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
 
-APP_CSS = """
-<style>
-.cc-app { margin: 0 auto; max-width: 48rem; padding: 0 8px 48px; }
-.cc-topbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; border-bottom: 2px solid #5a6b7b;
-             padding: 6px 0; margin-bottom: 8px; }
-.cc-nav { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 8px 0; }
-.cc-progress-track { height: 16px; border: 2px solid #1f5f99; border-radius: 8px; background: #fff; }
-.cc-progress-fill { height: 100%; background: #1f5f99; border-radius: 6px 0 0 6px; }
-.cc-lesson-card .jupyter-button { width: auto; }
-.cc-status { font-weight: bold; }
-.cc-md h1 { font-size: 1.7em; } .cc-md h2 { font-size: 1.35em; margin-top: 1em; } .cc-md h3 { font-size: 1.15em; }
-.cc-md p, .cc-md li { font-size: 18px; line-height: 1.55; }
-.cc-title:focus { outline: none; }
-body, .jp-Notebook, #rendered_cells { overflow-x: hidden; }
-</style>
-"""
-
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
 WRONG_CODE_DELAY = 0.5  # seconds
+
+
+def close_tree(widget) -> None:
+    """Close a widget and everything inside it, so its comms go away with it: closing a box leaves its
+    children open, and closing a control leaves its layout and style widgets open."""
+    stack, seen = [widget], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen or not isinstance(current, w.Widget):
+            continue
+        seen.add(id(current))
+        stack.extend(getattr(current, "children", ()) or ())
+        stack.extend(getattr(current, name, None) for name in ("layout", "style"))
+        if isinstance(current, widgets.QuestionView):
+            stack.append(current.choices)
+        try:
+            current.close()
+        except Exception:  # already closed
+            pass
+
+
+class LessonSteps:
+    """A lesson's widgets, in steps (derived from the notebook's own headings)."""
+
+    def __init__(self, lesson, steps: list):
+        self.lesson = lesson
+        self.steps = steps
+
+    def widgets(self) -> list:
+        return [x for s in self.steps for x in s.widgets]
+
+    def minutes_left(self, index: int) -> int:
+        return max(1, math.ceil(self.lesson.minutes * (len(self.steps) - index) / len(self.steps)))
 
 
 class CourseApp:
     """Builds and runs the app. ``CourseApp().widget`` is what the app notebook shows."""
 
     def __init__(self, store=None):
+        from .home import HomePage
+
         self.content = content_mod.get()
         self.store = store if store is not None else _open_store()
         self.session = session.StoreSession(self.store)
-        self.session.listener = self._show_save_problem  # a failed save is said at once, not on the next page
-        session.use(self.session)
-        self.lesson_cache: dict[str, list[w.Widget]] = {}
+        self.session.listener = self._on_change  # a failed save is said at once, not on the next page
+        self.lesson_cache: dict[str, LessonSteps] = {}
         self.current: str | None = None
+        self.step = 0
         self.workshop = None
         self.nickname = ""
         self.pending_join = ""
         self._store_failed = False
 
-        self.identity = widgets.identity_bridge(self._on_hello)
-
+        self.identity = widgets.Bridge(self._on_hello)
         self.notice = html("", "cc-notice")
         self.banner = html("", "cc-workshop-banner")
         self.announce = html("", "cc-announce")
         home = w.Button(description="⌂ Home", tooltip="Go to the start page")
-        home.add_class("cc-home")
+        home.add_class("cc-home-button")
         home.on_click(safe_callback(lambda _: self.show_home()))
         brand = html(f"<p><strong>Caregiver course</strong> · {escape(self.content.clinic.shown('clinic_name'))}</p>")
-        top = w.HBox([brand, home, widgets.help_now()])
+        top = w.HBox([brand, home])
         top.add_class("cc-topbar")
+        self._build_lesson_furniture()
         self.stage = w.VBox()
         self.stage.add_class("cc-stage")
-        self.widget = Panel([html(CSS + APP_CSS), self.identity, top, self.banner, self.notice, self.announce,
-                             self.stage],
+        self.home = HomePage(self)
+        self.widget = Panel([self.identity, top, self.banner, self.notice, self.announce, self.stage,
+                             widgets.help_now()],
                             summary="Caregiver course app", classes=("cc-app",))
         self.show_home()
+        self._take_query_string()
 
-    # ------------------------------------------------------------------ identity
+    # ------------------------------------------------------------------ identity and the page's address
 
     def _on_hello(self, hello: dict) -> str | None:
         """The browser says hello with its saved token (if any): resume that learner, or make a new one."""
@@ -82,10 +109,10 @@ class CourseApp:
         if self.store is None:  # it could not be opened when the page was prepared: try again now
             self.store = self.session.store = _open_store()
             self._show_save_problem()
-        self.pending_join = _query_value(str(hello.get("search") or ""), "workshop") or self.pending_join
         current = self.session.learner
         if current is not None and token in ("", current.token):
-            return self._identity_reply(current)  # a repeated hello: answer again, change nothing
+            self.identity.answer(current.token, current.resume_code)  # a repeated hello: answer again
+            return None
         from .store import StoreError
 
         try:
@@ -105,36 +132,65 @@ class CourseApp:
             self.session.last_error = ("Your progress cannot be saved right now. You can still use every "
                                        "lesson. Please tell the clinic staff.")
             self._show_save_problem()
-            return '{"token": "", "code": ""}'  # the browser stops asking and keeps the token it has
+            self.identity.answer("", "")  # the browser stops asking, and keeps the token it has
+            return None
         if learner is not None:
             self._become(learner)  # answers the browser itself
         return None
-
-    @staticmethod
-    def _identity_reply(learner) -> str:
-        import json
-
-        return json.dumps({"token": learner.token, "code": learner.resume_code})
 
     def new_resume_code(self) -> str:
         """Make a new resume code for this learner (the old one stops working). Returns it."""
         learner = self.session.learner
         code = self.store.new_code_for(learner.id)
         self.session.learner = dataclasses.replace(learner, resume_code=code)
-        self.identity.value = "ok:" + self._identity_reply(self.session.learner)
+        self.identity.answer(learner.token, code)
         return code
+
+    def _take_query_string(self) -> None:
+        """Read ?workshop=CODE from what Voila gives the kernel. A kernel prepared before anyone asked for
+        the page (preheated) learns it when the page is requested: wait for it in the background."""
+        if os.environ.get("VOILA_PREHEAT", "False") != "True":
+            self.take_query_string(os.environ.get("QUERY_STRING", ""))
+            return
+        try:
+            from tornado.ioloop import IOLoop
+            from voila.utils import wait_for_request
+
+            loop = IOLoop.current()
+        except Exception:  # not under Voila
+            log.debug("no query string from Voila", exc_info=True)
+            return
+
+        def wait():
+            try:
+                wait_for_request()
+            except Exception:
+                log.warning("the page's address did not reach the kernel", exc_info=True)
+                return
+            loop.add_callback(safe_callback(self.take_query_string), os.environ.get("QUERY_STRING", ""))
+
+        threading.Thread(target=wait, name="cc-query-string", daemon=True).start()
+
+    def take_query_string(self, query: str) -> None:
+        code = _query_value(query or "", "workshop")
+        if not code:
+            return
+        self.pending_join = code
+        if self.session.learner is not None and self.workshop is None:
+            self.pending_join = ""
+            self.announce.value = f"<p role='status' class='cc-workshop-message'>{escape(self.join_workshop(code))}</p>"
 
     def _become(self, learner) -> None:
         self.session.adopt(learner)
-        self.identity.value = "ok:" + self._identity_reply(learner)  # the browser keeps token and code
+        self.identity.answer(learner.token, learner.resume_code)  # the browser keeps token and code
         if self.workshop is not None:  # a resumed or fresh learner stays in the room's workshop
             self._join(self.workshop, self.nickname)
         elif self.pending_join:
             code, self.pending_join = self.pending_join, ""
             self.join_workshop(code)
-        for cached in self.lesson_cache.values():  # option order depends on the learner: build them again
-            for widget in cached:
-                _close_tree(widget)
+        for steps in self.lesson_cache.values():  # option order and saved answers depend on the learner
+            for x in steps.widgets():
+                close_tree(x)
         self.lesson_cache.clear()
         if self.current:
             self.show_lesson(self.current, record=False)
@@ -202,13 +258,25 @@ class CourseApp:
         self.banner.value = (f"<div class='cc-note' role='status'><p>👥 You are in workshop "
                              f"<strong>{escape(ws.join_code)}</strong>{who}. Your quiz answers count for the "
                              "group, without your name. No one sees your own score.</p></div>")
-        if self.current is None:
-            self.show_home()
+        self.home.update()
+
+    def _check_workshop_open(self) -> None:
+        """A phone learns that the facilitator closed the workshop (checked when the learner does something)."""
+        if self.workshop is None or self.store is None:
+            return
+        fresh = self.store.workshop(self.workshop.id)
+        if fresh is not None and fresh.is_open:
+            return
+        code = self.workshop.join_code
+        self.workshop, self.session.workshop_id = None, None
+        self.banner.value = (f"<div class='cc-note cc-workshop-closed' role='status'><p>👥 Workshop "
+                             f"<strong>{escape(code)}</strong> has ended. Your answers no longer count for the "
+                             "group. They still count for your own progress.</p></div>")
+        self.home.update()
 
     def leave_workshop(self) -> str:
         self.workshop, self.session.workshop_id, self.banner.value = None, None, ""
-        if self.current is None:
-            self.show_home()
+        self.home.update()
         return "✓ You left the workshop. Your progress is still yours."
 
     def delete_my_data(self) -> str:
@@ -226,35 +294,57 @@ class CourseApp:
         return progress.lesson_progress(self.content, self.session.events)
 
     def show_home(self) -> None:
-        from .home import build_home
-
         self.current = None
-        prog = self.progress()
-        target = progress.resume_point(prog, self.content, self.session.events)
-        self._replace_stage([build_home(self, prog, target)])
+        self._check_workshop_open()
+        target = self.home.update()
+        if self.stage.children != (self.home.widget,):
+            self.stage.children = [self.home.widget]
         self._show_save_problem()
-        if target:
+        if target and self.session.learner is not None:
             self._prefetch(self.content.lesson(target).number)
 
-    def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
+    def lesson_steps(self, lesson_id: str) -> LessonSteps:
         if lesson_id not in self.lesson_cache:
             lesson = self.content.lesson(lesson_id)
             path = content_mod.notebooks_dir() / lesson.notebook
             namespace = {"__name__": f"lesson_{lesson_id}"}
-            self.lesson_cache[lesson_id] = notebook_view.render(path, namespace, widgets.friendly_error)
+            with session.bound(self.session):  # every widget of the lesson belongs to this learner
+                steps = notebook_view.render_steps(path, namespace, widgets.friendly_error)
+            self.lesson_cache[lesson_id] = LessonSteps(lesson, steps)
         return self.lesson_cache[lesson_id]
 
-    def show_lesson(self, lesson_id: str, record: bool = True) -> None:
+    def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
+        """Every widget of the lesson in notebook order (as the notebook shows them on its own)."""
+        lesson = self.content.lesson(lesson_id)
+        path = content_mod.notebooks_dir() / lesson.notebook
+        with session.bound(self.session):
+            return notebook_view.render(path, {"__name__": f"lesson_{lesson_id}"}, widgets.friendly_error)
+
+    def show_lesson(self, lesson_id: str, record: bool = True, step: int | None = None) -> None:
         lesson = self.content.lesson(lesson_id)
         if record:
             self.session.record_step(lesson_id, "opened")
+        if step is None:
+            p = self.progress()[lesson_id]
+            step = 0 if p.status == progress.DONE else p.step
         self.current = lesson_id
-        body = self.lesson_widgets(lesson_id)
-        self._replace_stage([self._nav(lesson, "top"), *body, self._nav(lesson, "bottom")])
+        self._check_workshop_open()
         self.announce.value = (f"<p class='cc-visually-hidden' role='status' aria-live='polite'>"
                                f"Opened {escape(lesson.title)}</p>")
-        self._show_save_problem()
+        self.show_step(step, record=record)
         self._prefetch(lesson.number + 1)
+
+    def show_step(self, index: int, record: bool = True) -> None:
+        steps = self.lesson_steps(self.current)
+        index = max(0, min(index, len(steps.steps) - 1))
+        self.step = index
+        if record:
+            self.session.record_step(self.current, "step", str(index))
+            if index == len(steps.steps) - 1:
+                self.session.record_step(self.current, "end")
+        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
+        self._update_lesson_furniture()
+        self._show_save_problem()
 
     def _prefetch(self, number: int) -> None:
         """Build the next lesson while the learner reads this one, so Next shows it at once."""
@@ -264,50 +354,102 @@ class CourseApp:
         try:
             from tornado.ioloop import IOLoop
 
-            IOLoop.current().call_later(PREFETCH_DELAY, safe_callback(lambda: self.lesson_widgets(later[0])))
+            IOLoop.current().call_later(PREFETCH_DELAY, safe_callback(lambda: self.lesson_steps(later[0])))
         except Exception:  # no event loop (a plain script): simply build on demand
             log.debug("prefetch skipped", exc_info=True)
 
-    def _nav(self, lesson, where: str) -> w.Widget:
+    # ------------------------------------------------------------------ step bar and navigation (built once)
+
+    def _build_lesson_furniture(self) -> None:
+        # Only a new step changes the title line (the page script moves focus to it); the counts line
+        # changes as the learner answers, without moving focus.
+        self.where = html("", "cc-where-box")
+        self.counts = html("", "cc-step-counts")
+        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Go to step:")
+        self.outline.style.description_width = "initial"
+        self.outline.add_class("cc-outline")
+        self._outline_busy = False
+
+        def jump(change):
+            if not self._outline_busy and self.current and change["new"] != self.step:
+                self.show_step(int(change["new"]))
+
+        self.outline.observe(safe_callback(jump), names="value")
+        self.stepbar = w.VBox([self.where, self.counts, self.outline])
+        self.stepbar.add_class("cc-stepbar")
+        self.back = w.Button(description="← Back")
+        self.back.add_class("cc-back")
+        self.next = w.Button(description="Next →", button_style="primary")
+        self.next.add_class("cc-next-button")
+        self.home_nav = w.Button(description="⌂ Home", tooltip="Start page")
+        self.home_nav.add_class("cc-home-nav")
+        self.back.on_click(safe_callback(lambda _: self._go(-1)))
+        self.next.on_click(safe_callback(lambda _: self._go(+1)))
+        self.home_nav.on_click(safe_callback(lambda _: self.show_home()))
+        self.nav = w.HBox([self.back, self.next, self.home_nav])
+        self.nav.add_class("cc-nav")
+        self.nav.add_class("cc-nav-bottom")
+
+    def _go(self, delta: int) -> None:
+        steps = self.lesson_steps(self.current)
+        target = self.step + delta
+        if 0 <= target < len(steps.steps):
+            self.show_step(target)
+            return
         lessons = self.content.lessons
-        i = lessons.index(lesson)
-        total = len(lessons) - 1
+        i = lessons.index(steps.lesson)
+        if delta > 0 and i + 1 < len(lessons):
+            self.show_lesson(lessons[i + 1].id, step=0)
+        elif delta > 0:
+            self.show_home()
+        elif i > 0:
+            self.show_lesson(lessons[i - 1].id, step=0)
+
+    def _update_lesson_furniture(self) -> None:
+        if not self.current:
+            return
+        steps = self.lesson_steps(self.current)
+        lesson, n, i = steps.lesson, len(steps.steps), self.step
+        p = self.progress()[lesson.id]
+        total = len(self.content.lessons) - 1
         label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
-        back = w.Button(description="← Back", tooltip="Previous lesson", disabled=i == 0)
-        back.add_class("cc-back")
-        home = w.Button(description="⌂ Home", tooltip="Start page")
-        home.add_class("cc-home-nav")
-        if i + 1 < len(lessons):
-            nxt = w.Button(description="Next →", tooltip=f"Next: {lessons[i + 1].title}", button_style="primary")
+        pct = round(100 * (i + 1) / n)
+        questions = (f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else "")
+        where = (f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
+                 f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
+                 f"{escape(steps.steps[i].title)}</span></p>")
+        if self.where.value != where:
+            self.where.value = where
+        self.counts.value = (
+            f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-step-label' aria-valuemin='1' "
+            f"aria-valuemax='{n}' aria-valuenow='{i + 1}' aria-valuetext='Step {i + 1} of {n}'>"
+            f"<div class='cc-progress-fill' style='width:{pct}%'></div></div>"
+            f"<p class='cc-step-left'>About {steps.minutes_left(i)} min left{questions}</p>")
+        options = [(f"{k + 1}. {s.title}", k) for k, s in enumerate(steps.steps)]
+        self._outline_busy = True
+        try:
+            if list(self.outline.options) != options:
+                self.outline.options = options
+            self.outline.value = i
+        finally:
+            self._outline_busy = False
+        lessons = self.content.lessons
+        j = lessons.index(lesson)
+        self.back.disabled = i == 0 and j == 0
+        self.back.tooltip = "Previous step" if i > 0 else "Previous lesson"
+        if i + 1 < n:
+            self.next.description, self.next.tooltip = "Next →", f"Next: {steps.steps[i + 1].title}"
+        elif j + 1 < len(lessons):
+            self.next.description, self.next.tooltip = "Next lesson →", f"Next: {lessons[j + 1].title}"
         else:
-            nxt = w.Button(description="Finish ✓", tooltip="Finish the course", button_style="primary")
-        nxt.add_class("cc-next-button")
+            self.next.description, self.next.tooltip = "Finish ✓", "Finish the course"
 
-        def go_next(_):
-            self.session.record_step(lesson.id, "finished")
-            session.changed()
-            if i + 1 < len(lessons):
-                self.show_lesson(lessons[i + 1].id)
-            else:
-                self.show_home()
-
-        back.on_click(safe_callback(lambda _: self.show_lesson(lessons[i - 1].id)))
-        home.on_click(safe_callback(lambda _: self.show_home()))
-        nxt.on_click(safe_callback(go_next))
-        bar = w.HBox([html(f"<p class='cc-where'><strong>{label}</strong></p>"), back, home, nxt])
-        bar.add_class("cc-nav")
-        bar.add_class(f"cc-nav-{where}")
-        return bar
-
-    def _replace_stage(self, children: list) -> None:
-        """Show these widgets, and close the ones they replace (a start page or a lesson's navigation bars),
-        so that the kernel and the browser do not keep every page ever shown. Cached lessons stay open."""
-        old = self.stage.children
-        self.stage.children = children
-        keep = {id(x) for x in children} | {id(x) for cached in self.lesson_cache.values() for x in cached}
-        for widget in old:
-            if id(widget) not in keep:
-                _close_tree(widget)
+    def _on_change(self) -> None:
+        """Something was recorded: update counts in place (never rebuild what the learner is using)."""
+        self._show_save_problem()
+        self._check_workshop_open()
+        if self.current:
+            self._update_lesson_furniture()
 
     def _show_save_problem(self) -> None:
         if self.session.last_error:
@@ -318,23 +460,6 @@ class CourseApp:
                                  "You can still use every lesson. Please tell the clinic staff.</p></div>")
         else:
             self.notice.value = ""
-
-
-def _close_tree(widget) -> None:
-    """Close a widget and everything inside it: closing a box leaves its children open, and closing a
-    control leaves its layout and style widgets open."""
-    stack, seen = [widget], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen or not isinstance(current, w.Widget):
-            continue
-        seen.add(id(current))
-        stack.extend(getattr(current, "children", ()) or ())
-        stack.extend(getattr(current, name, None) for name in ("layout", "style"))
-        try:
-            current.close()
-        except Exception:  # already closed
-            pass
 
 
 def _query_value(search: str, name: str) -> str:

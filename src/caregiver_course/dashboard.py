@@ -18,39 +18,10 @@ import ipywidgets as w
 from . import content as content_mod
 from . import workshop as ws_logic
 from .clinic import SECRET_ENV, facilitator_secret
-from .widgets import (
-    CSS,
-    Panel,
-    button,
-    html,
-    identity_bridge,
-    safe_callback,
-    text_field,
-)
+from .widgets import Bridge, Panel, button, html, safe_callback, text_field
 
 log = logging.getLogger("caregiver_course")
 REFRESH_MS = 2000
-
-DASH_CSS = """
-<style>
-.cc-dash { max-width: 60rem; margin: 0 auto; padding: 0 8px 48px; }
-.cc-bars { list-style: none; padding: 0; margin: 0; }
-.cc-bars li { margin: 10px 0; }
-.cc-bar-track { display: block; height: 22px; border: 2px solid #1f5f99; border-radius: 4px; background: #fff;
-                max-width: 36rem; }
-.cc-bar-fill { display: block; height: 100%; background: #1f5f99; }
-.cc .cc-join-code { font-size: 2.4em; margin: 0.2em 0; font-weight: bold; letter-spacing: 0.08em; }
-.cc-nick { display: inline-block; max-width: 16em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
-           vertical-align: bottom; unicode-bidi: isolate; border: 1px solid #8a97a3; border-radius: 4px;
-           padding: 0 6px; margin: 2px; }
-.cc-dash .widget-dropdown select { font-size: 17px; min-height: 44px; }
-.cc-dash .widget-dropdown { width: 100%; max-width: 100%; box-sizing: border-box; }
-.cc-dash .widget-dropdown > select { flex: 1 1 0; min-width: 0; width: auto; }
-.cc-qr svg { width: 180px; height: 180px; }
-.cc-wrap { overflow-wrap: anywhere; }
-</style>
-"""
-
 
 def configured_secret() -> str:
     return facilitator_secret()  # environment or a file outside data/, never clinic.yaml
@@ -59,11 +30,11 @@ def configured_secret() -> str:
 class Dashboard:
     def __init__(self, store=None):
         self.store = store
-        self.root = Panel([html(CSS + DASH_CSS + "<h1 class='cc-title'>Workshop dashboard</h1>"
+        self.root = Panel([html("<h1 class='cc-title'>Workshop dashboard</h1>"
                                 "<p>For the facilitator. Participants use the course link.</p>")],
                           summary="Workshop dashboard", classes=("cc-dash",))
         self.origin = ""
-        self.identity = identity_bridge(self._on_hello)
+        self.identity = Bridge(self._on_hello)
         self.body = w.VBox()
         self.root.children = [*self.root.children, self.identity, self.body]
         self.timer = None
@@ -91,11 +62,18 @@ class Dashboard:
         password = text_field("Facilitator secret:", "secret", "cc-secret", password=True)
         go = button("Open the dashboard", "cc-login", "primary")
         message = html("", "cc-login-message")
+        self.logged_in = False
 
-        def login(_):
+        def login(_=None):
             from . import ratelimit
 
             given = password.value
+            if self.logged_in:
+                return
+            if not given:  # the button after Enter already sent it, or nothing typed: keep what was said
+                if not message.value:
+                    message.value = "<p role='status' aria-live='polite'>Type the facilitator secret first.</p>"
+                return
             password.value = ""
             store = self._store()
             client = ratelimit.this_client(store)
@@ -107,12 +85,15 @@ class Dashboard:
             ok = hmac.compare_digest(given.encode(), configured_secret().encode())
             ratelimit.note(store, "secret", client, ok)
             if ok:
+                self.logged_in = True
                 self.show_controls()
             else:
                 time.sleep(1.0)
                 message.value = "<p role='status' aria-live='polite'>✗ That secret is not right.</p>"
 
         go.on_click(safe_callback(login, message))
+        # The box sends its text when Enter is pressed (or when it loses focus): Enter submits.
+        password.observe(safe_callback(lambda change: change["new"] and login(), message), names="value")
         self.body.children = [password, go, message]
 
     # ------------------------------------------------------------------ workshop controls
@@ -155,7 +136,7 @@ class Dashboard:
         self.workshop = workshop
         self.revealed = False
         link = self.join_link(workshop.join_code)
-        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff")
+        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff", omitsize=True)
         hint = ""
         if any(h in self.origin for h in ("localhost", "127.0.0.1", "[::1]")) or not self.origin:
             hint = ("<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
@@ -170,27 +151,80 @@ class Dashboard:
         self.counts = html("", "cc-counts")
         self.nicknames = html("", "cc-nicknames")
         content = content_mod.get()
-        options = [(f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}", q.id)
-                   for q in sorted(content.questions, key=lambda q: content.lesson(q.lesson).number)]
-        self.picker = w.Dropdown(options=options, description="Item to discuss:")
+        self.all_items = [(f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}",
+                           q.id, q.lesson) for q in sorted(content.questions,
+                                                           key=lambda q: content.lesson(q.lesson).number)]
+        lessons = [("All lessons", "")] + [(f"Lesson {x.number}: {x.title}", x.id) for x in content.lessons
+                                           if any(i[2] == x.id for i in self.all_items)]
+        self.lesson_filter = w.Dropdown(options=lessons, description="Lesson:")
+        self.lesson_filter.style.description_width = "initial"
+        self.lesson_filter.add_class("cc-item-lesson")
+        self.search = text_field("Search items:", "a word from the question", "cc-item-search")
+        self.search.continuous_update = True
+        self.picker = w.Dropdown(options=[(label, qid) for label, qid, _ in self.all_items],
+                                 description="Item to discuss:")
         self.picker.style.description_width = "initial"
         self.picker.layout.width = "100%"
         self.picker.add_class("cc-item-picker")
         self.picker.observe(safe_callback(lambda _: self._select()), names="value")
+        self.lesson_filter.observe(safe_callback(lambda _: self._filter()), names="value")
+        self.search.observe(safe_callback(lambda _: self._filter()), names="value")
+        self.item_count = html("", "cc-item-count")
         self.reveal = button("Reveal answers", "cc-reveal", "primary")
         self.reveal.on_click(safe_callback(lambda _: self._toggle_reveal()))
         self.chart = html("", "cc-chart")
         self.notes = html("", "cc-notes")
         self.missed = html("", "cc-missed")
-        close = button("Close the workshop", "cc-close-workshop", "danger")
         self.export_area = html("", "cc-export")
-        close.on_click(safe_callback(lambda _: self.close_workshop(), self.export_area))
+        close = button("Close the workshop", "cc-close-workshop", "danger")
+        confirm = button("Yes, close it now", "cc-close-confirm", "danger")
+        cancel = button("Cancel", "cc-close-cancel")
+        confirm_row = w.HBox([confirm, cancel])
+        confirm_row.layout.display = "none"
+        self.close_message = html("", "cc-close-message")
+
+        def ask(_):
+            confirm_row.layout.display = None
+            self.close_message.value = ("<p role='status'>Close the workshop? Answers given after this no longer "
+                                        "count for the group. This cannot be undone.</p>")
+
+        def do_close(_):
+            confirm_row.layout.display = "none"
+            self.close_message.value = ""
+            self.close_workshop()
+
+        def do_cancel(_):
+            confirm_row.layout.display = "none"
+            self.close_message.value = "<p role='status'>The workshop is still open.</p>"
+
+        close.on_click(safe_callback(ask, self.close_message))
+        confirm.on_click(safe_callback(do_close, self.export_area))
+        cancel.on_click(safe_callback(do_cancel, self.close_message))
         export = button("Export results (CSV)", "cc-export-button")
         export.on_click(safe_callback(lambda _: self.export(), self.export_area))
-        self.body.children = [self.join_panel, self.counts, self.nicknames, html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready "
-                                                          "to talk.</p>"), self.picker,
-                              self.reveal, self.chart, self.notes, html("<h2>Most missed</h2>"), self.missed,
-                              html("<h2>End</h2>"), close, export, self.export_area]
+
+        # The presenter view (for the projector): only the code, the QR code, the link, the join count and,
+        # once revealed, the bars. Notes and "Most missed" stay on the private dashboard.
+        self.presenter_join = html(
+            f"<p>Open the course and type this code, or scan the QR code:</p>"
+            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
+            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>"
+            f"<p class='cc-wrap'><strong class='cc-join-link'>{escape(link)}</strong></p>", "cc-presenter-join")
+        self.presenter_counts = html("", "cc-presenter-counts")
+        self.presenter_chart = html("", "cc-presenter-chart")
+        back = button("← Back to my dashboard", "cc-presenter-back")
+        back.on_click(safe_callback(lambda _: self._show_private()))
+        self.presenter = Panel([self.presenter_join, self.presenter_counts, self.presenter_chart, back],
+                               summary="Presenter view", classes=("cc-presenter",))
+        present = button("Show the presenter view (for the projector)", "cc-present", "primary")
+        present.on_click(safe_callback(lambda _: self._show_presenter()))
+        self.private = [present, self.join_panel, self.counts, self.nicknames,
+                        html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready to talk.</p>"),
+                        self.lesson_filter, self.search, self.item_count, self.picker, self.reveal, self.chart,
+                        self.notes, html("<h2>Most missed</h2><p>Answers stay hidden here until you reveal an "
+                                         "item.</p>"), self.missed,
+                        html("<h2>End</h2>"), close, confirm_row, self.close_message, export, self.export_area]
+        self.body.children = self.private
         self.refresh()
         self._select()
         self._start_timer()
@@ -223,20 +257,50 @@ class Dashboard:
         state = "open" if self.workshop.is_open else "closed: new answers no longer count"
         self._set(self.counts, f"<p><strong>Joined:</strong> {joined} · <strong>Active in the last 5 minutes:"
                                f"</strong> {active} · Workshop {state}.</p>")
+        self._set(self.presenter_counts, f"<p class='cc-presenter-joined'><strong>{joined}</strong> joined"
+                                         + ("" if self.workshop.is_open else " · the workshop has ended") + "</p>")
         nicks = [p["nickname"] for p in participants if p["nickname"]]
         self._set(self.nicknames, ("<p>Nicknames: " + " ".join(f"<bdi class='cc-nick'>{escape(n)}</bdi>"
                                                                for n in nicks) + "</p>") if nicks else "")
         missed = ws_logic.most_missed(results)
         if missed:
-            items = "".join(
-                f"<li><p><strong>{escape(_short(content.clinic.fill(r.question.prompt), 120))}</strong><br>"
-                f"{r.percent_right}% right on the first try ({r.participants} answered).</p>"
-                f"<p>💬 {escape(content.clinic.fill(content.discussion.get(r.question.id, 'Ask the room what made this one hard.')))}</p></li>"
-                for r in missed)
+            items = "".join(self._missed_item(r, content) for r in missed)
             self._set(self.missed, f"<ol>{items}</ol>")
         else:
             self._set(self.missed, "<p>Nothing missed yet.</p>")
         self._draw_chart()
+
+    def _missed_item(self, r, content) -> str:
+        """One "Most missed" item: how it went is shown only once that item's answers are revealed."""
+        prompt = escape(_short(content.clinic.fill(r.question.prompt), 120))
+        ask = escape(content.clinic.fill(content.discussion.get(r.question.id, "Ask the room what made this one hard.")))
+        if self.revealed and self.picker.value == r.question.id:
+            how = f"{r.percent_right}% right on the first try ({r.participants} answered)."
+        else:
+            how = f"{r.participants} answered. 🙈 Results hidden until you reveal this item."
+        return f"<li><p><strong>{prompt}</strong><br>{how}</p><p>💬 {ask}</p></li>"
+
+    def _filter(self):
+        """Show the items of the chosen lesson whose text has the search words."""
+        words = self.search.value.lower().split()
+        lesson = self.lesson_filter.value
+        options = [(label, qid) for label, qid, lid in self.all_items
+                   if (not lesson or lid == lesson) and all(x in label.lower() for x in words)]
+        self.item_count.value = f"<p role='status'>{len(options)} of {len(self.all_items)} items shown.</p>"
+        if options and [o[1] for o in options] != [o[1] for o in self.picker.options]:
+            keep = self.picker.value if self.picker.value in {o[1] for o in options} else options[0][1]
+            self.picker.options = options
+            self.picker.value = keep
+
+    def _show_presenter(self):
+        self.body.children = [self.presenter]
+        self.root.add_class("cc-presenting")
+        self.refresh()
+
+    def _show_private(self):
+        self.body.children = self.private
+        self.root.remove_class("cc-presenting")
+        self.refresh()
 
     def _set(self, widget, value):
         if self._last.get(id(widget)) != value:
@@ -253,12 +317,12 @@ class Dashboard:
         self._set(self.notes, (f"<details><summary>Notes for lesson {lesson.number}: {escape(lesson.title)}</summary>"
                                "<ul>" + "".join(f"<li>{escape(content.clinic.fill(n))}</li>" for n in notes) +
                                "</ul></details>") if notes else "")
-        self._draw_chart()
+        self.refresh()
 
     def _toggle_reveal(self):
         self.revealed = not self.revealed
         self.reveal.description = "Hide answers" if self.revealed else "Reveal answers"
-        self._draw_chart()
+        self.refresh()  # the chart, and "Most missed" for this item
 
     def _draw_chart(self):
         content = content_mod.get()
@@ -270,6 +334,7 @@ class Dashboard:
         if not self.revealed:
             self._set(self.chart, head + "<p class='cc-hidden-note'>🙈 Answers are hidden. Press <em>Reveal "
                                          "answers</em> when the room is ready to talk.</p>")
+            self._set(self.presenter_chart, "")  # the projector shows bars only once they are revealed
             return
         rows = []
         if q.type == "triage":
@@ -288,8 +353,9 @@ class Dashboard:
                 rows.append(_bar(content.clinic.fill(o.text), pct, f"{count} ({pct}%)",
                                  "✓ Right answer" if o.id in q.answer else ""))
         label = escape(_short(content.clinic.fill(q.prompt), 80))
-        self._set(self.chart, head + f"<ul class='cc-bars' aria-label='Answers to: {label}'>{''.join(rows)}</ul>"
-                              f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>")
+        bars = f"<ul class='cc-bars' aria-label='Answers to: {label}'>{''.join(rows)}</ul>"
+        self._set(self.chart, head + bars + f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>")
+        self._set(self.presenter_chart, head + bars)
 
     # ------------------------------------------------------------------ close and export
 

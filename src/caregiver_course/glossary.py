@@ -12,14 +12,6 @@ from html import escape
 
 from .problems import Problem
 
-TERM_CSS = """<style>
-.cc-term { border-bottom: 2px dotted #1f5f99; cursor: help; position: relative; }
-.cc-term:focus { outline: 3px solid #1f5f99; outline-offset: 2px; }
-.cc-term .cc-def { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
-.cc-term:focus .cc-def, .cc-term:hover .cc-def { position: static; width: auto; height: auto; overflow: visible;
-  display: inline; background: #eef4fa; color: #1a1a1a; border-radius: 4px; padding: 2px 4px; font-weight: normal;
-  -webkit-box-decoration-break: clone; box-decoration-break: clone; }
-</style>"""
 SKIP_INSIDE = ("a", "h1", "h2", "h3", "h4", "button", "summary", "code", "style", "script", "title")
 
 
@@ -96,7 +88,6 @@ def mark_terms(html: str, content, seen: set | None = None) -> str:
         return html
     parts = re.split(r"(<[^>]+>)", html)
     stack: list[str] = []
-    marked = False
     for i, part in enumerate(parts):
         if part.startswith("<"):
             m = re.match(r"<(/?)([a-zA-Z0-9]+)", part)
@@ -120,10 +111,8 @@ def mark_terms(html: str, content, seen: set | None = None) -> str:
                 seen.add(term.term.lower())
         for start, end, term in sorted(hits, key=lambda h: h[0], reverse=True):
             part = part[:start] + term_html(part[start:end], term) + part[end:]
-            marked = True
         parts[i] = part
-    out = "".join(parts)
-    return TERM_CSS + out if marked else out
+    return "".join(parts)  # the look of terms (.cc-term, .cc-def) is in the template's stylesheet, cc-app.css
 
 
 def words_to_know(lesson_id: str):
@@ -131,7 +120,7 @@ def words_to_know(lesson_id: str):
     import json
 
     from . import content as content_mod
-    from .widgets import CSS, Panel, html
+    from .widgets import Panel, html
 
     c = content_mod.get()
     lesson = c.lesson(lesson_id)
@@ -146,5 +135,5 @@ def words_to_know(lesson_id: str):
     used = [t for t in all_terms(c) if _pattern(t).search(text)]
     items = "".join(f"<li><strong>{escape(t.term)}</strong>: {escape(t.means)}.</li>" for t in used)
     summary = "Words to know:\n" + "\n".join(f"- {t.term}: {t.means}." for t in used)
-    return Panel([html(f"{CSS}<h3>Words to know</h3><ul>{items}</ul>", "cc-card")], summary=summary,
+    return Panel([html(f"<h3>Words to know</h3><ul>{items}</ul>", "cc-card")], summary=summary,
                  classes=("cc-words-to-know",))

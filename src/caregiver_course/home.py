@@ -1,4 +1,10 @@
-"""The start page: a card per lesson, continue where you left off, overall progress, resume code, privacy."""
+"""The start page, as a small dashboard: overall progress, "next up", every lesson's status and score,
+workshop, resume code, privacy and help.
+
+It is built once per page (with what the kernel knows when the page is prepared). Afterwards
+:meth:`HomePage.update` only changes text in place: nothing is rebuilt, so a learner typing a workshop or
+resume code never loses focus or letters, and no widget is left behind.
+"""
 from __future__ import annotations
 
 from html import escape
@@ -8,114 +14,145 @@ import ipywidgets as w
 from . import progress as progress_mod
 from .privacy import SHORT as PRIVACY_SHORT
 from .privacy import privacy_html
-from .widgets import (
-    Panel,
-    button,
-    crisis_html,
-    disclaimer_html,
-    html,
-    safe_callback,
-    text_field,
-)
+from .widgets import Panel, button, help_lines_html, html, safe_callback, text_field
 
 
-def build_home(app, prog: dict, target: str | None) -> Panel:
-    """The start page for progress prog; target is the lesson to continue with (None when all are done)."""
-    content = app.content
-    done, total = progress_mod.overall(prog, content)
-    pct = round(100 * done / total) if total else 0
-    intro = html(
-        "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
-        "<p>A short course for family and friends. Learn what to expect, how to help, and when to get help. "
-        f"Go at your own pace. {PRIVACY_SHORT}</p>")
-    bar = html(
-        f"<p id='cc-progress-label'><strong>Your progress:</strong> {done} of {total} lessons done</p>"
-        f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-progress-label' "
-        f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done}' aria-valuetext='{done} of {total} "
-        f"lessons done'><div class='cc-progress-fill' style='width:{pct}%'></div></div>", "cc-overall")
-    children = [intro, bar]
+class HomePage:
+    def __init__(self, app):
+        self.app = app
+        content = app.content
+        self.target: str | None = None
+        intro = html(
+            "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
+            "<p>A short course for family and friends: what to expect, how to help, and when to get help. "
+            f"{PRIVACY_SHORT}</p>",
+            "cc-intro")
+        self.overall = html("", "cc-overall")
+        self.next_text = html("", "cc-next-up-text")
+        self.cont = w.Button(description="Start", button_style="primary")
+        self.cont.add_class("cc-continue")
+        self.cont.on_click(safe_callback(lambda _: self.target and app.show_lesson(self.target)))
+        top = Panel([self.overall, self.next_text, self.cont], summary="Progress and next up",
+                    classes=("cc-card", "cc-dash-top"))
 
-    if target:
-        lesson = content.lesson(target)
-        started = prog[target].status != progress_mod.NOT_STARTED or done
-        word = "Continue" if started else "Start"
-        cont = w.Button(description=f"{word}: lesson {lesson.number}, {lesson.title}", button_style="primary")
-        cont.layout.width = "auto"
-        cont.add_class("cc-continue")
-        cont.on_click(safe_callback(lambda _: app.show_lesson(target)))
-        children.append(cont)
-    else:
-        children.append(html("<p><strong>✓ You finished every lesson.</strong> Thank you for the care you give. "
-                             "Come back to any lesson whenever you need it.</p>", "cc-card"))
+        self.cards: dict[str, tuple[w.HTML, w.Button]] = {}
+        cards = []
+        for lesson in content.lessons:
+            text = html("", "cc-lesson-text")
+            open_button = w.Button(description="Start")
+            open_button.add_class("cc-open-lesson")
+            open_button.on_click(safe_callback(lambda _, lid=lesson.id: app.show_lesson(lid)))
+            row = w.Box([text, open_button])
+            row.add_class("cc-lesson-row")
+            label = f"Lesson {lesson.number}" if lesson.number else "Start here"
+            cards.append(Panel([row], summary=f"{label}: {lesson.title}",
+                               classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}")))
+            self.cards[lesson.id] = (text, open_button)
+        lessons = w.Box(cards)
+        lessons.add_class("cc-lessons")
 
-    children.append(html("<h2>Lessons</h2>"))
-    for lesson in content.lessons:
-        p = prog[lesson.id]
-        label = f"Lesson {lesson.number}" if lesson.number else "Start here"
-        quiz_line = ""
-        if p.score.total:
-            quiz_line = f" · Quiz: {p.score.correct} of {p.score.total} right"
-        card_text = html(
-            f"<h3>{label + ': ' if lesson.number else ''}{escape(lesson.title)}</h3>"
-            f"<p>{escape(content.clinic.fill(lesson.summary))}</p>"
-            f"<p><span class='cc-status'><span aria-hidden='true'>{p.symbol}</span> {p.status.capitalize()}</span>"
-            f" · about {lesson.minutes} minutes{quiz_line}</p>")
-        verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
-        open_button = w.Button(description=f"{verb} {label.lower() if lesson.number else 'here'}",
-                               tooltip=f"{verb}: {lesson.title}")
-        open_button.layout.width = "auto"
-        open_button.add_class("cc-open-lesson")
-        open_button.on_click(safe_callback(lambda _, lid=lesson.id: app.show_lesson(lid)))
-        card = Panel([card_text, open_button], summary=f"{label}: {lesson.title} ({p.status})",
-                     classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}"))
-        children.append(card)
+        self.workshop = WorkshopBox(app)
+        self.resume = ResumeBox(app)
+        self.resume.widget.children = [*self.resume.widget.children, *privacy_parts(app)]  # one card: your data
+        side = w.Box([self.workshop.widget, self.resume.widget])
+        side.add_class("cc-side-boxes")
+        help_box = html(f"<div class='cc-crisis'><h2>Help</h2>{help_lines_html(content.clinic)}</div>"
+                        "<p class='cc-disclaimer-short'><strong>This course is education, not medical advice.</strong> "
+                        "Always follow what your clinic tells you.</p>", "cc-home-help")
+        self.widget = Panel([intro, top, html("<h2>Lessons</h2>"), lessons, side, help_box],
+                            summary="Start page", classes=("cc-home",))
 
-    children.append(workshop_box(app))
-    children.append(resume_box(app))
-    children.append(privacy_box(app))
-    children.append(html(f"<h2>Help</h2><div class='cc-crisis'>{crisis_html(content.clinic)}</div>"
-                         f"<div class='cc-note'>{disclaimer_html()}</div>", "cc-home-help"))
-    return Panel(children, summary=f"Start page: {done} of {total} lessons done", classes=("cc-home",))
-
-
-def resume_box(app) -> Panel:
-    learner = app.session.learner
-    code = learner.resume_code if learner else "(being made…)"
-    mine = html(f"<h2>Use another device</h2><p>Your resume code is <strong class='cc-resume-code'>{escape(code)}"
-                "</strong>. Write it down. Type it on another phone or computer to pick up where you left off. "
-                "Keep it private, like a key.</p>")
-    extra = []
-    if learner is not None and not code:
-        # The server keeps only a scrambled form of each code, so it cannot show one this browser never had.
-        mine.value = ("<h2>Use another device</h2><p>This browser does not have your resume code. "
-                      "<span class='cc-resume-code'>You can make a new one.</span> Your old code stops working, "
-                      "and your progress stays.</p>")
-        make = button("Make a new resume code", "cc-new-code")
-
-        def new_code(_):
-            made = app.new_resume_code()
-            mine.value = (f"<h2>Use another device</h2><p>Your new resume code is <strong class='cc-resume-code'>"
-                          f"{escape(made)}</strong>. Write it down. Keep it private, like a key.</p>")
-            make.layout.display = "none"
-
-        make.on_click(safe_callback(new_code, mine))
-        extra.append(make)
-    field = text_field("Resume code:", "for example MAPLE-RIVER-OWL-KITE-427", "cc-resume-input")
-    go = button("Resume", "cc-resume-button")
-    result = html("", "cc-resume-result")
-
-    def resume(_):
-        message = app.resume_with_code(field.value)
-        # On success the start page is rebuilt for the returning learner, so the message goes above it.
-        target = app.announce if message.startswith("✓") else result
-        target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
-
-    go.on_click(safe_callback(resume, result))
-    return Panel([mine, *extra, field, go, result], summary="Resume code", classes=("cc-card", "cc-resume"))
+    def update(self) -> str | None:
+        """Show the learner's current progress (text changes only). Returns the lesson to continue with."""
+        app, content = self.app, self.app.content
+        prog = app.progress()
+        target = progress_mod.resume_point(prog, content, app.session.events)
+        self.target = target
+        done, total = progress_mod.overall(prog, content)
+        left = progress_mod.minutes_left(prog, content)
+        pct = round(100 * done / total) if total else 0
+        self.overall.value = (
+            f"<h2 id='cc-progress-label' class='cc-visually-hidden'>Your progress</h2>"
+            f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-progress-label' "
+            f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done}' aria-valuetext='{done} of {total} "
+            f"lessons done'><div class='cc-progress-fill' style='width:{pct}%'></div></div>"
+            f"<p><strong>Your progress: {done} of {total} lessons done</strong> · about {left} min left</p>")
+        if target:
+            lesson = content.lesson(target)
+            started = prog[target].status != progress_mod.NOT_STARTED or done
+            self.next_text.value = (f"<p class='cc-next-up'>Next up: <strong>Lesson {lesson.number}: "
+                                    f"{escape(lesson.title)}</strong> · about {lesson.minutes} min</p>")
+            self.cont.description = f"{'Continue' if started else 'Start'} lesson {lesson.number}"
+            self.cont.tooltip = f"{'Continue' if started else 'Start'}: {lesson.title}"
+            self.cont.layout.display = None
+        else:
+            self.next_text.value = ("<p class='cc-next-up'><strong>✓ You finished every lesson.</strong> Thank you "
+                                    "for the care you give. Come back to any lesson whenever you need it.</p>")
+            self.cont.layout.display = "none"
+        for lesson in content.lessons:
+            p = prog[lesson.id]
+            text, open_button = self.cards[lesson.id]
+            label = f"Lesson {lesson.number}: " if lesson.number else ""
+            quiz = f" · Quiz: {p.score.correct} of {p.score.total} right" if p.score.answered else ""
+            text.value = (f"<h3>{label}{escape(lesson.title)}</h3>"
+                          f"<p class='cc-lesson-summary'>{escape(content.clinic.fill(lesson.summary))}</p>"
+                          f"<p><span class='cc-status'><span aria-hidden='true'>{p.symbol}</span> "
+                          f"{p.status.capitalize()}</span> · {lesson.minutes} min{quiz}</p>")
+            verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
+            open_button.description = verb
+            open_button.tooltip = f"{verb}: {lesson.title}"
+        self.workshop.update()
+        self.resume.update()
+        self.widget.summary = f"Start page: {done} of {total} lessons done"
+        return target
 
 
-def privacy_box(app) -> Panel:
-    text = html("<h2>Your privacy</h2>" + privacy_html())
+class ResumeBox:
+    def __init__(self, app):
+        self.app = app
+        self.mine = html("")
+        # The server keeps only a scrambled form of each code, so it cannot show a code this browser never had
+        # (a browser from before codes were scrambled): it offers a new one instead.
+        self.make = button("Make a new resume code", "cc-new-code")
+        self.make.layout.display = "none"
+        self.make.on_click(safe_callback(lambda _: app.new_resume_code() and self.update(), self.mine))
+        field = text_field("Resume code:", "for example MAPLE-RIVER-OWL-KITE-427", "cc-resume-input")
+        go = button("Resume", "cc-resume-button")
+        result = html("", "cc-resume-result")
+
+        def resume(_):
+            message = app.resume_with_code(field.value)
+            target = app.announce if message.startswith("✓") else result
+            target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
+            if message.startswith("✓"):
+                field.value, result.value = "", ""
+
+        go.on_click(safe_callback(resume, result))
+        row = w.Box([field, go])
+        row.add_class("cc-field-row")
+        self.widget = Panel([self.mine, self.make, row, result], summary="Resume code",
+                            classes=("cc-card", "cc-resume"))
+
+    def update(self) -> None:
+        learner = self.app.session.learner
+        code = learner.resume_code if learner else "(being made…)"
+        if code:
+            value = (f"<h2>Your code and your data</h2><p>Your resume code: <strong class='cc-resume-code'>"
+                     f"{escape(code)}</strong>. Type it on another device to go on there. Keep it private.</p>")
+        else:
+            value = ("<h2>Your code and your data</h2><p><span class='cc-resume-code'>This browser does not have "
+                     "your resume code.</span> You can make a new one: your old code stops working, and your "
+                     "progress stays.</p>")
+        if self.mine.value != value:
+            self.mine.value = value
+        wanted = None if (learner is not None and not code) else "none"
+        if self.make.layout.display != wanted:
+            self.make.layout.display = wanted
+
+
+def privacy_parts(app) -> list:
+    text = html("<details class='cc-privacy'><summary><strong>Your privacy:</strong> what we save, and what we "
+                f"never save</summary>{privacy_html()}</details>")
     ask = button("Delete my data", "cc-delete")
     confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")
@@ -129,6 +166,8 @@ def privacy_box(app) -> Panel:
 
     def do_delete(_):
         message = app.delete_my_data()
+        confirm_row.layout.display = "none"
+        result.value = ""
         app.announce.value = f"<p role='status' aria-live='polite' class='cc-delete-done'>{escape(message)}</p>"
 
     def do_cancel(_):
@@ -138,28 +177,43 @@ def privacy_box(app) -> Panel:
     ask.on_click(safe_callback(show_confirm, result))
     confirm.on_click(safe_callback(do_delete, result))
     cancel.on_click(safe_callback(do_cancel, result))
-    return Panel([text, ask, confirm_row, result], summary="Privacy", classes=("cc-card", "cc-privacy"))
+    return [text, ask, confirm_row, result]
 
 
-def workshop_box(app) -> Panel:
-    result = html("", "cc-workshop-result")
-    if app.workshop is not None:
-        text = html(f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(app.workshop.join_code)}</strong>."
-                    "</p>")
+class WorkshopBox:
+    """Join a workshop, or (once in one) leave it. Both forms are built once; update() shows the right one."""
+
+    def __init__(self, app):
+        self.app = app
+        result = html("", "cc-workshop-result")
+        join_text = html("<h2>In a workshop?</h2>")
+        code = text_field("Workshop code:", "for example OAK-RIVER-42", "cc-workshop-code")
+        nick = text_field("Nickname (optional):", "optional", "cc-workshop-nickname")
+        join = button("Join", "cc-workshop-join")
+
+        def do_join(_):
+            message = app.join_workshop(code.value, nick.value)
+            target = app.announce if message.startswith("✓") else result
+            target.value = f"<p role='status' aria-live='polite' class='cc-workshop-message'>{escape(message)}</p>"
+            if message.startswith("✓"):
+                result.value = ""
+
+        join.on_click(safe_callback(do_join, result))
+        row = w.Box([code, join])
+        row.add_class("cc-field-row")
+        self.join_form = [join_text, row, nick, result]
+        self.in_text = html("")
         leave = button("Leave the workshop", "cc-workshop-leave")
         leave.on_click(safe_callback(lambda _: setattr(app.announce, "value", f"<p role='status'>"
                                                        f"{escape(app.leave_workshop())}</p>"), result))
-        return Panel([text, leave, result], summary="Workshop", classes=("cc-card", "cc-workshop"))
-    text = html("<h2>In a workshop?</h2><p>If your facilitator gave you a code, type it here. A nickname is "
-                "optional; you can leave it empty.</p>")
-    code = text_field("Workshop code:", "for example OAK-RIVER-42", "cc-workshop-code")
-    nick = text_field("Nickname (optional):", "optional", "cc-workshop-nickname")
-    join = button("Join", "cc-workshop-join")
+        self.leave_form = [self.in_text, leave, result]
+        self.widget = Panel(self.join_form, summary="Join a workshop", classes=("cc-card", "cc-workshop"))
 
-    def do_join(_):
-        message = app.join_workshop(code.value, nick.value)
-        target = app.announce if message.startswith("✓") else result
-        target.value = f"<p role='status' aria-live='polite' class='cc-workshop-message'>{escape(message)}</p>"
-
-    join.on_click(safe_callback(do_join, result))
-    return Panel([text, code, nick, join, result], summary="Join a workshop", classes=("cc-card", "cc-workshop"))
+    def update(self) -> None:
+        ws = self.app.workshop
+        if ws is not None:
+            self.in_text.value = (f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(ws.join_code)}"
+                                  "</strong>.</p>")
+        wanted = tuple(self.leave_form if ws is not None else self.join_form)
+        if self.widget.children != wanted:
+            self.widget.children = wanted

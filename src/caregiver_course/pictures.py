@@ -130,7 +130,7 @@ def timeline_svg(c) -> tuple[str, str]:
 
 
 def _picture(svg: str, alt: str, caption: str, css_class: str):
-    from .widgets import CSS, Panel, html
+    from .widgets import Panel, html
 
     class Picture(Panel):
         """A picture widget whose stored notebook output also carries the SVG (text/html)."""
@@ -143,7 +143,7 @@ def _picture(svg: str, alt: str, caption: str, css_class: str):
 
     figure = (f"<figure class='cc-figure' style='margin:0;width:100%'>{svg}<figcaption>{escape(caption)}</figcaption>"
               f"<p class='cc-visually-hidden'>{escape(alt)}</p></figure>")
-    box = html(CSS + figure, css_class)
+    box = html(figure, css_class)
     box.layout.width = "100%"  # let the picture take the card's width (an HTML widget shrinks to its content),
     box.layout.margin = "0"  # without the widget margin that would make the card scroll sideways
     picture = Picture([box], summary=f"Picture: {alt}", classes=("cc-card", css_class))

@@ -38,7 +38,7 @@ def privacy_text() -> str:
 
 def privacy_note():
     """Widget for a lesson cell: ``cc.privacy_note()``."""
-    from .widgets import CSS, Panel, html
+    from .widgets import Panel, html
 
-    return Panel([html(CSS + f"<div class='cc-note cc-privacy-text'>{privacy_html()}</div>")],
+    return Panel([html(f"<div class='cc-note cc-privacy-text'>{privacy_html()}</div>")],
                  summary="Your privacy: " + privacy_text(), classes=("cc-privacy-note",))

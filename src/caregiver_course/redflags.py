@@ -113,7 +113,7 @@ def red_flags_html(content, group: str) -> str:
 def red_flags(group: str):
     """Widget for a lesson cell: ``cc.red_flags("emergency")``."""
     from . import content as content_mod
-    from .widgets import CSS, Panel, friendly_error, html
+    from .widgets import Panel, friendly_error, html
 
     try:
         c = content_mod.get()
@@ -122,7 +122,7 @@ def red_flags(group: str):
         body = red_flags_html(c, group)
         rows = [c.clinic.fill(r.name) for r in c.side_effects if r.group == group]
         summary = f"{c.clinic.fill(GROUP_TITLES[group])}:\n" + "\n".join(f"- {name}" for name in rows)
-        return Panel([html(CSS + f"<div class='cc-redflags cc-redflags-{group}'>{body}</div>")], summary=summary,
+        return Panel([html(f"<div class='cc-redflags cc-redflags-{group}'>{body}</div>")], summary=summary,
                      classes=("cc-card", "cc-red-flags"))
     except Exception:
         import logging

@@ -1,10 +1,13 @@
 """The learner's session: where answers and ticks go, owned by the package (not by notebook cells).
 
-A lesson notebook run on its own uses a session with no store (kept in memory). The app (one kernel per
-learner) swaps in one backed by the SQLite store, so the same widgets save progress without knowing where.
+Each widget is bound to a session when it is built (it keeps it and never asks again). The app builds a
+lesson's widgets inside ``with bound(app.session):``; a lesson notebook run on its own has no app, so its
+widgets get the kernel's memory session (no store). There is no process-wide "current" session to swap.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import sys
 import time
@@ -97,28 +100,44 @@ class StoreSession:
                    "status": "ticked" if checked else "unticked"})
         self.flush()
 
-    def record_step(self, lesson_id, step) -> None:
-        self._add({"kind": "step", "lesson": lesson_id, "item": step})
+    def record_step(self, lesson_id, step, sub_item: str = "") -> None:
+        self._add({"kind": "step", "lesson": lesson_id, "item": step, "sub_item": sub_item})
         self.flush()
 
 
-_current = StoreSession()  # no store: a lesson notebook on its own keeps answers in memory
+    def last_answers(self) -> dict[str, dict]:
+        """The last answer event for each question (what the learner sees again after a reload)."""
+        return {e["item"]: e for e in self.events if e["kind"] == "answer"}
+
+    def changed(self) -> None:
+        """Tell this session's listener that something was recorded."""
+        if self.listener is not None:
+            try:
+                self.listener()
+            except Exception:  # a listener must never break a learner's answer
+                log.exception("progress listener failed")
 
 
-def current() -> StoreSession:
-    return _current
+_standalone = StoreSession()  # no store: a lesson notebook on its own keeps answers in memory
+_building: contextvars.ContextVar[StoreSession | None] = contextvars.ContextVar("cc_building", default=None)
+
+
+def for_new_widget() -> StoreSession:
+    """The session a widget being built now binds to: the app's (inside ``bound``), else the memory one."""
+    return _building.get() or _standalone
+
+
+@contextlib.contextmanager
+def bound(session: StoreSession):
+    """Widgets built inside this block belong to session."""
+    token = _building.set(session)
+    try:
+        yield session
+    finally:
+        _building.reset(token)
 
 
 def use(session: StoreSession) -> None:
-    global _current
-    _current = session
-
-
-def changed() -> None:
-    """Tell the current session's listener that something was recorded."""
-    listener = getattr(_current, "listener", None)
-    if listener is not None:
-        try:
-            listener()
-        except Exception:  # a listener must never break a learner's answer
-            log.exception("progress listener failed")
+    """Set the memory session that widgets built outside the app use (tests; a notebook on its own)."""
+    global _standalone
+    _standalone = session

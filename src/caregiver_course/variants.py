@@ -15,7 +15,7 @@ def markdown_html(text: str) -> str:
 
 
 def clinic_text(variant_id: str):
-    from .widgets import CSS, Panel, friendly_error, html, missing_box
+    from .widgets import Panel, friendly_error, html, missing_box
 
     try:
         c = content_mod.get()
@@ -25,7 +25,7 @@ def clinic_text(variant_id: str):
         from .glossary import mark_terms
 
         text = c.clinic.fill(variant.text_for(c.clinic))
-        return Panel([html(CSS + mark_terms(markdown_html(text), c), "cc-md")], summary=text,
+        return Panel([html(mark_terms(markdown_html(text), c), "cc-md")], summary=text,
                      classes=("cc-clinic-text", f"cc-variant-{variant_id}"))
     except Exception:
         import logging

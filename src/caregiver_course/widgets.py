@@ -6,11 +6,14 @@ instead (never a traceback), and the detail goes to the server log.
 from __future__ import annotations
 
 import functools
-import json
 import logging
+import re
 from html import escape
+from pathlib import Path
 
+import anywidget
 import ipywidgets as w
+import traitlets as t
 
 from . import content as content_mod
 from . import quiz, session
@@ -20,48 +23,9 @@ from .sources import source_line
 
 log = logging.getLogger("caregiver_course")
 
-CSS = """
-<style>
-.cc { font-size: 18px; line-height: 1.5; color: #1a1a1a; max-width: 46rem; }
-.cc, .cc * { box-sizing: border-box; }
-.cc p, .cc li { font-size: 18px; }
-.cc h1, .cc h2, .cc h3 { line-height: 1.25; margin: 0.4em 0; }
-.cc h1 { font-size: 1.7em; }
-.cc .widget-html-content { font-size: 18px; line-height: 1.5; }
-.cc-card { border: 2px solid #5a6b7b; border-radius: 8px; padding: 12px 16px; margin: 12px 0;
-           background: #ffffff; }
-.cc-note { border-left: 6px solid #1f5f99; background: #eef4fa; padding: 10px 14px; margin: 10px 0; }
-.cc-error { border: 3px solid #8a1c1c; background: #fff4f4; padding: 10px 14px; margin: 10px 0; }
-.cc-crisis { border: 3px solid #8a1c1c; background: #fff7f7; padding: 10px 14px; }
-.cc-feedback-correct { border-left: 8px solid #1e6b35; background: #eef8f0; padding: 10px 14px; }
-.cc-feedback-partly { border-left: 8px dashed #7a5200; background: #fdf6e7; padding: 10px 14px; }
-.cc-feedback-incorrect { border-left: 8px double #8a1c1c; background: #fff3f3; padding: 10px 14px; }
-.cc-feedback-hint { border-left: 8px dotted #1f5f99; background: #eef4fa; padding: 10px 14px; }
-.cc .jupyter-button, .cc button { min-height: 48px; min-width: 48px; font-size: 18px; padding: 8px 18px;
-           border-radius: 6px; width: auto; max-width: 100%; height: auto; white-space: normal;
-           overflow: visible; text-overflow: clip; line-height: 1.3; text-align: center; }
-.cc .jupyter-button.mod-primary { background: #1f5f99; color: #fff; }
-.cc .jupyter-button:focus-visible, .cc input:focus-visible, .cc textarea:focus-visible,
-.cc select:focus-visible { outline: 3px solid #1f5f99; outline-offset: 2px; }
-.cc .widget-radio-box label { flex-direction: row-reverse; justify-content: flex-end; }
-.cc .widget-radio-box label, .cc .widget-checkbox label { display: flex; align-items: center; gap: 10px;
-           min-height: 44px; font-size: 18px; line-height: 1.3; padding: 6px 4px; cursor: pointer;
-           white-space: normal; }
-.cc .widget-radio-box input, .cc .widget-checkbox input { width: 24px; height: 24px; flex: none; margin: 0; }
-.cc .widget-radio, .cc .widget-checkbox, .cc .widget-textarea { width: 100%; height: auto; }
-.cc .widget-radio-box { width: 100%; height: auto; }
-.cc .widget-label-basic, .cc .widget-label { font-size: 18px; }
-.cc textarea { font-size: 18px; min-height: 6em; width: 100%; }
-.cc table { border-collapse: collapse; width: 100%; }
-.cc th, .cc td { border: 1px solid #8a97a3; padding: 8px; text-align: left; vertical-align: top; font-size: 17px; }
-.cc .cc-visually-hidden { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
-@media (max-width: 600px) {
-  .cc, .cc p, .cc li, .cc .widget-html-content { font-size: 17px; }
-  .cc th, .cc td { display: block; width: 100%; }
-  .cc tr { display: block; border-bottom: 2px solid #5a6b7b; margin-bottom: 8px; }
-}
-</style>
-"""
+ASSETS = Path(__file__).resolve().parent / "voila" / "templates" / "caregiver" / "static"
+# The page's look lives in the template's stylesheet (static/cc-app.css), not in Python strings.
+_WIDGETS_JS = (ASSETS / "cc-widgets.js").read_text(encoding="utf-8")
 
 
 class Panel(w.VBox):
@@ -106,30 +70,68 @@ def button(description: str, css_class: str, style: str = "") -> w.Button:
     return b
 
 
-def identity_bridge(on_hello) -> w.Text:
-    """A hidden text box through which the page script (voila/.../cc-app.js) says hello.
+class _Browser(anywidget.AnyWidget):
+    """A widget drawn by the template's cc-widgets.js (see there)."""
 
-    The browser sends ``hello:{"token", "code", "search", "origin"}`` until it gets ``ok:{"token", "code"}``
-    back, and keeps what it gets (an empty value leaves what it has). on_hello(hello: dict) returns the JSON
-    reply to send back (or None to answer later itself)."""
-    box = w.Text(value="")
-    box.add_class("cc-identity")
-    box.layout.display = "none"
+    _esm = _WIDGETS_JS
+    kind = t.Unicode("").tag(sync=True)
 
-    def changed(change):
-        value = change["new"]
-        if not value.startswith("hello:"):
+
+class Bridge(_Browser):
+    """Tells the kernel who this browser is: the page sends ``{"hello": {"token", "code", "search", "origin"}}``
+    as a widget message until the kernel answers ``{"ok": token, "code": resume code}``; the browser keeps
+    both (an empty value leaves what it has). The store keeps only hashes of them.
+
+    on_hello(hello: dict) returns the token to send back, or None to answer later with :meth:`answer`."""
+
+    def __init__(self, on_hello):
+        super().__init__(kind="bridge")
+        self.add_class("cc-identity")
+        self.layout.display = "none"
+        self.on_hello = on_hello
+        self.token = ""  # the last token sent to the browser
+        self.code = ""  # and the last resume code
+        self.on_msg(safe_callback(lambda _w, content, _buffers: self.receive(content)))
+
+    def receive(self, content) -> None:
+        hello = content.get("hello") if isinstance(content, dict) else None
+        if not isinstance(hello, dict):
             return
-        try:
-            hello = json.loads(value[len("hello:"):] or "{}")
-        except ValueError:
-            hello = {}
-        token = on_hello(hello if isinstance(hello, dict) else {})
+        token = self.on_hello(hello)
         if token is not None:
-            box.value = "ok:" + token
+            self.answer(token)
 
-    box.observe(safe_callback(changed), names="value")
-    return box
+    def answer(self, token: str, code: str = "") -> None:
+        self.token, self.code = token, code
+        self.send({"ok": token, "code": code})
+
+
+class Choices(_Browser):
+    """Choices drawn as real HTML: a fieldset named by the prompt, one label per option (see cc-widgets.js).
+
+    kind: "single" (radio), "multi" (checkboxes) or "sort" (one radio group per row). value is the option
+    id (single), a list of ids (multi) or {row id: option id} (sort). A "check" message from the browser
+    calls on_check; feedback is HTML (made from escaped text) shown in a live region that stays in place."""
+
+    prompt = t.Unicode("").tag(sync=True)
+    prompt_id = t.Unicode("").tag(sync=True)
+    number_label = t.Unicode("").tag(sync=True)
+    hint = t.Unicode("").tag(sync=True)
+    options = t.List().tag(sync=True)  # [[label, id], ...]
+    rows = t.List().tag(sync=True)  # sort: [[row id, situation], ...]
+    value = t.Any(None, allow_none=True).tag(sync=True)
+    feedback = t.Unicode("").tag(sync=True)
+    check_label = t.Unicode("").tag(sync=True)
+
+    def __init__(self, on_check=None, **kwargs):
+        super().__init__(**kwargs)
+        self.add_class("cc-choices")
+        self.on_check = on_check
+        self.on_msg(safe_callback(lambda _w, content, _buffers: self._message(content)))
+
+    def _message(self, content) -> None:
+        if isinstance(content, dict) and content.get("event") == "check" and self.on_check is not None:
+            self.on_check()
 
 
 def problem_box(problems: list[Problem], what: str) -> Panel:
@@ -195,6 +197,28 @@ def _content():
 # --------------------------------------------------------------------------- page furniture
 
 
+def _digits(value: str) -> str:
+    return re.sub(r"[^0-9+]", "", value)
+
+
+def phone_link(c, name: str, scheme: str = "tel") -> str:
+    """A clinic setting as a tap-to-call (tel:) or tap-to-text (sms:) link; plain text if it has no number."""
+    digits = _digits(c.value(name))
+    shown = escape(c.shown(name))
+    if len(digits) < 3:
+        return f"<strong>{shown}</strong>"
+    verb = "Call" if scheme == "tel" else "Text"
+    return f"<a class='cc-{scheme}' href='{scheme}:{digits}' aria-label='{verb} {shown}'><strong>{shown}</strong></a>"
+
+
+def web_link(c, name: str) -> str:
+    value = c.value(name).strip()
+    if not value or any(ch in value for ch in " <>\"'"):
+        return escape(c.shown(name))
+    href = value if value.startswith(("https://", "http://")) else "https://" + value
+    return f"<a class='cc-web' href='{escape(href)}' target='_blank' rel='noopener'>{escape(c.shown(name))}</a>"
+
+
 def crisis_html(c=None) -> str:
     from . import redflags as rf  # numbers as tel:/sms: links (issue 10)
 
@@ -213,27 +237,42 @@ def crisis_html(c=None) -> str:
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
+def help_lines_html(c=None) -> str:
+    """The crisis and clinic numbers in three short lines (the start page's help box)."""
+    c = c or _content().clinic
+    crisis = (f"call {phone_link(c, 'crisis_call')} · text {phone_link(c, 'crisis_text', 'sms')} · chat "
+              f"{web_link(c, 'crisis_chat')}")
+    if c.is_set("crisis_text_line"):
+        crisis += f" · Crisis Text Line: text {phone_link(c, 'crisis_text_line', 'sms')}"
+    return (f"<p><strong>Emergency:</strong> call {phone_link(c, 'emergency_number')}</p>"
+            f"<p><strong>Suicide or mental health crisis</strong> (free, day and night): {crisis}</p>"
+            f"<p><strong>Treatment questions:</strong> {escape(c.shown('clinic_name'))}, "
+            f"{phone_link(c, 'clinic_phone')}. After hours: {phone_link(c, 'after_hours_phone')}.</p>")
+
+
 def disclaimer_html() -> str:
     return ("<p><strong>This course is education, not medical advice.</strong> It does not replace your "
             "loved one's care team. Always follow what your clinic tells you.</p>")
 
 
+HELP_LABEL = "☎ Help"
+
+
 @friendly("The help box could not be shown.")
 def help_now() -> Panel:
-    """A 'Help now' button that opens crisis contacts: one click from anywhere."""
-    box = html(crisis_html(), "cc-crisis")
+    """A Help button that stays on screen (bottom corner) and opens the crisis and clinic numbers as links."""
+    box = html(f"<h2 class='cc-help-title'>Help now</h2>{crisis_html()}", "cc-crisis", "cc-help-box")
     box.layout.display = "none"
-    button = w.Button(description="☎ Help now: crisis and clinic numbers", tooltip="Show crisis and clinic numbers")
+    button = w.Button(description=HELP_LABEL, tooltip="Show crisis and clinic numbers")
     button.add_class("cc-help-button")
-    button.layout.width = "auto"
 
     def toggle(_):
         opening = box.layout.display == "none"
         box.layout.display = None if opening else "none"
-        button.description = "✕ Hide the numbers" if opening else "☎ Help now: crisis and clinic numbers"
+        button.description = "✕ Close help" if opening else HELP_LABEL
 
     button.on_click(safe_callback(toggle))
-    return Panel([button, box], summary="Help now button (crisis and clinic numbers)", classes=("cc-help",))
+    return Panel([box, button], summary="Help now button (crisis and clinic numbers)", classes=("cc-help",))
 
 
 @friendly("The lesson header could not be shown.")
@@ -247,7 +286,7 @@ def header(lesson_id: str) -> Panel:
     where = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
     objectives = "".join(f"<li>{escape(c.clinic.fill(o))}</li>" for o in lesson.objectives)
     top = html(
-        f"{CSS}<p class='cc-where'>{where} · about {lesson.minutes} minutes</p>"
+        f"<p class='cc-where'>{where} · about {lesson.minutes} minutes</p>"
         f"<h1 class='cc-title'>{escape(lesson.title)}</h1><p><strong>In this lesson you will:</strong></p><ul>{objectives}</ul>",
         "cc-header")
     note = html(f"<div class='cc-note'>{disclaimer_html()}</div>", "cc-disclaimer")
@@ -273,7 +312,7 @@ def key_points(lesson_id: str) -> Panel:
     points = [c.clinic.fill(p) for p in lesson.key_points]
     body = "".join(f"<li>{escape(p)}</li>" for p in points)
     summary = "Key points:\n" + "\n".join(f"- {p}" for p in points)
-    return Panel([html(f"{CSS}<h3>Key points</h3><ul>{body}</ul>", "cc-card")], summary=summary,
+    return Panel([html(f"<h3>Key points</h3><ul>{body}</ul>", "cc-card")], summary=summary,
                  classes=("cc-key-points",))
 
 
@@ -291,7 +330,7 @@ def whats_next(lesson_id: str) -> Panel:
         text = ("<h3>What's next</h3><p>You have reached the end of the course. Thank you for the care you "
                 "give. Come back to any lesson whenever you need it.</p>")
         summary = "End of the course"
-    return Panel([html(CSS + text, "cc-card")], summary=summary, classes=("cc-next",))
+    return Panel([html(text, "cc-card")], summary=summary, classes=("cc-next",))
 
 
 @friendly("The clinic's details could not be shown.")
@@ -307,7 +346,7 @@ def clinic_box(*names: str, title: str = "What your clinic says") -> Panel:
         rows.append((LEARNER_LABELS[name], c.clinic.shown(name)))
     body = "".join(f"<li><strong>{escape(label)}:</strong> {escape(value)}</li>" for label, value in rows)
     summary = title + ":\n" + "\n".join(f"- {label}: {value}" for label, value in rows)
-    return Panel([html(f"{CSS}<div class='cc-note'><h3>{escape(title)}</h3><ul>{body}</ul></div>")],
+    return Panel([html(f"<div class='cc-note'><h3>{escape(title)}</h3><ul>{body}</ul></div>")],
                  summary=summary, classes=("cc-clinic-box",))
 
 
@@ -320,31 +359,31 @@ def checklist(checklist_id: str) -> Panel:
     cl = c.checklists.get(checklist_id)
     if cl is None:
         return missing_box(c, "checklists.yaml", checklist_id, "A checklist is missing.")
-    done_ids = session.current().checked(checklist_id)
-    status = html("", "cc-checklist-status")
-    boxes = []
+    sess = session.for_new_widget()
+    ticked = sorted(sess.checked(checklist_id))
+    box = Choices(kind="multi", prompt=cl.title, prompt_id=f"cc-cl-{cl.id}",
+                  hint=c.clinic.fill(cl.intro) if cl.intro else "",
+                  options=[[c.clinic.fill(i.text), i.id] for i in cl.items], value=ticked)
+    box.add_class("cc-checklist-items")
+    count = len(cl.items)
 
-    def refresh():
-        n = sum(b.value for b in boxes)
-        status.value = f"<p role='status' aria-live='polite'>{n} of {len(boxes)} ticked.</p>"
+    def status(n: int) -> str:
+        return f"<p>{n} of {count} ticked.</p>"
 
-    for item in cl.items:
-        box = w.Checkbox(value=item.id in done_ids, description=c.clinic.fill(item.text), indent=False)
-        box.layout.width = "100%"
-        box.add_class("cc-check-item")
+    box.feedback = status(len(ticked))
+    before = set(ticked)
 
-        def on_change(change, item=item):
-            session.current().record_check(cl.lesson, cl.id, item.id, change["new"])
-            refresh()
-            session.changed()
+    def on_change(change):
+        nonlocal before
+        now = {str(x) for x in (change["new"] or ())} & {i.id for i in cl.items}
+        for item_id in sorted(now ^ before):
+            sess.record_check(cl.lesson, cl.id, item_id, item_id in now)
+        before = now
+        box.feedback = status(len(now))
+        sess.changed()
 
-        box.observe(safe_callback(on_change, status), names="value")
-        boxes.append(box)
-    refresh()
-    intro = f"<p>{escape(c.clinic.fill(cl.intro))}</p>" if cl.intro else ""
-    top = html(f"{CSS}<h3>{escape(cl.title)}</h3>{intro}")
-    return Panel([top, *boxes, status], summary=f"Checklist: {cl.title} ({len(boxes)} items)",
-                 classes=("cc-card", "cc-checklist"))
+    box.observe(safe_callback(on_change), names="value")
+    return Panel([box], summary=f"Checklist: {cl.title} ({count} items)", classes=("cc-card", "cc-checklist"))
 
 
 @friendly("The reflection box could not be shown.")
@@ -354,7 +393,7 @@ def reflection(reflection_id: str) -> Panel:
     if r is None:
         return missing_box(c, "reflections.yaml", reflection_id, "A reflection prompt is missing.")
     prompt = c.clinic.fill(r.prompt)
-    top = html(f"{CSS}<h3>Think about it</h3><p id='cc-r-{escape(r.id)}'>{escape(prompt)}</p>"
+    top = html(f"<h3>Think about it</h3><p id='cc-r-{escape(r.id)}'>{escape(prompt)}</p>"
                + (f"<p><em>{escape(c.clinic.fill(r.hint))}</em></p>" if r.hint else ""))
     area = w.Textarea(placeholder="Type here if you like (optional).", rows=4)
     area.layout.width = "100%"
@@ -363,23 +402,50 @@ def reflection(reflection_id: str) -> Panel:
     return Panel([top, area, note], summary=f"Reflection: {prompt}", classes=("cc-card", "cc-reflection"))
 
 
+GROUP_ICONS = {"expected": "🕒", "clinic": "☎", "emergency": "🚑", "crisis": "💬"}
+
+
+class SideEffectTable(Panel):
+    """One small table per group (the app may show each group as its own step)."""
+
+    def __init__(self, parts: list, extra: list, summary: str):
+        super().__init__([*parts, *extra], summary=summary, classes=("cc-side-effect-table",))
+        self.parts, self.extra = parts, extra
+
+    def pages(self) -> list[list]:
+        pages = [[part] for part in self.parts]
+        if pages:
+            pages[-1] += self.extra
+        return pages
+
+
 @friendly("The side-effect table could not be shown.")
 def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
+    """A table per group on wide screens; on phones each row is a card whose fields carry their labels
+    (cc-app.css). Each group is shown by icon + word + colour, never colour alone."""
     c = _content()
     rows = [r for r in c.side_effects if r.group in groups]
-    body = "".join(
-        f"<tr><th scope='row'>{escape(c.clinic.fill(r.name))}</th><td>{escape(c.clinic.fill(r.looks_like))}</td>"
-        f"<td><strong>{escape(c.clinic.fill(quiz.TRIAGE_LABELS[r.group]))}.</strong> "
-        f"{escape(c.clinic.fill(r.what_to_do))}</td></tr>"
-        for r in rows)
-    table = (f"{CSS}<table><caption class='cc-visually-hidden'>Side effects and what to do</caption>"
-             f"<thead><tr><th scope='col'>What you notice</th><th scope='col'>What it can look like</th>"
-             f"<th scope='col'>What to do</th></tr></thead><tbody>{body}</tbody></table>")
-    children = [html(table, "cc-side-effects")]
+    heads = ("What you notice", "What it can look like", "What to do")
+    parts = []
+    for group in groups:
+        mine = [r for r in rows if r.group == group]
+        if not mine:
+            continue
+        label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
+        body = "".join(
+            f"<tr class='cc-se-row cc-se-{r.group}'><th scope='row' data-label='{heads[0]}'>"
+            f"{escape(c.clinic.fill(r.name))}</th><td data-label='{heads[1]}'>{escape(c.clinic.fill(r.looks_like))}"
+            f"</td><td data-label='{heads[2]}'><span class='cc-se-group'><span aria-hidden='true'>"
+            f"{GROUP_ICONS[r.group]}</span> <strong>{label}.</strong></span> {escape(c.clinic.fill(r.what_to_do))}"
+            f"</td></tr>" for r in mine)
+        parts.append(html(
+            f"<h3 class='cc-se-heading cc-se-{group}'><span aria-hidden='true'>{GROUP_ICONS[group]}</span> "
+            f"{label}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects: {label}"
+            f"</caption><thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead>"
+            f"<tbody>{body}</tbody></table>", "cc-side-effects"))
     broken = c.problems_in("side_effects.yaml")
-    if broken:
-        children.append(problem_box(broken, "Some rows of the table are missing."))
-    return Panel(children, summary=f"Side-effect table: {len(rows)} rows", classes=("cc-side-effect-table",))
+    extra = [problem_box(broken, "Some rows of the table are missing.")] if broken else []
+    return SideEffectTable(parts, extra, summary=f"Side-effect table: {len(rows)} rows")
 
 
 # --------------------------------------------------------------------------- quiz
@@ -402,69 +468,74 @@ def _feedback_html(result: quiz.Result, clinic) -> str:
 
 
 class QuestionView(Panel):
-    """One question: the prompt, the choices, a Check button and a feedback region read out to screen readers."""
+    """One question: a fieldset named by the prompt, its choices, a Check button and a feedback region that
+    stays in the page. It is bound to the learner's session when built, and shows their last answer (and
+    its feedback) again after a reload or on another device."""
 
     def __init__(self, question: quiz.Question, number: int | None = None, of: int | None = None):
         c = _content()
         self.question = question
         self.clinic = c.clinic
-        seed = session.current().seed
+        self.session = session.for_new_widget()
         label = f"Question {number} of {of}" if number else "Try this"
-        prompt_id = f"cc-q-{question.id}"
-        heading = html(f"<p class='cc-q-number'>{label}</p>"
-                       f"<p id='{prompt_id}'><strong>{escape(c.clinic.fill(question.prompt))}</strong></p>")
-        if question.type == "multi":
-            heading.value += "<p><em>Choose all that are right.</em></p>"
-        self.inputs: list = []
-        if question.type == "triage":
-            bins = [(c.clinic.fill(quiz.TRIAGE_LABELS[b]), b) for b in quiz.TRIAGE_BINS]
-            for item in quiz.shuffled(question, seed):
-                rb = w.RadioButtons(options=bins, value=None, description="")
-                rb.add_class("cc-choice")
-                rb.add_class("cc-triage-item")
-                rb.layout.width = "100%"
-                self.inputs.append((item.id, html(f"<p><strong>{escape(c.clinic.fill(item.text))}</strong></p>"), rb))
-            body = [x for _, label_w, rb in self.inputs for x in (label_w, rb)]
-        elif question.type == "multi":
-            for opt in quiz.shuffled(question, seed):
-                cb = w.Checkbox(value=False, description=c.clinic.fill(opt.text), indent=False)
-                cb.layout.width = "100%"
-                cb.add_class("cc-choice")
-                self.inputs.append((opt.id, cb))
-            body = [cb for _, cb in self.inputs]
+        kind = {"triage": "sort", "multi": "multi"}.get(question.type, "single")
+        things = quiz.shuffled(question, self.session.seed)
+        if kind == "sort":
+            options = [[c.clinic.fill(quiz.TRIAGE_LABELS[b]), b] for b in quiz.TRIAGE_BINS]
+            rows = [[item.id, c.clinic.fill(item.text)] for item in things]
         else:
-            options = [(c.clinic.fill(o.text), o.id) for o in quiz.shuffled(question, seed)]
-            rb = w.RadioButtons(options=options, value=None, description="")
-            rb.layout.width = "100%"
-            rb.add_class("cc-choice")
-            self.inputs.append(rb)
-            body = [rb]
-        self.button = w.Button(description="Check my answer", button_style="primary")
-        self.button.add_class("cc-check")
-        self.feedback = html("<div role='status' aria-live='polite'></div>", "cc-feedback")
-        self.button.on_click(safe_callback(self._check, self.feedback))
-        super().__init__([heading, *body, self.button, self.feedback],
-                         summary=f"{label}: {c.clinic.fill(question.prompt)}", classes=("cc-card", "cc-question"))
+            options, rows = [[c.clinic.fill(o.text), o.id] for o in things], []
+        self.choices = Choices(on_check=safe_callback(self._check, None), kind=kind,
+                               prompt=c.clinic.fill(question.prompt), prompt_id=f"cc-q-{question.id}",
+                               number_label=label, hint="Choose all that are right." if kind == "multi" else "",
+                               options=options, rows=rows, value={} if kind == "sort" else [] if kind == "multi"
+                               else "", check_label="Check my answer")
+        super().__init__([self.choices], summary=f"{label}: {c.clinic.fill(question.prompt)}",
+                         classes=("cc-card", "cc-question"))
         self.add_class(f"cc-q-{question.type}")
+        self._restore()
+
+    @property
+    def feedback(self) -> str:
+        return self.choices.feedback
+
+    def choose(self, value) -> None:
+        """Set the answer as the browser would (tests and scripts)."""
+        self.choices.value = value
 
     def response(self):
+        value = self.choices.value
         if self.question.type == "triage":
-            return {iid: rb.value for iid, _, rb in self.inputs if rb.value}
+            return {str(k): str(v) for k, v in (value or {}).items() if v} if isinstance(value, dict) else value
         if self.question.type == "multi":
-            return [oid for oid, cb in self.inputs if cb.value]
-        return self.inputs[0].value
+            return list(value or [])
+        return value
+
+    def _restore(self) -> None:
+        last = self.session.last_answers().get(self.question.id)
+        if last is None:
+            return
+        try:
+            result = quiz.check(self.question, last["response"])
+        except (quiz.AnswerError, KeyError, TypeError):
+            return  # an answer that no longer fits (the bank changed): start blank
+        self.choices.value = last["response"]
+        self.choices.feedback = _feedback_html(result, self.clinic)
+
+    def check(self):
+        return self._check()
 
     def _check(self, _=None):
         try:
             result = quiz.check(self.question, self.response())
         except quiz.AnswerError as exc:
-            self.feedback.value = (f"<div role='status' aria-live='polite' class='cc-feedback-hint'>"
-                                   f"<p><strong><span aria-hidden='true'>ℹ</span> {escape(str(exc))}</strong></p></div>")
+            self.choices.feedback = (f"<div class='cc-feedback-hint'><p><strong><span aria-hidden='true'>ℹ</span> "
+                                     f"{escape(str(exc))}</strong></p></div>")
             return None
-        session.current().record_answer(self.question.lesson, self.question.id,
-                                        quiz.normalise(self.question, self.response()), result.status)
-        self.feedback.value = (f"<div role='status' aria-live='polite'>{_feedback_html(result, self.clinic)}</div>")
-        session.changed()
+        self.session.record_answer(self.question.lesson, self.question.id,
+                                   quiz.normalise(self.question, self.response()), result.status)
+        self.choices.feedback = _feedback_html(result, self.clinic)
+        self.session.changed()
         return result
 
 
@@ -477,16 +548,39 @@ def question(question_id: str) -> Panel:
         return missing_box(c, "questions/", question_id, "A practice question is missing.")
 
 
+class KnowledgeCheck(Panel):
+    """The knowledge check: an intro and one view per question (the app may show them over several steps)."""
+
+    def __init__(self, intro: w.Widget, views: list[QuestionView], extra: list[w.Widget], summary: str):
+        super().__init__([intro, *views, *extra], summary=summary, classes=("cc-quiz",))
+        self.intro, self.views, self.extra = intro, views, extra
+
+    def pages(self, budget: int = 14) -> list[list]:
+        """The questions in pages of about one to two phone screens: a question costs 2 lines plus one per
+        option (a sorting task: two per situation), and a page holds about budget lines."""
+        pages: list[list] = [[]]
+        used = 0
+        for view in self.views:
+            q = view.question
+            cost = 2 + (2 * len(q.items) if q.type == "triage" else len(q.options))
+            if pages[-1] and used + cost > budget:
+                pages.append([])
+                used = 0
+            pages[-1].append(view)
+            used += cost
+        pages[0] = [self.intro, *pages[0]]
+        pages[-1] = [*pages[-1], *self.extra]
+        return pages
+
+
 @friendly("The knowledge check could not be shown.")
 def knowledge_check(lesson_id: str, exclude: tuple[str, ...] = ()) -> Panel:
     """Every question of a lesson (those used as practice elsewhere can be left out)."""
     c = _content()
     qs = [q for q in c.questions_for(lesson_id) if q.id not in exclude]
     views = [QuestionView(q, i + 1, len(qs)) for i, q in enumerate(qs)]
-    top = html(f"{CSS}<p><strong>{len(qs)} questions.</strong> Take your time. You can try again as often as "
-               "you like.</p>")
-    children = [top, *views]
+    top = html(f"<p><strong>{len(qs)} questions.</strong> Take your time. You can try again as often as "
+               "you like.</p>", "cc-quiz-intro")
     broken = c.problems_in(f"questions/{lesson_id}.yaml")
-    if broken:
-        children.append(problem_box(broken, "Some questions could not be shown."))
-    return Panel(children, summary=f"Knowledge check: {len(qs)} questions", classes=("cc-quiz",))
+    extra = [problem_box(broken, "Some questions could not be shown.")] if broken else []
+    return KnowledgeCheck(top, views, extra, summary=f"Knowledge check: {len(qs)} questions")

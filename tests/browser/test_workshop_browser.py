@@ -2,7 +2,7 @@
 hostile text typed by participants is shown only as text."""
 from __future__ import annotations
 
-import json
+import os
 import re
 
 import pytest
@@ -12,6 +12,7 @@ from caregiver_course.store import Store
 from caregiver_course.workshop import clean_nickname
 
 from .conftest import APP_PATH, VoilaServer
+from .helpers import go_to_question, open_lesson
 from .test_accessibility_and_network import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -45,7 +46,7 @@ def open_dashboard(page, srv, code=None):
     page.goto(srv.url + DASH_PATH)
     page.wait_for_selector(".cc-secret input", timeout=60_000)
     page.fill(".cc-secret input", SECRET)
-    page.click(".cc-login")
+    page.press(".cc-secret input", "Enter")  # Enter submits the secret
     page.wait_for_selector(".cc-start-workshop")
     if code:
         page.fill(".cc-continue-code input", code)
@@ -87,10 +88,9 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
         ctx, page = join_page(browser, wserver, code)
         contexts.append(ctx)
         assert code in page.locator(".cc-workshop-banner").inner_text()
-        page.locator(".cc-lesson-understanding .cc-open-lesson").click()
-        page.wait_for_selector(".cc-quiz")
-        view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
-        view.locator("label", has_text=clinic.fill(q.option(oid).text)).first.click()
+        open_lesson(page, "understanding")
+        view = go_to_question(page, q.id)
+        view.locator("label.cc-option", has_text=clinic.fill(q.option(oid).text)).first.click()
         view.locator(".cc-check").click()
         view.locator(".cc-feedback strong").first.wait_for()
 
@@ -117,14 +117,29 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
     # A fourth person answers: the open dashboard updates by itself, without a reload.
     ctx, page = join_page(browser, wserver, code)
     contexts.append(ctx)
-    page.locator(".cc-lesson-understanding .cc-open-lesson").click()
-    page.wait_for_selector(".cc-quiz")
-    view = page.locator(".cc-question", has=page.locator(f"#cc-q-{q.id}")).last
-    view.locator("label", has_text=clinic.fill(q.option(picks[0]).text)).first.click()
+    open_lesson(page, "understanding")
+    view = go_to_question(page, q.id)
+    view.locator("label.cc-option", has_text=clinic.fill(q.option(picks[0]).text)).first.click()
     view.locator(".cc-check").click()
     dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 (75%)')", timeout=10_000)
     assert "leaderboard" not in dash.locator("body").inner_text().lower()
     assert dialogs == []
+
+    # The presenter view for the projector: big code and QR, the join count, the revealed bars, no notes.
+    dash.set_viewport_size({"width": 1280, "height": 800})
+    dash.click(".cc-present")
+    dash.wait_for_selector(".cc-presenter .cc-join-code")
+    assert dash.locator(".cc-presenter-chart").inner_text().count("Right answer") >= 1
+    body = dash.locator(".cc-dash").inner_text()
+    assert "Most missed" not in body and "Notes for lesson" not in body and "Why:" not in body
+    qr = dash.locator(".cc-presenter .cc-qr svg").bounding_box()
+    assert qr["width"] >= 400, qr  # readable from the back of the room (it was 180 px)
+    dash.wait_for_function("() => document.querySelector('.cc-presenter-counts').innerText.includes('4 joined')")
+    if os.environ.get("CAREGIVER_SHOTS"):
+        dash.screenshot(path=os.path.join(os.environ["CAREGIVER_SHOTS"], "presenter-view-1280.png"))
+        dash.set_viewport_size({"width": 390, "height": 844})
+        dash.screenshot(path=os.path.join(os.environ["CAREGIVER_SHOTS"], "presenter-view-390.png"))
+    assert axe_violations(dash) == []
     for c in contexts:
         c.close()
     dash_ctx.close()

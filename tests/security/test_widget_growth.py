@@ -1,6 +1,5 @@
 """Navigation closes what it replaces: 200 presses of Home and Next leave the kernel as it was after 10."""
 import gc
-import json
 
 import ipywidgets
 
@@ -27,7 +26,7 @@ def navigate(app, times: int) -> None:
 
 def test_200_navigations_keep_widgets_and_memory_flat(store):
     app = CourseApp(store)
-    app.identity.value = "hello:" + json.dumps({"token": ""})
+    app.identity.receive({"hello": {"token": ""}})
     navigate(app, 9)  # every lesson built once (lessons are cached), and the start page
     navigate(app, 10)
     widgets_10, memory_10 = open_widgets(), rss_bytes()

@@ -1,51 +1,10 @@
-// Caregiver course: small browser helpers for the app page. No outside requests.
-// 1. Identity bridge: hands the kernel this browser's saved learner token (and the page's query string),
-//    and keeps the token the kernel sends back. Nothing else is stored in the browser.
-// 2. Focus: when the app swaps to a new page (start page or lesson), move focus to its title and scroll up,
-//    so keyboard and screen-reader users land at the start of the new page.
+// Caregiver course: a small browser helper for the app page. No outside requests.
+// Who the learner is travels through a widget message (see cc-widgets.js), not through this script.
+// Focus: when the app shows a new page or step (its title line changes), move focus to that title and
+// scroll up, so keyboard and screen-reader users land at the start of it. Nothing moves while the title
+// stays the same (for example while the learner types into the start page).
 (function () {
   "use strict";
-  var KEY = "caregiver-course-learner";
-  var CODE_KEY = "caregiver-course-code";
-  var sentAt = 0;
-  var tries = 0;
-  var done = false;
-
-  function keep(key, value) {
-    try {
-      if (value && value !== window.localStorage.getItem(key)) { window.localStorage.setItem(key, value); }
-    } catch (e) { /* private mode: progress still works for this visit */ }
-  }
-
-  function saved(key) {
-    try { return window.localStorage.getItem(key || KEY) || ""; } catch (e) { return ""; }
-  }
-
-  function bridge() {
-    var input = document.querySelector(".cc-identity input");
-    if (!input) { return; }
-    if (input.value.indexOf("ok:") === 0) {
-      done = true;
-      var reply = {};
-      try { reply = JSON.parse(input.value.slice(3)) || {}; } catch (e) { reply = {}; }
-      if (reply.token && reply.token !== saved(KEY)) {  // another learner: the old code is not theirs
-        try { window.localStorage.removeItem(CODE_KEY); } catch (e) { /* private mode */ }
-      }
-      keep(KEY, reply.token);
-      keep(CODE_KEY, reply.code);
-      return;
-    }
-    // Say hello until the kernel answers (a message sent while the page is still connecting can be lost).
-    if (!done && Date.now() - sentAt > 2000) {
-      sentAt = Date.now();
-      tries += 1;
-      input.value = "hello:" + JSON.stringify({ token: saved(KEY), code: saved(CODE_KEY), search: window.location.search,
-                                                 origin: window.location.origin, n: tries });
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-      input.dispatchEvent(new Event("change", { bubbles: true }));
-    }
-  }
-
   var lastTitle = null;
   function focusTitle() {
     var stage = document.querySelector(".cc-stage");
@@ -63,6 +22,5 @@
       }
     }
   }
-
-  setInterval(function () { bridge(); focusTitle(); }, 250);
+  setInterval(focusTitle, 250);
 })();

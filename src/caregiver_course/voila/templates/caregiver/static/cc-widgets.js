@@ -1,0 +1,153 @@
+// Caregiver course: the two small widgets drawn in the browser (loaded by anywidget; no outside requests).
+// "question"/"checklist": real HTML choices. Each question is a <fieldset> named by its prompt; each
+//   option is a <label> that wraps its input and its whole text, so the whole row is the tap target and
+//   rows grow with their text (they can never overlap). A sorting row is its own fieldset named by its
+//   situation. The feedback region is made once and only its text changes, so screen readers announce it.
+// "bridge": says hello to the kernel with this browser's saved learner token and keeps the token the
+//   kernel sends back (a message, not a polled text box).
+let serial = 0;
+
+function el(tag, attrs, text) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") { node.className = v; } else { node.setAttribute(k, v); }
+  }
+  if (text) { node.textContent = text; }
+  return node;
+}
+
+function optionRow(type, name, value, label, checked, onChange) {
+  const row = el("label", { class: "cc-option" });
+  const input = el("input", { type, name, value });
+  input.checked = checked;
+  input.addEventListener("change", onChange);
+  row.append(input, el("span", { class: "cc-option-text" }, label));
+  return row;
+}
+
+function renderChoices({ model, el: root }) {
+  const uid = "cc-w" + (++serial) + "-" + Math.random().toString(36).slice(2, 7);
+  const kind = model.get("kind");
+  const box = el("div", { class: "cc-qw cc-qw-" + kind });
+  const group = el("fieldset", { class: "cc-group" });
+  const legend = el("legend", { class: "cc-legend" });
+  if (model.get("number_label")) {
+    legend.append(el("span", { class: "cc-q-number" }, model.get("number_label")), " ");
+  }
+  legend.append(el("span", { class: "cc-prompt", id: model.get("prompt_id") || uid + "-p" }, model.get("prompt")));
+  if (model.get("hint")) { legend.append(" ", el("span", { class: "cc-hint" }, model.get("hint"))); }
+  group.append(legend);
+  const inputs = [];
+
+  function current() {
+    if (kind === "sort") {
+      const out = {};
+      for (const i of inputs) { if (i.checked) { out[i.dataset.row] = i.value; } }
+      return out;
+    }
+    if (kind === "single") {
+      const on = inputs.find((i) => i.checked);
+      return on ? on.value : "";
+    }
+    return inputs.filter((i) => i.checked).map((i) => i.value);
+  }
+  function changed() {
+    model.set("value", current());
+    model.save_changes();
+  }
+  function show(value) {
+    for (const i of inputs) {
+      if (kind === "sort") { i.checked = !!value && value[i.dataset.row] === i.value; }
+      else if (kind === "single") { i.checked = value === i.value; }
+      else { i.checked = Array.isArray(value) && value.includes(i.value); }
+    }
+  }
+
+  const options = model.get("options");  // [[label, value], ...]
+  if (kind === "sort") {
+    for (const [rowId, rowText] of model.get("rows")) {
+      const row = el("fieldset", { class: "cc-sort-row" });
+      row.append(el("legend", { class: "cc-sort-situation" }, rowText));
+      const grid = el("div", { class: "cc-sort-options" });
+      for (const [label, value] of options) {
+        const r = optionRow("radio", uid + "-" + rowId, value, label, false, changed);
+        r.querySelector("input").dataset.row = rowId;
+        inputs.push(r.querySelector("input"));
+        grid.append(r);
+      }
+      row.append(grid);
+      group.append(row);
+    }
+  } else {
+    const type = kind === "single" ? "radio" : "checkbox";
+    for (const [label, value] of options) {
+      const r = optionRow(type, uid, value, label, false, changed);
+      inputs.push(r.querySelector("input"));
+      group.append(r);
+    }
+  }
+  show(model.get("value"));
+  box.append(group);
+
+  if (model.get("check_label")) {
+    const button = el("button", { type: "button", class: "cc-check jupyter-button mod-primary" },
+                      model.get("check_label"));
+    button.addEventListener("click", () => { changed(); model.send({ event: "check" }); });
+    box.append(button);
+  }
+  const feedback = el("div", { class: "cc-feedback", role: "status", "aria-live": "polite" });
+  feedback.innerHTML = model.get("feedback");  // made by the kernel from escaped text
+  box.append(feedback);
+  root.append(box);
+
+  // The kernel sets the value only before the choices are drawn (a restored answer). Later value changes
+  // are the kernel echoing what this page sent; drawing an older echo after a newer tap would undo the tap,
+  // so the inputs follow the learner's taps only.
+  const onFeedback = () => { feedback.innerHTML = model.get("feedback"); };
+  model.on("change:feedback", onFeedback);
+  return () => { model.off("change:feedback", onFeedback); };
+}
+
+const KEY = "caregiver-course-learner";
+const CODE_KEY = "caregiver-course-code";  // the resume code: the server keeps only a scrambled form of it
+
+function saved(key) {
+  try { return window.localStorage.getItem(key) || ""; } catch (e) { return ""; }
+}
+
+function keep(key, value) {
+  try {
+    if (value === null) { window.localStorage.removeItem(key); } else if (value) { window.localStorage.setItem(key, value); }
+  } catch (e) { /* private mode: progress still works for this visit */ }
+}
+
+function renderBridge({ model }) {
+  let answered = false;
+  let tries = 0;
+  function hello() {
+    if (answered) { return; }
+    tries += 1;
+    model.send({ hello: { token: saved(KEY), code: saved(CODE_KEY), search: window.location.search,
+                          origin: window.location.origin, n: tries } });
+  }
+  function onMessage(msg) {
+    if (msg && typeof msg.ok === "string") {
+      answered = true;
+      // An empty answer (the server cannot save right now) leaves what this browser has.
+      if (msg.ok && msg.ok !== saved(KEY)) { keep(CODE_KEY, null); keep(KEY, msg.ok); }
+      if (typeof msg.code === "string" && msg.code) { keep(CODE_KEY, msg.code); }
+    }
+  }
+  model.on("msg:custom", onMessage);
+  hello();
+  // A message sent while the page is still connecting can be lost: say it again until answered.
+  const timer = setInterval(() => { if (answered || tries > 30) { clearInterval(timer); } else { hello(); } },
+                            2000);
+  return () => { clearInterval(timer); model.off("msg:custom", onMessage); };
+}
+
+export default {
+  render(ctx) {
+    return ctx.model.get("kind") === "bridge" ? renderBridge(ctx) : renderChoices(ctx);
+  },
+};

@@ -1,0 +1,98 @@
+"""Helpers for browser tests of the app's lessons (steps, questions, choices)."""
+from __future__ import annotations
+
+from caregiver_course import content
+
+
+def open_lesson(page, lesson_id: str, step: int | None = None):
+    """Open a lesson from the start page (Home first if needed); optionally jump to a step (0-based)."""
+    if page.locator(".cc-home").count() == 0 or not page.locator(".cc-home").is_visible():
+        page.locator(".cc-topbar .cc-home-button").click()
+        page.wait_for_selector(".cc-home")
+    page.locator(f".cc-lesson-{lesson_id} .cc-open-lesson").click()
+    page.wait_for_selector(".cc-stepbar .cc-step-of")
+    wait_outline(page)
+    if step is not None:
+        go_to_step(page, step)
+
+
+def wait_outline(page):
+    """Wait until the outline lists the steps of the lesson on screen (it is updated just after)."""
+    page.wait_for_function("""() => {
+        const s = document.querySelector('.cc-step-of'); if (!s) return false;
+        const m = s.innerText.match(/^Step (\\d+) of (\\d+): (.*)$/); if (!m) return false;
+        const o = Array.from(document.querySelectorAll('.cc-outline select option'))
+            .map(x => x.textContent.replace(/\\u00a0/g, ' '));
+        const sel = document.querySelector('.cc-outline select');
+        return o.length === +m[2] && o[+m[1] - 1] === m[1] + '. ' + m[3] && sel.selectedIndex === +m[1] - 1;
+    }""")
+
+
+def step_count(page) -> int:
+    wait_outline(page)
+    return page.locator(".cc-outline select option").count()
+
+
+def current_step(page) -> int:
+    text = page.locator(".cc-step-of").inner_text()
+    return int(text.split("Step ", 1)[1].split(" of", 1)[0]) - 1
+
+
+def go_to_step(page, index: int):
+    page.select_option(".cc-outline select", index=index)
+    page.wait_for_function(f"() => (document.querySelector('.cc-step-of') || {{}}).innerText"
+                           f"?.startsWith('Step {index + 1} of')")
+    page.wait_for_timeout(150)  # the step's widgets are drawn
+
+
+def step_titles(page) -> list[str]:
+    return page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+                         ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+
+
+def steps_with_questions(page) -> list[int]:
+    """Steps (0-based) whose titles say they hold questions: "Try it" and "Check what you learned"."""
+    titles = page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+                           ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+    return [i for i, t in enumerate(titles) if "Try it" in t or "Check what you learned" in t or "Final check" in t]
+
+
+def question_views(page):
+    return page.locator(".cc-question")
+
+
+def question_of(qview):
+    qid = qview.locator("[id^='cc-q-']").first.get_attribute("id")[len("cc-q-"):]
+    return content.get().question(qid)
+
+
+def find_question(page, lesson_id: str, types=("single", "scenario", "truefalse")):
+    """Go to the first step of the open lesson with a question of one of these types; return (view, question)."""
+    for step in steps_with_questions(page):
+        go_to_step(page, step)
+        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)  # its choices are drawn
+        views = question_views(page)
+        for i in range(views.count()):
+            q = question_of(views.nth(i))
+            if q.type in types:
+                return views.nth(i), q
+    raise AssertionError(f"no {types} question in {lesson_id}")
+
+
+def choose(qview, question, option_ids, check=True):
+    clinic = content.get().clinic
+    for oid in option_ids:
+        label = clinic.fill(question.option(oid).text)
+        qview.locator("label.cc-option", has_text=label).first.click()
+    if check:
+        qview.locator(".cc-check").click()
+
+
+def go_to_question(page, question_id: str):
+    """Go to the step of the open lesson that shows this question; return its view."""
+    for step in steps_with_questions(page):
+        go_to_step(page, step)
+        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)
+        if page.locator(f"#cc-q-{question_id}").count():
+            return page.locator(".cc-question", has=page.locator(f"#cc-q-{question_id}"))
+    raise AssertionError(f"question {question_id} is on no step")
