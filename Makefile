@@ -25,9 +25,12 @@ check: $(STAMP)
 test: $(STAMP)
 	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m caregiver_course check
 	$(BIN)/python -m pytest tests --nbval notebooks --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_phone.py --runs 3
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_workshop.py

@@ -124,8 +124,10 @@ def _split(step: Step) -> list[Step]:
     before, after = step.widgets[:at], step.widgets[at + 1:]
     out = []
     for n, page in enumerate(pages):
-        widgets = (before if n == 0 else []) + list(page) + (after if n == len(pages) - 1 else [])
+        widgets = (before if n == 0 else []) + list(page)
         out.append(Step(f"{step.title} ({n + 1} of {len(pages)})", widgets))
+    if after:  # what follows a paged check or table (words to know, key points, what's next): a step of its own
+        out.append(Step("What to remember", list(after)))
     return out
 
 

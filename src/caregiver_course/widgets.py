@@ -403,6 +403,7 @@ def reflection(reflection_id: str) -> Panel:
 
 
 GROUP_ICONS = {"expected": "🕒", "clinic": "☎", "emergency": "🚑", "crisis": "💬"}
+ROWS_PER_PART = 4  # side-effect rows in one part of the table (one lesson step on a phone)
 
 
 class SideEffectTable(Panel):
@@ -427,11 +428,13 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
     rows = [r for r in c.side_effects if r.group in groups]
     heads = ("What you notice", "What it can look like", "What to do")
     parts = []
+    chunks = []  # (group, rows, continued): a group of many rows is shown in parts, so a phone step stays short
     for group in groups:
         mine = [r for r in rows if r.group == group]
-        if not mine:
-            continue
+        chunks += [(group, mine[i:i + ROWS_PER_PART], i > 0) for i in range(0, len(mine), ROWS_PER_PART)]
+    for group, mine, continued in chunks:
         label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
+        more = " (continued)" if continued else ""
         body = "".join(
             f"<tr class='cc-se-row cc-se-{r.group}'><th scope='row' data-label='{heads[0]}'>"
             f"{escape(c.clinic.fill(r.name))}</th><td data-label='{heads[1]}'>{escape(c.clinic.fill(r.looks_like))}"
@@ -440,7 +443,7 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
             f"</td></tr>" for r in mine)
         parts.append(html(
             f"<h3 class='cc-se-heading cc-se-{group}'><span aria-hidden='true'>{GROUP_ICONS[group]}</span> "
-            f"{label}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects: {label}"
+            f"{label}{more}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects: {label}{more}"
             f"</caption><thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead>"
             f"<tbody>{body}</tbody></table>", "cc-side-effects"))
     broken = c.problems_in("side_effects.yaml")

@@ -169,7 +169,7 @@ def test_help_on_every_step_and_steps_of_at_most_three_phone_screens(open_app, b
             page.evaluate("() => document.getElementById('rendered_cells').scrollTo(0, 0)")
             shot(page, "phone-lesson-step.png")
     print("lesson 4 phone screens per step:", sizes, "start page:", round(home_screens, 2))
-    assert max(sizes) <= 3.4, sizes  # "about 3 screens", counting the step bar and Back/Next
+    assert max(sizes) <= 3.4, list(zip(step_titles(page), sizes))  # "about 3 screens", counting the step bar and Back/Next
     page.locator(".cc-app > .cc-help .cc-help-button").click()
     help_box = page.locator(".cc-app > .cc-help .cc-help-box")
     help_box.wait_for()
@@ -216,7 +216,11 @@ def test_keyboard_only_answers_single_multi_and_sorting_with_few_tabs(open_app, 
         assert page.evaluate("() => document.activeElement.matches('.cc-check') &&"
                              " getComputedStyle(document.activeElement).outlineStyle !== 'none'")
         page.keyboard.press("Enter")
-        view.locator(".cc-feedback strong").first.wait_for()
+        try:
+            view.locator(".cc-feedback strong").first.wait_for()
+        except Exception:  # say what the question showed, for the log
+            print("no feedback for", key, qid, repr(view.locator(".cc-feedback").inner_html()[:300]))
+            raise
         name = page.evaluate("(qid) => { const f = document.getElementById('cc-q-' + qid).closest('fieldset');"
                              " return f.querySelector('legend').textContent; }", qid)
         assert content.get().clinic.fill(question.prompt) in name  # the group is named by the question
