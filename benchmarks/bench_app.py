@@ -15,6 +15,7 @@ Parts:
   loads   N consecutive app page loads over HTTP + websocket, counting failures (a load fails if the page
           is not 200, shows an error, or its kernel does not answer)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,15 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APP = "/voila/render/course.ipynb"
 READING_PAUSE_MS = 2000  # far less than anyone spends on a lesson; enough for the app to prepare the next
 
@@ -67,9 +75,14 @@ class Server:
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-"))
         self.log_path = self.tmp / "server.log"
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     env=dict(os.environ, CAREGIVER_DATA_DIR=str(self.tmp / "data"), **(env or {})),
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, CAREGIVER_DATA_DIR=str(self.tmp / "data"), **(env or {})),
+            start_new_session=True,
+        )
         wait_http(ready, self.proc, self.log_path, marker)
 
     def kernel_pids(self) -> list[int]:
@@ -99,8 +112,12 @@ class Server:
 
 # Every page of this benchmark comes from one address (127.0.0.1), standing in for many learners: the
 # per-client caps (8 kernels, 2 loading) are lifted, and closed pages' kernels go after 60 s.
-MANY_LEARNERS = ["--CourseVoila.max_kernels_per_client=1000", "--CourseVoila.max_loading_per_client=100",
-                 "--CourseVoila.max_kernels=200", "--CourseVoila.disconnected_timeout=60"]
+MANY_LEARNERS = [
+    "--CourseVoila.max_kernels_per_client=1000",
+    "--CourseVoila.max_loading_per_client=100",
+    "--CourseVoila.max_kernels=200",
+    "--CourseVoila.disconnected_timeout=60",
+]
 
 
 def app_server(workshop: bool = False, pool: int | None = None) -> tuple[Server, str]:
@@ -114,11 +131,22 @@ def app_server(workshop: bool = False, pool: int | None = None) -> tuple[Server,
 
 def bare_server() -> tuple[Server, str]:
     d = Path(tempfile.mkdtemp(prefix="bare-"))
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
-                     "source": "import ipywidgets as w\nb = w.Button(description='Press me')\n"
-                               "b.on_click(lambda _: setattr(b, 'description', 'Pressed'))\nb"}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "a",
+                "metadata": {},
+                "outputs": [],
+                "source": "import ipywidgets as w\nb = w.Button(description='Press me')\n"
+                "b.on_click(lambda _: setattr(b, 'description', 'Pressed'))\nb",
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (d / "bare.ipynb").write_text(json.dumps(nb))
     port = free_port()
     voila = str(Path(sys.executable).parent / "voila")
@@ -129,8 +157,10 @@ def bare_server() -> tuple[Server, str]:
 
 def static_server() -> tuple[Server, str]:
     d = Path(tempfile.mkdtemp(prefix="static-"))
-    (d / "index.html").write_text("<!doctype html><html lang='en'><title>s</title><h1 id='t'>Hello</h1>"
-                                  "<button id='b' onclick=\"this.textContent='Pressed'\">Press me</button></html>")
+    (d / "index.html").write_text(
+        "<!doctype html><html lang='en'><title>s</title><h1 id='t'>Hello</h1>"
+        "<button id='b' onclick=\"this.textContent='Pressed'\">Press me</button></html>"
+    )
     port = free_port()
     cmd = [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
     return Server(cmd, d, f"http://127.0.0.1:{port}/"), f"http://127.0.0.1:{port}"
@@ -165,23 +195,43 @@ def bench_pages(runs: int) -> dict:
 
         srv, url = static_server()
         try:
-            results["static page"] = [measure_page(browser, url + "/index.html", "#t", lambda pg: press(
-                pg, "#b", "() => document.getElementById('b').textContent === 'Pressed'")) for _ in range(runs)]
+            results["static page"] = [
+                measure_page(
+                    browser,
+                    url + "/index.html",
+                    "#t",
+                    lambda pg: press(pg, "#b", "() => document.getElementById('b').textContent === 'Pressed'"),
+                )
+                for _ in range(runs)
+            ]
         finally:
             srv.stop()
         srv, url = bare_server()
         try:
-            results["bare Voila, one button"] = [measure_page(
-                browser, url + "/", ".widget-button", lambda pg: press(
-                    pg, ".widget-button", "() => document.querySelector('.widget-button').textContent"
-                                          ".includes('Pressed')")) for _ in range(runs)]
+            results["bare Voila, one button"] = [
+                measure_page(
+                    browser,
+                    url + "/",
+                    ".widget-button",
+                    lambda pg: press(
+                        pg,
+                        ".widget-button",
+                        "() => document.querySelector('.widget-button').textContent.includes('Pressed')",
+                    ),
+                )
+                for _ in range(runs)
+            ]
         finally:
             srv.stop()
         srv, url = app_server()
         try:
+
             def app_ready(pg):
-                pg.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
-                                     " return e && !e.textContent.includes('being made'); }", timeout=120_000)
+                pg.wait_for_function(
+                    "() => { const e = document.querySelector('.cc-resume-code');"
+                    " return e && !e.textContent.includes('being made'); }",
+                    timeout=120_000,
+                )
 
             results["course app"] = []
             for _ in range(runs):
@@ -212,8 +262,12 @@ def bench_nav(rounds: int) -> dict:
                 before = page.inner_text(".cc-stepbar .cc-where")
                 t0 = time.perf_counter()
                 page.click(f".cc-nav {selector}")
-                page.wait_for_function("(b) => { const e = document.querySelector('.cc-stepbar .cc-where');"
-                                       " return e && e.innerText !== b; }", arg=before, timeout=60_000)
+                page.wait_for_function(
+                    "(b) => { const e = document.querySelector('.cc-stepbar .cc-where');"
+                    " return e && e.innerText !== b; }",
+                    arg=before,
+                    timeout=60_000,
+                )
                 return time.perf_counter() - t0
 
             while "Finish" not in page.inner_text(".cc-nav .cc-next-button"):  # every step of every lesson
@@ -283,10 +337,25 @@ async def join(url: str, start_at: float) -> tuple[float, str]:
         ws_url = url.replace("http", "ws") + f"/api/kernels/{kernel}/channels?session_id={uuid.uuid4()}"
         ws = await websocket_connect(HTTPRequest(ws_url, request_timeout=60))
         msg_id = uuid.uuid4().hex
-        ws.write_message(json.dumps({
-            "header": {"msg_id": msg_id, "username": "bench", "session": uuid.uuid4().hex, "msg_type":
-                       "kernel_info_request", "version": "5.3", "date": ""},
-            "parent_header": {}, "metadata": {}, "content": {}, "channel": "shell", "buffers": []}))
+        ws.write_message(
+            json.dumps(
+                {
+                    "header": {
+                        "msg_id": msg_id,
+                        "username": "bench",
+                        "session": uuid.uuid4().hex,
+                        "msg_type": "kernel_info_request",
+                        "version": "5.3",
+                        "date": "",
+                    },
+                    "parent_header": {},
+                    "metadata": {},
+                    "content": {},
+                    "channel": "shell",
+                    "buffers": [],
+                }
+            )
+        )
         deadline = time.perf_counter() + 60
         while time.perf_counter() < deadline:
             raw = await asyncio.wait_for(ws.read_message(), timeout=60)
@@ -319,9 +388,14 @@ def bench_joins(n: int, pool: int | None) -> dict:
         srv.stop()
     errors = [e for _, e in results if e]
     times = sorted(t for t, _ in results)
-    return {"joins": n, "errors": len(errors), "error kinds": sorted(set(errors))[:5],
-            "median s": statistics.median(times), "p95 s": times[max(0, int(round(0.95 * len(times))) - 1)],
-            "max s": times[-1]}
+    return {
+        "joins": n,
+        "errors": len(errors),
+        "error kinds": sorted(set(errors))[:5],
+        "median s": statistics.median(times),
+        "p95 s": times[max(0, int(round(0.95 * len(times))) - 1)],
+        "max s": times[-1],
+    }
 
 
 def bench_loads(n: int) -> dict:
@@ -332,8 +406,13 @@ def bench_loads(n: int) -> dict:
     finally:
         srv.stop()
     errors = [e for _, e in results if e]
-    return {"loads": n, "failures": len(errors), "failure kinds": sorted(set(errors))[:5],
-            "'Kernel died' in server log": deaths, "median s": statistics.median(t for t, _ in results)}
+    return {
+        "loads": n,
+        "failures": len(errors),
+        "failure kinds": sorted(set(errors))[:5],
+        "'Kernel died' in server log": deaths,
+        "median s": statistics.median(t for t, _ in results),
+    }
 
 
 def median_table(results: dict) -> None:
@@ -347,8 +426,10 @@ def median_table(results: dict) -> None:
             base = (first, inter)
     if base and "course app" in results:
         app = results["course app"]
-        print(f"ratio app / bare Voila: first text {statistics.median(r[0] for r in app) / base[0]:.2f}x, "
-              f"interactive {statistics.median(r[1] for r in app) / base[1]:.2f}x")
+        print(
+            f"ratio app / bare Voila: first text {statistics.median(r[0] for r in app) / base[0]:.2f}x, "
+            f"interactive {statistics.median(r[1] for r in app) / base[1]:.2f}x"
+        )
 
 
 def main() -> None:

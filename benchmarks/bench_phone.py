@@ -56,6 +56,7 @@ are printed (a server that culls by its own rule, e.g. counted from when a page 
 
 Chromium is also told to resolve no host name but localhost (--host-resolver-rules), so nothing leaves the machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,9 +86,16 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"]  # only ever talk to this machine
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]  # only ever talk to this machine
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 PROFILES = {
     "none": {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
@@ -100,8 +108,18 @@ AGED_TIMEOUT = 90  # s, a load after the pool has aged that is not interactive b
 LESSON_TIMEOUT = 60  # s
 AGED_CULL = ["--MappingKernelManager.cull_idle_timeout=20", "--MappingKernelManager.cull_interval=5"]
 AGE_FIRST = 30  # s of quiet after the pool is filled, before the first aged load
-LOG_PROBLEMS = ("Culling 'idle'", "Culling kernel ", "Kernel does not exist", "404 GET /api/kernels", "Kernel died",
-                "busy page", "refused a", "closed the websocket", "Traceback", "ERROR")
+LOG_PROBLEMS = (
+    "Culling 'idle'",
+    "Culling kernel ",
+    "Kernel does not exist",
+    "404 GET /api/kernels",
+    "Kernel died",
+    "busy page",
+    "refused a",
+    "closed the websocket",
+    "Traceback",
+    "ERROR",
+)
 LOG_SETTINGS = ("Culling kernels with idle durations", "Kernel cap:")  # how the server says it culls
 # The course server (src/caregiver_course/server) has per-client-address limits; when it can take the address
 # from X-Forwarded-For, each browser context gets its own (see the docstring).
@@ -169,10 +187,11 @@ FIND_LESSON_BUTTON_JS = """
   return null;
 }
 """
-FCP_JS = ("() => { const e = performance.getEntriesByName('first-contentful-paint')[0];"
-          " return e ? e.startTime : null; }")
-LOAD_JS = ("() => { const n = performance.getEntriesByType('navigation')[0];"
-           " return n && n.loadEventEnd > 0 ? n.loadEventEnd : null; }")
+FCP_JS = "() => { const e = performance.getEntriesByName('first-contentful-paint')[0]; return e ? e.startTime : null; }"
+LOAD_JS = (
+    "() => { const n = performance.getEntriesByType('navigation')[0];"
+    " return n && n.loadEventEnd > 0 ? n.loadEventEnd : null; }"
+)
 
 
 # ----------------------------------------------------------------------------- servers
@@ -238,8 +257,14 @@ class Server:
         self.cwd = cwd or self.tmp
         self.log_path = self.tmp / "server.log"
         with open(self.log_path, "w") as log:  # the server keeps its own copy of the file
-            self.proc = subprocess.Popen(cmd, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                         env=dict(os.environ, **(env or {})), start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, **(env or {})),
+                start_new_session=True,
+            )
         self.children: dict[int, str] = {}
         self.learner_addresses = False  # True: each browser context sends its own X-Forwarded-For (new_tab)
 
@@ -302,8 +327,9 @@ class Server:
                 chained = ("Traceback", "During handling", "The above exception")
                 while True:  # to the exception line of the last traceback of the chain
                     i += 1
-                    while i < len(lines) and (not lines[i].strip() or lines[i][0].isspace()
-                                              or lines[i].startswith(chained)):
+                    while i < len(lines) and (
+                        not lines[i].strip() or lines[i][0].isspace() or lines[i].startswith(chained)
+                    ):
                         i += 1
                     nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), len(lines))
                     if nxt < len(lines) and lines[nxt].startswith(chained[1:]):
@@ -356,8 +382,7 @@ class StaticServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                     functools.partial(Quiet, directory=str(folder)))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -381,11 +406,13 @@ def lesson_html() -> str:
     nb = json.loads((REPO / "notebooks" / "04-side-effects.ipynb").read_text())
     md = mistune.create_markdown(plugins=["table", "strikethrough"])
     body = "\n".join(md("".join(c["source"])) for c in nb["cells"] if c["cell_type"] == "markdown")
-    return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<link rel='icon' href='data:,'><title>Lesson 4: side effects</title>"
-            "<style>body{font-family:sans-serif;line-height:1.5;margin:0 12px}</style></head>"
-            f"<body>{body}</body></html>")
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'><title>Lesson 4: side effects</title>"
+        "<style>body{font-family:sans-serif;line-height:1.5;margin:0 12px}</style></head>"
+        f"<body>{body}</body></html>"
+    )
 
 
 @contextlib.contextmanager
@@ -400,11 +427,22 @@ def serve(kind: str, extra: list[str] | None = None):
         port = free_port()
         voila = str(Path(sys.executable).parent / "voila")
         srv = Server("bare", [voila, "bare.ipynb", "--no-browser", f"--port={port}"], None)
-        nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "a", "metadata": {}, "outputs": [],
-                         "source": "import ipywidgets as w\nb = w.Button(description='Press me')\n"
-                                   "b.on_click(lambda _: setattr(b, 'description', 'Pressed'))\nb"}],
-              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-              "nbformat": 4, "nbformat_minor": 5}
+        nb = {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": "a",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": "import ipywidgets as w\nb = w.Button(description='Press me')\n"
+                    "b.on_click(lambda _: setattr(b, 'description', 'Pressed'))\nb",
+                }
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
         (srv.tmp / "bare.ipynb").write_text(json.dumps(nb))
         url = f"http://localhost:{port}/"
     else:
@@ -422,9 +460,12 @@ def serve(kind: str, extra: list[str] | None = None):
         elif kind == "app":
             srv.wait_http(url.split("/voila/")[0] + "/voila/tree/")
             t = srv.wait_pool(timeout=240)
-            print(f"  ({srv.name} server: pool filled and quiet {t:.0f} s after it answered"
-                  + ("; one X-Forwarded-For address per browser context" if srv.learner_addresses else "") + ")",
-                  flush=True)
+            print(
+                f"  ({srv.name} server: pool filled and quiet {t:.0f} s after it answered"
+                + ("; one X-Forwarded-For address per browser context" if srv.learner_addresses else "")
+                + ")",
+                flush=True,
+            )
         yield srv, url
     finally:
         srv.stop()
@@ -491,8 +532,13 @@ class Wire:
             page.wait_for_timeout(200)  # lets Playwright deliver the events
 
     def figures(self) -> dict:
-        return {"bytes": self.bytes, "requests": self.requests, "cached": len(self.cached), "failed": self.failed,
-                "foreign": sorted(self.foreign)}
+        return {
+            "bytes": self.bytes,
+            "requests": self.requests,
+            "cached": len(self.cached),
+            "failed": self.failed,
+            "foreign": sorted(self.foreign),
+        }
 
 
 def new_tab(browser, profile: str, srv=None):
@@ -519,8 +565,9 @@ def wait_value(page, js: str, deadline: float, arg=None) -> float | None:
 
 def mark(page, name: str, deadline: float) -> float | None:
     """The time a probe of PROBES_JS first held (s since navigation start), waiting for it until deadline."""
-    return wait_value(page, "(k) => (window.__bench && window.__bench[k] !== undefined) ? window.__bench[k] : null",
-                      deadline, name)
+    return wait_value(
+        page, "(k) => (window.__bench && window.__bench[k] !== undefined) ? window.__bench[k] : null", deadline, name
+    )
 
 
 def screen_text(page) -> str:
@@ -625,8 +672,11 @@ def bench_aged(browser, loads: int, aged_wait: float) -> dict:
                 ctx.close()
             row["profile"] = profile
             out["loads"].append(row)
-            print(f"  aged load {i + 1}/{loads} {profile:8}: "
-                  f"{'BLANK' if row['interactive'] is None else 'ok'}; {brief(row)}", flush=True)
+            print(
+                f"  aged load {i + 1}/{loads} {profile:8}: "
+                f"{'BLANK' if row['interactive'] is None else 'ok'}; {brief(row)}",
+                flush=True,
+            )
             if i + 1 < loads:
                 time.sleep(aged_wait)
         out["log"] = srv.problems()
@@ -635,8 +685,11 @@ def bench_aged(browser, loads: int, aged_wait: float) -> dict:
 
 
 def brief(row: dict) -> str:
-    parts = [f"{fmt_bytes(row.get('bytes'))}, {row.get('requests')} requests ({row.get('cached')} from cache)",
-             f"first text {fmt_s(row['first'])}", f"interactive {fmt_s(row['interactive'])}"]
+    parts = [
+        f"{fmt_bytes(row.get('bytes'))}, {row.get('requests')} requests ({row.get('cached')} from cache)",
+        f"first text {fmt_s(row['first'])}",
+        f"interactive {fmt_s(row['interactive'])}",
+    ]
     if row.get("lesson") is not None:
         parts.append(f"lesson open {fmt_s(row['lesson'])}")
     if row.get("foreign"):
@@ -668,17 +721,24 @@ def median_of(rows: list[dict], key: str):
 
 
 def print_table(results: dict, runs: int) -> None:
-    head = (f"{'page':7} {'network':8} {'visit':5}  {'over the wire':>13}  {'requests':>8}  {'from cache':>10}  "
-            f"{'first text (s)':>14}  {'interactive (s)':>15}  {'lesson open (s)':>15}")
+    head = (
+        f"{'page':7} {'network':8} {'visit':5}  {'over the wire':>13}  {'requests':>8}  {'from cache':>10}  "
+        f"{'first text (s)':>14}  {'interactive (s)':>15}  {'lesson open (s)':>15}"
+    )
     print(head)
     print("-" * len(head))
     flagged = False
     for kind, by_key in results.items():
         for (profile, visit_kind), rows in by_key.items():
             cells = []
-            for key, width, fmt in (("bytes", 13, fmt_bytes), ("requests", 8, lambda v: f"{v:.0f}"),
-                                    ("cached", 10, lambda v: f"{v:.0f}"), ("first", 14, fmt_s),
-                                    ("interactive", 15, fmt_s), ("lesson", 15, fmt_s)):
+            for key, width, fmt in (
+                ("bytes", 13, fmt_bytes),
+                ("requests", 8, lambda v: f"{v:.0f}"),
+                ("cached", 10, lambda v: f"{v:.0f}"),
+                ("first", 14, fmt_s),
+                ("interactive", 15, fmt_s),
+                ("lesson", 15, fmt_s),
+            ):
                 value, flag = median_of(rows, key)
                 if kind != "app" and key == "lesson":
                     text = ""
@@ -687,52 +747,77 @@ def print_table(results: dict, runs: int) -> None:
                 flagged = flagged or flag == "!"
                 cells.append(f"{text:>{width}}")
             print((f"{kind:7} {profile:8} {visit_kind:5}  " + "  ".join(cells)).rstrip())
-    print(f"(medians of {runs} run(s); " + ("'!': some runs never got there; " if flagged else "")
-          + "'never': not within the time limit)")
+    print(
+        f"(medians of {runs} run(s); "
+        + ("'!': some runs never got there; " if flagged else "")
+        + "'never': not within the time limit)"
+    )
     sources = {r.get("first_from") for rows in results.get("app", {}).values() for r in rows} - {None}
     if sources:
-        print("app first text came from: " + ", ".join(
-            {"helpBar": "#cc-help-bar (server-rendered)", "home": ".cc-home (needs the kernel)"}[s]
-            for s in sorted(sources)))
+        print(
+            "app first text came from: "
+            + ", ".join(
+                {"helpBar": "#cc-help-bar (server-rendered)", "home": ".cc-home (needs the kernel)"}[s]
+                for s in sorted(sources)
+            )
+        )
     if "app" in results and "bare" in results:
         for visit_kind in ("cold", "warm"):
             app, _ = median_of(results["app"].get(("none", visit_kind), []), "interactive")
             bare, _ = median_of(results["bare"].get(("none", visit_kind), []), "interactive")
             if app and bare:
-                print(f"ratio app / bare Voila, interactive, no throttling, {visit_kind}: {app / bare:.2f}x "
-                      f"({app:.2f} s / {bare:.2f} s)")
+                print(
+                    f"ratio app / bare Voila, interactive, no throttling, {visit_kind}: {app / bare:.2f}x "
+                    f"({app:.2f} s / {bare:.2f} s)"
+                )
 
 
 def print_aged(aged: dict, aged_wait: float) -> None:
     loads = aged["loads"]
     blank = [r for r in loads if r["interactive"] is None]
-    by_profile = {p: (sum(1 for r in blank if r["profile"] == p), sum(1 for r in loads if r["profile"] == p))
-                  for p in PROFILES}
-    print(f"blank pages after the pool kernels aged past the cull timeout: {len(blank)} of {len(loads)} "
-          f"(" + ", ".join(f"{p}: {b} of {n}" for p, (b, n) in by_profile.items()) + f"); first load after "
-          f"{AGE_FIRST} s of quiet, then {aged_wait:.0f} s between loads; blank = not interactive within "
-          f"{AGED_TIMEOUT} s")
+    by_profile = {
+        p: (sum(1 for r in blank if r["profile"] == p), sum(1 for r in loads if r["profile"] == p)) for p in PROFILES
+    }
+    print(
+        f"blank pages after the pool kernels aged past the cull timeout: {len(blank)} of {len(loads)} "
+        f"(" + ", ".join(f"{p}: {b} of {n}" for p, (b, n) in by_profile.items()) + f"); first load after "
+        f"{AGE_FIRST} s of quiet, then {aged_wait:.0f} s between loads; blank = not interactive within "
+        f"{AGED_TIMEOUT} s"
+    )
     for r in blank:
         print(f"  blank ({r['profile']}): {r['note']}")
     for line in aged["settings"]:
         print("server: " + line[:200])
     log = aged["log"]
     counts = {p: sum(p in line for line in log) for p in LOG_PROBLEMS}
-    print("server log: " + ", ".join(f"{n} x '{p}'" for p, n in counts.items() if n) if log else "server log: "
-          "no lines about culling or missing kernels")
+    print(
+        "server log: " + ", ".join(f"{n} x '{p}'" for p, n in counts.items() if n)
+        if log
+        else "server log: no lines about culling or missing kernels"
+    )
     for line in log[:12]:
         print("  " + line[:220])
 
 
 def describe_machine() -> str:
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], check=False,
-                                capture_output=True, text=True, timeout=10).stdout.strip() or "?"
+        commit = (
+            subprocess.run(
+                ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout.strip()
+            or "?"
+        )
     except (OSError, subprocess.TimeoutExpired):
         commit = "?"
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {os.cpu_count()} cores, load {load}; "
-            f"commit {commit}; Chromium at 390x844, scale 2, touch")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}; {os.cpu_count()} cores, load {load}; "
+        f"commit {commit}; Chromium at 390x844, scale 2, touch"
+    )
 
 
 def main() -> None:

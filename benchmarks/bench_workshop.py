@@ -3,6 +3,7 @@ storage layer; then the dashboard's counts are compared with what was sent. Prin
 
     .venv/bin/python benchmarks/bench_workshop.py --participants 30 --items 20
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,13 @@ def participant(args) -> dict:
         time.sleep(0.05)
         session.flush()
         retries += 1
-    return {"learner": learner.id, "seconds": time.perf_counter() - t0, "ended": time.time(), "held_back": busy,
-            "unsaved": len(session.pending)}
+    return {
+        "learner": learner.id,
+        "seconds": time.perf_counter() - t0,
+        "ended": time.time(),
+        "held_back": busy,
+        "unsaved": len(session.pending),
+    }
 
 
 def run(n: int, m: int) -> dict:
@@ -77,15 +83,20 @@ def run(n: int, m: int) -> dict:
     for i in range(n):
         for k, q in enumerate(choice_questions(m)):
             a = planned_answer(q, i, k)
-            for oid in (a if isinstance(a, list) else [a]):
+            for oid in a if isinstance(a, list) else [a]:
                 expected[(q.id, oid)] += 1
     shown = Counter({(qid, oid): c for qid, r in item_results.items() for oid, c in r.option_counts.items() if c})
     per_item = {q.id: item_results[q.id].participants for q in choice_questions(m)}
     return {
-        "participants": n, "items_each": m, "answers_sent": n * m, "answers_stored": len(answers),
-        "answers_lost": n * m - len(answers), "unsaved_at_end": sum(r["unsaved"] for r in results),
+        "participants": n,
+        "items_each": m,
+        "answers_sent": n * m,
+        "answers_stored": len(answers),
+        "answers_lost": n * m - len(answers),
+        "unsaved_at_end": sum(r["unsaved"] for r in results),
         "writes_held_back_by_a_busy_database": sum(r["held_back"] for r in results),
-        "dashboard_joined": joined, "dashboard_counts_match": shown == expected,
+        "dashboard_joined": joined,
+        "dashboard_counts_match": shown == expected,
         "every_item_answered_by_all": set(per_item.values()) == {n},
         "seconds_wall": round(wall, 2),
         "seconds_per_participant_median": round(sorted(r["seconds"] for r in results)[n // 2], 2),

@@ -8,6 +8,7 @@ SIGKILL after measuring, and only ever talks to 127.0.0.1. Prints figures, exit 
 
 With --course-server the same attack is aimed at the course's own server instead (it should not freeze).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,20 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 from security.attack import HealthWatch, connect, fetch, kernel_id_of  # noqa: E402
 
-NOTEBOOK = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                       "source": "import ipywidgets as w\nw.Button(description='Hello')"}],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4, "nbformat_minor": 5}
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": "import ipywidgets as w\nw.Button(description='Hello')",
+        }
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
 
 
 def free_port() -> int:
@@ -42,9 +53,22 @@ def free_port() -> int:
 
 def legacy(msg_type: str, content: dict) -> str:
     """A message in the legacy (pre-v1) kernel websocket format: JSON text with its channel."""
-    return json.dumps({"header": {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "x",
-                                  "session": uuid.uuid4().hex, "date": "2026-01-01T00:00:00Z", "version": "5.3"},
-                       "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"})
+    return json.dumps(
+        {
+            "header": {
+                "msg_id": uuid.uuid4().hex,
+                "msg_type": msg_type,
+                "username": "x",
+                "session": uuid.uuid4().hex,
+                "date": "2026-01-01T00:00:00Z",
+                "version": "5.3",
+            },
+            "parent_header": {},
+            "metadata": {},
+            "content": content,
+            "channel": "shell",
+        }
+    )
 
 
 async def attack(ws_base: str, kernel_id: str) -> str:
@@ -52,11 +76,21 @@ async def attack(ws_base: str, kernel_id: str) -> str:
         ws = await connect(ws_base, kernel_id, protocols=())
     except Exception as exc:
         return f"refused ({type(exc).__name__}: {exc})"
-    state = {"_model_name": "ImageModel", "_model_module": "@jupyter-widgets/controls",
-             "_model_module_version": "2.0.0", "_view_name": "ImageView",
-             "_view_module": "@jupyter-widgets/controls", "_view_module_version": "2.0.0", "format": "png"}
-    msg = json.loads(legacy("comm_open", {"comm_id": "freeze-1", "target_name": "jupyter.widget",
-                                          "data": {"state": state, "buffer_paths": []}}))
+    state = {
+        "_model_name": "ImageModel",
+        "_model_module": "@jupyter-widgets/controls",
+        "_model_module_version": "2.0.0",
+        "_view_name": "ImageView",
+        "_view_module": "@jupyter-widgets/controls",
+        "_view_module_version": "2.0.0",
+        "format": "png",
+    }
+    msg = json.loads(
+        legacy(
+            "comm_open",
+            {"comm_id": "freeze-1", "target_name": "jupyter.widget", "data": {"state": state, "buffer_paths": []}},
+        )
+    )
     msg["metadata"] = {"version": "2.1.0"}  # the widget protocol version the kernel expects
     ws.write_message(json.dumps(msg))
     ws.write_message(legacy("comm_msg", {"comm_id": "freeze-1", "data": {"method": "request_state"}}))
@@ -66,7 +100,11 @@ async def attack(ws_base: str, kernel_id: str) -> str:
             msg = await asyncio.wait_for(ws.read_message(), 3)
             if msg is None:
                 break
-            got.append(type(msg).__name__ + ":" + (msg[:80].hex() if isinstance(msg, bytes) else (msg[-700:] if "\"stream\"" in msg[:200] else msg[:120])))
+            got.append(
+                type(msg).__name__
+                + ":"
+                + (msg[:80].hex() if isinstance(msg, bytes) else (msg[-700:] if '"stream"' in msg[:200] else msg[:120]))
+            )
     except asyncio.TimeoutError:
         pass
     return "sent; got " + " | ".join(got)
@@ -109,8 +147,10 @@ def main() -> int:
         with open(f"/proc/{server.pid}/status") as f:
             rss = next(int(line.split()[1]) // 1024 for line in f if line.startswith("VmRSS:"))
         print(f"attack: {outcome}")
-        print(f"health checks: {watch.samples}, failed (no answer in 2 s): {watch.failures}, "
-              f"slowest {watch.worst:.2f} s; server memory {rss} MiB")
+        print(
+            f"health checks: {watch.samples}, failed (no answer in 2 s): {watch.failures}, "
+            f"slowest {watch.worst:.2f} s; server memory {rss} MiB"
+        )
         print("FROZE" if watch.failures else "kept answering")
     finally:
         os.killpg(server.pid, signal.SIGKILL)

@@ -1,4 +1,5 @@
 """The app shell without a browser: identity, navigation, progress, resume, delete, hosted == standalone."""
+
 import json
 from pathlib import Path
 
@@ -105,8 +106,13 @@ def test_a_lesson_hosted_in_the_app_matches_the_notebook_on_its_own(app, lesson)
     session.use(session.StoreSession())  # the seed does not matter for summaries
     hosted = _summaries(app.lesson_widgets(lesson.id))
     nb = json.loads((REPO / "notebooks" / lesson.notebook).read_text())
-    stored = ["".join(o["data"]["text/plain"]) for c in nb["cells"] if c["cell_type"] == "code"
-              for o in c["outputs"] if o.get("output_type") == "execute_result"]
+    stored = [
+        "".join(o["data"]["text/plain"])
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for o in c["outputs"]
+        if o.get("output_type") == "execute_result"
+    ]
     assert hosted == stored
     assert not any("could not be shown" in s or "went wrong" in s for s in hosted)
 

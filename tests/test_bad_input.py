@@ -1,11 +1,12 @@
 """A broken content or config file gives a message naming file, item and field; the rest keeps working."""
+
 import subprocess
 import sys
 
 import yaml
+from widget_text import text_of
 
 from caregiver_course import content, widgets
-from widget_text import text_of
 
 
 def _edit_question(data, file, qid, change):
@@ -46,14 +47,16 @@ def test_unknown_type(data_copy):
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(type="essay"))
     assert _problems(data_copy) == [
         f"questions/side-effects.yaml: item '{q['id']}', field 'type': unknown type 'essay'; "
-        "use one of: single, multi, truefalse, scenario, triage"]
+        "use one of: single, multi, truefalse, scenario, triage"
+    ]
 
 
 def test_missing_field(data_copy):
     q = _first_question(data_copy)
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.pop("explanation"))
     assert _problems(data_copy) == [
-        f"questions/side-effects.yaml: item '{q['id']}', field 'explanation': missing: add some text"]
+        f"questions/side-effects.yaml: item '{q['id']}', field 'explanation': missing: add some text"
+    ]
 
 
 def test_missing_option_feedback(data_copy):
@@ -68,8 +71,9 @@ def test_answer_key_pointing_at_no_option(data_copy):
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(answer="zz"))
     problems = _problems(data_copy)
     assert len(problems) == 1
-    assert problems[0].startswith(f"questions/side-effects.yaml: item '{q['id']}', field 'answer': "
-                                  "points at option 'zz', which does not exist")
+    assert problems[0].startswith(
+        f"questions/side-effects.yaml: item '{q['id']}', field 'answer': points at option 'zz', which does not exist"
+    )
 
 
 def test_duplicate_id_across_files(data_copy):
@@ -77,17 +81,21 @@ def test_duplicate_id_across_files(data_copy):
     other = _first_question(data_copy, "routine.yaml")
     _edit_question(data_copy, "routine.yaml", other["id"], lambda q: q.update(id=first["id"]))
     problems = _problems(data_copy)
-    assert problems[0] == (f"questions/routine.yaml: item '{first['id']}', field 'id': duplicate question id: "
-                           f"'{first['id']}' is also used in questions/emotional.yaml")
+    assert problems[0] == (
+        f"questions/routine.yaml: item '{first['id']}', field 'id': duplicate question id: "
+        f"'{first['id']}' is also used in questions/emotional.yaml"
+    )
     # The renamed question's old id is gone, so its discussion prompt is reported as stale too.
-    assert problems[1:] == [f"discussion.yaml: item '{other['id']}', field '(id)': '{other['id']}' is not a "
-                            "known question id"]
+    assert problems[1:] == [
+        f"discussion.yaml: item '{other['id']}', field '(id)': '{other['id']}' is not a known question id"
+    ]
 
 
 def test_unknown_source_and_unknown_clinic_setting(data_copy):
     q = _first_question(data_copy)
-    _edit_question(data_copy, "side-effects.yaml", q["id"],
-                   lambda q: q.update(source=["Z99"], prompt="Call {clinic_fax} now?"))
+    _edit_question(
+        data_copy, "side-effects.yaml", q["id"], lambda q: q.update(source=["Z99"], prompt="Call {clinic_fax} now?")
+    )
     problems = _problems(data_copy)
     assert any("field 'source': 'Z99' is not a guide section or a fact ID" in p for p in problems)
     assert any("field 'prompt': {clinic_fax} is not a clinic setting" in p for p in problems)
@@ -100,8 +108,7 @@ def test_a_misspelt_setting_gets_a_did_you_mean(data_copy):
     (data_copy / "clinic.yaml").write_text(cfg)
     problems = _problems(data_copy)
     assert any("{emergency_numbr} is not a clinic setting. Did you mean {emergency_number}?" in p for p in problems)
-    assert any("item 'clinic_phon', field '(name)': unknown setting. Did you mean clinic_phone?" in p
-               for p in problems)
+    assert any("item 'clinic_phon', field '(name)': unknown setting. Did you mean clinic_phone?" in p for p in problems)
 
 
 def test_broken_clinic_config(data_copy):
@@ -129,8 +136,13 @@ def test_lesson_shows_a_friendly_box_and_the_rest_still_works(data_copy):
 
 
 def test_unknown_ids_in_cells_give_a_box_not_a_traceback(data_copy):
-    for box in (widgets.checklist("no-such-list"), widgets.reflection("nope"), widgets.question("nope"),
-                widgets.key_points("no-such-lesson"), widgets.clinic_box("no_such_setting")):
+    for box in (
+        widgets.checklist("no-such-list"),
+        widgets.reflection("nope"),
+        widgets.question("nope"),
+        widgets.key_points("no-such-lesson"),
+        widgets.clinic_box("no_such_setting"),
+    ):
         text = text_of(box)
         assert "⚠" in text and "Traceback" not in text
 
@@ -138,8 +150,9 @@ def test_unknown_ids_in_cells_give_a_box_not_a_traceback(data_copy):
 def test_check_command_exits_nonzero_with_the_messages(data_copy):
     q = _first_question(data_copy, qtype="single")
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(answer="zz"))
-    run = subprocess.run([sys.executable, "-m", "caregiver_course", "check", "--data", str(data_copy)],
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "caregiver_course", "check", "--data", str(data_copy)], capture_output=True, text=True
+    )
     assert run.returncode == 1
     assert f"questions/side-effects.yaml: item '{q['id']}', field 'answer'" in run.stdout
 

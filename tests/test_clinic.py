@@ -1,4 +1,5 @@
 """Clinic values come from data/clinic.yaml only: change them and every place in the course changes."""
+
 import pytest
 import yaml
 from widget_text import text_of
@@ -24,8 +25,13 @@ def changed_clinic(data_copy):
     new["treatment_type"] = "esketamine"
     path.write_text(yaml.safe_dump(new))
     old = {name: (e["value"] if isinstance(e, dict) else e) for name, e in original.items() if name not in NOT_VALUES}
-    old.update({f"{name} (esketamine)": e["esketamine"] for name, e in original.items()  # long enough to be
-                if isinstance(e, dict) and len(e.get("esketamine", "")) >= 25})  # distinctive ("2 hours" is not)
+    old.update(
+        {
+            f"{name} (esketamine)": e["esketamine"]
+            for name, e in original.items()  # long enough to be
+            if isinstance(e, dict) and len(e.get("esketamine", "")) >= 25
+        }
+    )  # distinctive ("2 hours" is not)
     return {k: str(v) for k, v in old.items() if v}
 
 
@@ -37,8 +43,14 @@ def test_every_placeholder_in_the_content_files_takes_the_new_value(changed_clin
     assert {"emergency_number", "crisis_call", "no_driving", "clinic_name"} <= used
     texts = []
     for q in c.questions:
-        texts += [q.prompt, q.explanation, *(o.text for o in q.options), *(o.feedback for o in q.options),
-                  *(i.text for i in q.items), *(i.feedback for i in q.items)]
+        texts += [
+            q.prompt,
+            q.explanation,
+            *(o.text for o in q.options),
+            *(o.feedback for o in q.options),
+            *(i.text for i in q.items),
+            *(i.feedback for i in q.items),
+        ]
     for cl in c.checklists.values():
         texts += [cl.title, cl.intro, *(i.text for i in cl.items)]
     texts += [r.prompt for r in c.reflections.values()] + [s.what_to_do for s in c.side_effects]
@@ -63,9 +75,22 @@ def test_the_whole_app_shows_the_new_values_and_none_of_the_old(changed_clinic, 
     help_box = widgets.help_now()
     shown.append(text_of(help_box))
     text = "\n".join(shown)
-    for name in ("clinic_name", "clinic_phone", "after_hours_phone", "emergency_number", "crisis_call",
-                 "crisis_text", "crisis_chat", "initial_series", "no_driving", "no_alcohol", "no_big_decisions",
-                 "fasting_solids", "recovery_time", "reassess_after"):
+    for name in (
+        "clinic_name",
+        "clinic_phone",
+        "after_hours_phone",
+        "emergency_number",
+        "crisis_call",
+        "crisis_text",
+        "crisis_chat",
+        "initial_series",
+        "no_driving",
+        "no_alcohol",
+        "no_big_decisions",
+        "fasting_solids",
+        "recovery_time",
+        "reassess_after",
+    ):
         assert f"SENTINEL-{name}" in text, f"{name} is not shown anywhere"
     # Old values that cannot be everyday words ("the rest of the day" can): numbers, and longer phrases.
     distinctive = {n: v for n, v in changed_clinic.items() if any(ch.isdigit() for ch in v) or len(v) >= 25}

@@ -2,6 +2,7 @@
 
 Also: the facilitator secret lives outside data/ and can never be shown in content (issue 10, item 6).
 """
+
 import logging
 import os
 
@@ -34,10 +35,13 @@ def test_an_indentation_slip_is_explained_in_plain_words_on_the_right_line(data_
     line = _indent_slip(data_copy)
     problems = _problems(data_copy)
     assert problems == [
-        (f"clinic.yaml, line {line}: this line is not written the way this file needs: “confirmed: no”. The problem: "
-        "the spaces at the start of this line do not line up with the line above it, or the line above is missing "
-        "something. A correct line looks like this: “  confirmed: no”. The file was not used; fix it and run the "
-        "check again.")]
+        (
+            f"clinic.yaml, line {line}: this line is not written the way this file needs: “confirmed: no”. The problem: "
+            "the spaces at the start of this line do not line up with the line above it, or the line above is missing "
+            "something. A correct line looks like this: “  confirmed: no”. The file was not used; fix it and run the "
+            "check again."
+        )
+    ]
     assert not any(word in problems[0] for word in PARSER_WORDS)
 
 
@@ -49,14 +53,14 @@ def test_a_missing_colon_points_at_its_own_line_not_the_next(data_copy):
     path.write_text("\n".join(lines) + "\n")
     (problem,) = _problems(data_copy)
     assert problem.startswith(f"clinic.yaml, line {i + 1}: ")
-    assert "there is no colon after the name" in problem and "“emergency_number: \"911\"”" in problem
+    assert "there is no colon after the name" in problem and '“emergency_number: "911"”' in problem
 
 
 def test_a_value_with_a_colon_is_told_to_use_quotes(data_copy):
     path = data_copy / "clinic.yaml"
     path.write_text(path.read_text().replace("value: NW Ketamine Infusion", "value: NW: Ketamine Infusion"))
     (problem,) = _problems(data_copy)
-    assert "Put that text in quotes" in problem and "“  value: \"NW: Ketamine Infusion\"”" in problem
+    assert "Put that text in quotes" in problem and '“  value: "NW: Ketamine Infusion"”' in problem
 
 
 @pytest.mark.parametrize("breakage", ["indent", "unreadable", "missing", "numbers-left-out"])
@@ -116,8 +120,10 @@ def test_the_facilitator_secret_cannot_be_kept_in_clinic_yaml(data_copy, monkeyp
     path.write_text(path.read_text() + "facilitator_secret: hunter2-secret\n")
     problems = _problems(data_copy)
     assert len(problems) == 1
-    assert "item 'facilitator_secret', field '(name)': the facilitator secret must not be kept in clinic.yaml" in \
-        problems[0]
+    assert (
+        "item 'facilitator_secret', field '(name)': the facilitator secret must not be kept in clinic.yaml"
+        in problems[0]
+    )
     c = content.load(data_copy)
     assert "hunter2" not in c.clinic.fill("{clinic_name}") and "facilitator_secret" not in c.clinic.settings
     assert configured_secret() != "hunter2-secret"
@@ -152,9 +158,13 @@ def test_the_secret_written_into_a_content_file_is_a_problem(data_copy, monkeypa
     monkeypatch.setenv(clinic.SECRET_ENV, "plum-tree-77")
     path = data_copy / "reflections.yaml"
     path.write_text(path.read_text() + "# plum-tree-77\n")
-    assert _problems(data_copy) == [("reflections.yaml: contains the facilitator secret. Remove it: learners can "
-                                    "see this file's text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or "
-                                    "its own file")]
+    assert _problems(data_copy) == [
+        (
+            "reflections.yaml: contains the facilitator secret. Remove it: learners can "
+            "see this file's text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or "
+            "its own file"
+        )
+    ]
 
 
 def test_a_new_kernel_of_a_running_server_keeps_the_last_good_content_too(data_copy, tmp_path, monkeypatch):

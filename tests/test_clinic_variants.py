@@ -1,4 +1,5 @@
 """Content that depends on treatment_type or companion_in_room follows the setting (issue 10, item 4)."""
+
 import yaml
 from widget_text import text_of
 
@@ -43,12 +44,18 @@ def test_iv_clinics_keep_the_infusion_statements(data_copy):
 
 def test_an_esketamine_clinic_without_nasal_spray_values_is_told_what_to_add(data_copy):
     path = data_copy / "clinic.yaml"
-    path.write_text(path.read_text().replace("  esketamine: at least 2 hours, until a clinician says they can leave\n", ""))
+    path.write_text(
+        path.read_text().replace("  esketamine: at least 2 hours, until a clinician says they can leave\n", "")
+    )
     _set(data_copy, treatment_type="esketamine")
     problems = [str(p) for p in content.load(data_copy).problems]
-    assert problems == [("clinic.yaml: item 'recovery_time', field 'esketamine': your treatment_type is esketamine: "
-                        "add the value for the nasal spray under 'esketamine:' (the label says D1: at least 2 hours, "
-                        "until a clinician says they can leave)")]
+    assert problems == [
+        (
+            "clinic.yaml: item 'recovery_time', field 'esketamine': your treatment_type is esketamine: "
+            "add the value for the nasal spray under 'esketamine:' (the label says D1: at least 2 hours, "
+            "until a clinician says they can leave)"
+        )
+    ]
 
 
 def test_without_a_place_in_the_room_nothing_assumes_you_are_there(data_copy, store):
@@ -62,4 +69,6 @@ def test_without_a_place_in_the_room_nothing_assumes_you_are_there(data_copy, st
     app = CourseApp(store)
     app.show_lesson("practical", record=False)
     shown = "\n".join(text_of(x) for x in app.lesson_steps("practical").widgets())  # every step
-    assert "wait outside the treatment room" in shown and "You are with your loved one in the infusion room" not in shown
+    assert (
+        "wait outside the treatment room" in shown and "You are with your loved one in the infusion room" not in shown
+    )

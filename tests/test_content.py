@@ -1,4 +1,5 @@
 """The real course content: valid, complete, cited, and covering the whole guide."""
+
 import json
 import re
 from collections import Counter
@@ -83,8 +84,20 @@ def _cells(notebook: Path):
     return json.loads(notebook.read_text())["cells"]
 
 
-@pytest.mark.parametrize("lesson_id", ["start", "understanding", "emotional", "practical", "side-effects",
-                                       "follow-up", "routine", "self-care", "informed"])
+@pytest.mark.parametrize(
+    "lesson_id",
+    [
+        "start",
+        "understanding",
+        "emotional",
+        "practical",
+        "side-effects",
+        "follow-up",
+        "routine",
+        "self-care",
+        "informed",
+    ],
+)
 def test_lesson_notebooks_are_thin_and_follow_the_anatomy(course, lesson_id):
     lesson = course.lesson(lesson_id)
     cells = _cells(REPO / "notebooks" / lesson.notebook)
@@ -134,6 +147,9 @@ def test_lesson_text_and_questions_read_at_grade_8_or_below(course):
     for lesson in course.lessons:
         grade = textstat.flesch_kincaid_grade(_plain_markdown(REPO / "notebooks" / lesson.notebook))
         assert grade <= 8, f"{lesson.notebook} reads at grade {grade}"
-    bank = "\n".join(course.clinic.fill(t) for q in course.questions
-                     for t in [q.prompt, q.explanation, *(o.feedback for o in q.options)])
+    bank = "\n".join(
+        course.clinic.fill(t)
+        for q in course.questions
+        for t in [q.prompt, q.explanation, *(o.feedback for o in q.options)]
+    )
     assert textstat.flesch_kincaid_grade(bank) <= 8

@@ -1,4 +1,5 @@
 """Every caregiver fact of the fact sheet's sections B-I is taught, or left out with a reason (issue 10, item 2)."""
+
 from pathlib import Path
 
 import yaml
@@ -27,7 +28,11 @@ def test_an_unmapped_fact_or_a_wrong_section_fails_the_check(data_copy):
     doc["facts"]["H7"]["section"] = "No such section"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     problems = content.preflight_problems(data_copy)
-    assert "fact_coverage.yaml: item 'F5', field '(fact)': not mapped: name the lesson and section that teach it, " \
+    assert (
+        "fact_coverage.yaml: item 'F5', field '(fact)': not mapped: name the lesson and section that teach it, "
         "or give a one-line reason (left_out: ...)" in problems
-    assert "fact_coverage.yaml: item 'H7', field 'section': lesson 'side-effects' has no section called " \
+    )
+    assert (
+        "fact_coverage.yaml: item 'H7', field 'section': lesson 'side-effects' has no section called "
         "'No such section'" in problems
+    )

@@ -1,4 +1,5 @@
 """The privacy text is exact: it names everything the course saves, and where (issue 10, item 5)."""
+
 import json
 import re
 from pathlib import Path

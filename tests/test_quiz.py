@@ -5,17 +5,42 @@ import pytest
 from caregiver_course import quiz
 from caregiver_course.quiz import AnswerError, Option, Question, TriageItem
 
-SINGLE = Question("q1", "single", "side-effects", "side-effects", "Which?", "Because.", ("E1",),
-                  options=(Option("a", "A", "fa"), Option("b", "B", "fb"), Option("c", "C", "fc"),
-                           Option("d", "D", "fd")),
-                  answer=frozenset({"b"}))
-MULTI = Question("q2", "multi", "red-flags", "side-effects", "Which ones?", "Because.", ("H2",),
-                 options=(Option("a", "A", "fa"), Option("b", "B", "fb"), Option("c", "C", "fc")),
-                 answer=frozenset({"a", "c"}))
-TRIAGE = Question("q3", "triage", "red-flags", "side-effects", "Sort", "Because.", ("H1",),
-                  items=(TriageItem("x", "Tired", "expected", "passes"),
-                         TriageItem("y", "Chest pain", "emergency", "call"),
-                         TriageItem("z", "Thoughts of suicide", "crisis", "988")))
+SINGLE = Question(
+    "q1",
+    "single",
+    "side-effects",
+    "side-effects",
+    "Which?",
+    "Because.",
+    ("E1",),
+    options=(Option("a", "A", "fa"), Option("b", "B", "fb"), Option("c", "C", "fc"), Option("d", "D", "fd")),
+    answer=frozenset({"b"}),
+)
+MULTI = Question(
+    "q2",
+    "multi",
+    "red-flags",
+    "side-effects",
+    "Which ones?",
+    "Because.",
+    ("H2",),
+    options=(Option("a", "A", "fa"), Option("b", "B", "fb"), Option("c", "C", "fc")),
+    answer=frozenset({"a", "c"}),
+)
+TRIAGE = Question(
+    "q3",
+    "triage",
+    "red-flags",
+    "side-effects",
+    "Sort",
+    "Because.",
+    ("H1",),
+    items=(
+        TriageItem("x", "Tired", "expected", "passes"),
+        TriageItem("y", "Chest pain", "emergency", "call"),
+        TriageItem("z", "Thoughts of suicide", "crisis", "988"),
+    ),
+)
 
 
 def test_single_right_and_wrong_give_option_feedback_and_words():
@@ -45,15 +70,18 @@ def test_triage_each_item_is_marked():
     assert quiz.check(TRIAGE, {"x": "expected", "y": "emergency", "z": "crisis"}).correct
 
 
-@pytest.mark.parametrize("question,response,message", [
-    (SINGLE, None, "Choose an answer first."),
-    (SINGLE, "zz", "That answer does not fit this question."),
-    (MULTI, [], "Choose at least one answer."),
-    (MULTI, ["a", "<script>"], "That answer does not fit this question."),
-    (TRIAGE, {"x": "expected"}, "Choose a group for each one (2 still to go)."),
-    (TRIAGE, {"x": "expected", "y": "call mom", "z": "crisis"}, "That answer does not fit this question."),
-    (TRIAGE, "not a mapping", "Choose a group for each one."),
-])
+@pytest.mark.parametrize(
+    "question,response,message",
+    [
+        (SINGLE, None, "Choose an answer first."),
+        (SINGLE, "zz", "That answer does not fit this question."),
+        (MULTI, [], "Choose at least one answer."),
+        (MULTI, ["a", "<script>"], "That answer does not fit this question."),
+        (TRIAGE, {"x": "expected"}, "Choose a group for each one (2 still to go)."),
+        (TRIAGE, {"x": "expected", "y": "call mom", "z": "crisis"}, "That answer does not fit this question."),
+        (TRIAGE, "not a mapping", "Choose a group for each one."),
+    ],
+)
 def test_bad_responses_get_plain_messages(question, response, message):
     with pytest.raises(AnswerError, match=message.replace("(", r"\(").replace(")", r"\)")):
         quiz.check(question, response)
@@ -68,13 +96,24 @@ def test_shuffle_is_stable_per_seed_and_varies_between_learners():
 
 
 def test_truefalse_keeps_true_before_false():
-    tf = Question("t", "truefalse", "expectations", "emotional", "?", ".", ("I1",),
-                  options=(Option("true", "True", "x"), Option("false", "False", "y")), answer=frozenset({"false"}))
+    tf = Question(
+        "t",
+        "truefalse",
+        "expectations",
+        "emotional",
+        "?",
+        ".",
+        ("I1",),
+        options=(Option("true", "True", "x"), Option("false", "False", "y")),
+        answer=frozenset({"false"}),
+    )
     assert [o.id for o in quiz.shuffled(tf, "anything")] == ["true", "false"]
 
 
 def test_score_has_no_penalty_for_retries():
-    s = quiz.score([SINGLE, MULTI, TRIAGE], [("q1", "incorrect"), ("q1", "incorrect"), ("q1", "correct"),
-                                              ("q2", "partly"), ("other", "correct")])
+    s = quiz.score(
+        [SINGLE, MULTI, TRIAGE],
+        [("q1", "incorrect"), ("q1", "incorrect"), ("q1", "correct"), ("q2", "partly"), ("other", "correct")],
+    )
     assert (s.correct, s.answered, s.total) == (1, 2, 3)
     assert str(s) == "1 of 3 right" and not s.done

@@ -15,6 +15,7 @@ After (issue 10), over all 56 questions (including those shown only for esketami
   sorting items: 3 different answer mixes in 3 items
   feedbacks repeating 'Right.'/'Yes.' after 'Correct.': 0
 """
+
 from collections import Counter
 from pathlib import Path
 
@@ -55,8 +56,11 @@ def test_true_false_answers_are_balanced(figures):
 def test_sorting_items_vary(course, figures):
     sorting = [q for q in course.all_questions if q.type == "triage"]
     assert figures.sorting_mixes == len(sorting), "each sorting item has its own mix of answers"
-    one_each = [q.id for q in sorting
-                if Counter(i.answer for i in q.items)["emergency"] == 1 == Counter(i.answer for i in q.items)["crisis"]]
+    one_each = [
+        q.id
+        for q in sorting
+        if Counter(i.answer for i in q.items)["emergency"] == 1 == Counter(i.answer for i in q.items)["crisis"]
+    ]
     assert len(one_each) < len(sorting), "not every sorting item has exactly one emergency and one crisis row"
 
 
@@ -66,16 +70,36 @@ def test_feedback_does_not_repeat_the_headline(figures):
 
 def test_the_figures_catch_a_shape_giveaway():
     """The measure itself: a bank where the right answer is always longest and hedged fails the bounds."""
+
     def single(n):
-        return quiz.Question(f"q{n}", "single", "routine", "routine", "?", "Because.", ("E1",),
-                             (quiz.Option("a", "It can often help, and usually does for most people.", "f"),
-                              quiz.Option("b", "It never helps.", "f"), quiz.Option("c", "Always stop.", "f")),
-                             frozenset({"a"}))
+        return quiz.Question(
+            f"q{n}",
+            "single",
+            "routine",
+            "routine",
+            "?",
+            "Because.",
+            ("E1",),
+            (
+                quiz.Option("a", "It can often help, and usually does for most people.", "f"),
+                quiz.Option("b", "It never helps.", "f"),
+                quiz.Option("c", "Always stop.", "f"),
+            ),
+            frozenset({"a"}),
+        )
 
     def tf(n):
-        return quiz.Question(f"t{n}", "truefalse", "routine", "routine", "?", "Because.", ("E1",),
-                             (quiz.Option("true", "True", "Right. Yes."), quiz.Option("false", "False", "f")),
-                             frozenset({"false"}))
+        return quiz.Question(
+            f"t{n}",
+            "truefalse",
+            "routine",
+            "routine",
+            "?",
+            "Because.",
+            ("E1",),
+            (quiz.Option("true", "True", "Right. Yes."), quiz.Option("false", "False", "f")),
+            frozenset({"false"}),
+        )
 
     s = quizshape.shape([single(n) for n in range(6)] + [tf(n) for n in range(4)])
     assert s.right_longest == 6 and s.absolutes_wrong == 100 and s.hedges_right == 100

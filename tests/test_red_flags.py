@@ -4,6 +4,7 @@ The side-effect table (data/side_effects.yaml) decides each sign's group. Sortin
 text must agree with it, and the missing red flags (mania and dangerous impulses F5; harming others and sudden
 weakness H7; "in danger right now") are taught.
 """
+
 import json
 import re
 from pathlib import Path
@@ -64,8 +65,9 @@ def disagreements(rows, text: str) -> list[str]:
 
 
 def _markdown(notebook: Path) -> str:
-    return "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text())["cells"]
-                     if c["cell_type"] == "markdown")
+    return "\n".join(
+        "".join(c["source"]) for c in json.loads(notebook.read_text())["cells"] if c["cell_type"] == "markdown"
+    )
 
 
 def test_every_sorting_row_takes_its_group_from_the_table(course):
@@ -77,8 +79,9 @@ def test_every_sorting_row_takes_its_group_from_the_table(course):
             assert item.sign in rows, f"{q.id}/{item.id} names no sign of the side-effect table"
             assert item.answer == rows[item.sign].group, (q.id, item.id)
     raw = "\n".join(p.read_text() for p in (REPO / "data" / "questions").glob("*.yaml"))
-    assert not re.search(r"^\s+answer: (expected|clinic|emergency|crisis)\s*$", raw, re.MULTILINE), \
+    assert not re.search(r"^\s+answer: (expected|clinic|emergency|crisis)\s*$", raw, re.MULTILINE), (
         "sorting rows name their sign; the table gives the answer"
+    )
 
 
 def test_key_points_objectives_and_lesson_text_agree_with_the_table(course):
@@ -128,9 +131,13 @@ def test_a_sorting_row_that_disagrees_with_the_table_is_a_problem(data_copy):
     text = path.read_text().replace("        sign: floaty\n", "        sign: floaty\n        answer: emergency\n", 1)
     path.write_text(text)
     problems = [str(p) for p in content.load(data_copy).problems]
-    assert problems == [("questions/side-effects.yaml: item 'se-sort-practice', field 'items[2].answer': says "
-                        "'emergency', but side_effects.yaml puts 'floaty' in 'expected'. Change one of them; the "
-                        "table decides")]
+    assert problems == [
+        (
+            "questions/side-effects.yaml: item 'se-sort-practice', field 'items[2].answer': says "
+            "'emergency', but side_effects.yaml puts 'floaty' in 'expected'. Change one of them; the "
+            "table decides"
+        )
+    ]
 
 
 def test_the_missing_red_flags_are_taught(course):

@@ -1,4 +1,5 @@
 """The SQLite store: WAL, versioned schema, learners and codes, append-only events, locks, deletion."""
+
 import re
 import sqlite3
 import threading
@@ -29,8 +30,11 @@ def test_reopening_an_old_database_migrates_it(tmp_path):
     assert s.schema_version == SCHEMA_VERSION
     assert s.by_token("tok").id == "l1" and s.by_resume_code("oak oak oak 11").id == "l1"
     # Only keyed hashes are left in the file: neither the token nor the code can be read from it.
-    raw = path.read_bytes() + Path(str(path) + "-wal").read_bytes() if Path(str(path) + "-wal").exists() \
+    raw = (
+        path.read_bytes() + Path(str(path) + "-wal").read_bytes()
+        if Path(str(path) + "-wal").exists()
         else path.read_bytes()
+    )
     assert b"OAK-OAK-OAK-11" not in raw and b"'tok'" not in raw
     assert sqlite3.connect(path).execute("SELECT token, resume_code FROM learners").fetchone()[0].startswith("h1:")
 
@@ -78,8 +82,13 @@ def test_find_by_code_forgives_case_and_spaces(store):
 
 def test_events_are_appended_and_deleted_with_the_learner(store):
     a, b = store.new_learner(), store.new_learner()
-    store.add_events(a.id, [{"kind": "answer", "lesson": "x", "item": "q1", "response": "a", "status": "incorrect"},
-                            {"kind": "answer", "lesson": "x", "item": "q1", "response": "b", "status": "correct"}])
+    store.add_events(
+        a.id,
+        [
+            {"kind": "answer", "lesson": "x", "item": "q1", "response": "a", "status": "incorrect"},
+            {"kind": "answer", "lesson": "x", "item": "q1", "response": "b", "status": "correct"},
+        ],
+    )
     store.add_events(b.id, [{"kind": "step", "lesson": "x", "item": "opened"}])
     assert [e["status"] for e in store.events(a.id)] == ["incorrect", "correct"]
     assert store.delete_learner(a.id) == 2
@@ -146,7 +155,6 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path):
 
 def test_many_processes_opening_a_new_database_at_once_all_succeed(tmp_path):
     import multiprocessing as mp
-
     import time
 
     path = tmp_path / "new.sqlite3"

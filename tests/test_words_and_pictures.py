@@ -1,4 +1,5 @@
 """Plain words and pictures (issue 10, item 8): tap-to-define terms, plain source lines, SVG pictures."""
+
 import json
 import re
 from pathlib import Path
@@ -30,8 +31,9 @@ def test_lessons_make_the_first_use_of_each_term_tap_to_define(store):
     app.show_lesson("understanding", record=False)
     shown = "\n".join(text_of(x) for x in app.lesson_steps("understanding").widgets())  # every step
     for word in ("FDA", "off-label", "anesthetic", "Schedule III"):
-        assert re.search(rf"<span class='cc-term' tabindex='0'>{word}<span class='cc-def' role='tooltip'> \(",
-                         shown), word
+        assert re.search(rf"<span class='cc-term' tabindex='0'>{word}<span class='cc-def' role='tooltip'> \(", shown), (
+            word
+        )
     seen = set()
     first = glossary.mark_terms("<p>The FDA says so.</p>", content.get(), seen)
     again = glossary.mark_terms("<p>The FDA says so again.</p>", content.get(), seen)
@@ -46,8 +48,10 @@ def test_feedback_explains_terms_and_names_its_sources_in_plain_words():
     assert "cc-term" in html
     assert "Based on: FDA warning about ketamine (2023)" in html
     assert "fact sheet" not in html and not re.search(r"\b[A-K]\d{1,2}\b", html.split("cc-source")[1])
-    assert sources.source_line(["guide:listen-without-judgement", "E3"]) == \
-        "Based on: your clinic's guide; FDA label for SPRAVATO."
+    assert (
+        sources.source_line(["guide:listen-without-judgement", "E3"])
+        == "Based on: your clinic's guide; FDA label for SPRAVATO."
+    )
 
 
 def test_every_cited_fact_has_a_plain_source_name():
@@ -84,8 +88,10 @@ def test_the_session_day_timeline_uses_the_clinic_values_and_settings(data_copy)
 
 
 def test_the_pictures_are_stored_in_the_standalone_notebooks():
-    for notebook, call, marker in (("03-practical-support.ipynb", "cc.session_timeline()", "cc-day-title"),
-                                   ("04-side-effects.ipynb", "cc.triage_card()", "cc-triage-title")):
+    for notebook, call, marker in (
+        ("03-practical-support.ipynb", "cc.session_timeline()", "cc-day-title"),
+        ("04-side-effects.ipynb", "cc.triage_card()", "cc-triage-title"),
+    ):
         cells = json.loads((REPO / "notebooks" / notebook).read_text())["cells"]
         (cell,) = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]) == call]
         data = cell["outputs"][0]["data"]

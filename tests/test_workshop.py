@@ -1,4 +1,5 @@
 """Workshop logic, storage and the facilitator's secret gate."""
+
 import sqlite3
 
 import pytest
@@ -83,10 +84,18 @@ def test_wrong_codes_and_leaving(store):
     assert store.workshop_answers(ws.id) == []
 
 
-@pytest.mark.parametrize("raw,clean", [
-    ("  Sam  ", "Sam"), ("a\u202eb\u200fc", "abc"), ("x" * 100, "x" * 30), ("line\nbreak\ttab", "line break tab"),
-    ("<script>alert(1)</script>", "<script>alert(1)</script>"[:30]), ("😀 Ana", "😀 Ana"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw,clean",
+    [
+        ("  Sam  ", "Sam"),
+        ("a\u202eb\u200fc", "abc"),
+        ("x" * 100, "x" * 30),
+        ("line\nbreak\ttab", "line break tab"),
+        ("<script>alert(1)</script>", "<script>alert(1)</script>"[:30]),
+        ("😀 Ana", "😀 Ana"),
+        ("", ""),
+    ],
+)
 def test_nicknames_are_cleaned_not_trusted(raw, clean):
     assert workshop.clean_nickname(raw) == clean
 
@@ -97,8 +106,11 @@ def test_export_has_counts_and_no_nicknames(store):
     apps = [participant(store, ws.join_code, nickname=f"Nick{i}") for i in range(3)]
     for i, app in enumerate(apps):
         answer(app, q, i > 0)
-    frame = workshop.export_frame(content.get(), workshop.item_results(content.get(), store.workshop_answers(ws.id)),
-                                  len(store.participants(ws.id)))
+    frame = workshop.export_frame(
+        content.get(),
+        workshop.item_results(content.get(), store.workshop_answers(ws.id)),
+        len(store.participants(ws.id)),
+    )
     csv = frame.to_csv(index=False)
     assert "Nick" not in csv and "nickname" not in frame.columns
     rows = frame[frame["item"] == q.id]
@@ -153,7 +165,7 @@ def test_results_stay_hidden_until_reveal(store, monkeypatch):
     d = logged_in(store)
     next(c for c in d.body.children if "cc-start-workshop" in c._dom_classes).click()
     q = choice_question()
-    for i in range(2):
+    for _ in range(2):
         answer(participant(store, d.workshop.join_code), q, True)
     d.picker.value = q.id
     d.refresh()
@@ -200,8 +212,9 @@ def test_presenter_view_most_missed_close_confirm_and_item_search(store, monkeyp
     close = next(c for c in d.body.children if "cc-close-workshop" in c._dom_classes)
     close.click()
     assert d.workshop.is_open and "Close the workshop?" in d.close_message.value
-    row = next(c for c in d.body.children if any("cc-close-confirm" in x._dom_classes
-                                                 for x in getattr(c, "children", ())))
+    row = next(
+        c for c in d.body.children if any("cc-close-confirm" in x._dom_classes for x in getattr(c, "children", ()))
+    )
     row.children[0].click()
     assert not d.workshop.is_open
     phone.show_home()

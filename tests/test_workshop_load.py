@@ -1,4 +1,5 @@
 """30 participants in separate processes answer 20 items each at once: nothing is lost, counts match."""
+
 import json
 import subprocess
 import sys
@@ -8,8 +9,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_thirty_participants_answering_at_once_lose_nothing():
-    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_workshop.py"), "--participants", "30",
-                          "--items", "20"], capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_workshop.py"), "--participants", "30", "--items", "20"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(run.stdout)
     print(figures)

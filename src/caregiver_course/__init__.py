@@ -2,6 +2,7 @@
 
 Notebook cells call the functions below; each returns one widget (or a friendly message box).
 """
+
 from .glossary import words_to_know  # noqa: F401
 from .pictures import session_timeline, triage_card  # noqa: F401
 from .privacy import privacy_note  # noqa: F401

@@ -1,4 +1,5 @@
 """Command line: ``python -m caregiver_course check`` validates all course content."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,10 @@ def check(data: Path | None, notebooks: Path | None) -> int:
         for p in problems:
             print(f"  - {p}")
         return 1
-    print(f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
-          f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows.")
+    print(
+        f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
+        f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows."
+    )
     return 0
 
 
@@ -30,8 +33,13 @@ def refresh(paths: list[Path]) -> int:
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         nb.metadata.pop("widgets", None)  # saved widget state only bloats the file and the diffs
-        client = NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=120,
+            kernel_name="python3",
+            store_widget_state=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()
         nbformat.write(nb, path)
         print(f"refreshed {path}")
@@ -42,16 +50,28 @@ WORKSHOP_POOL = 30  # a room of up to 30 joins at once without waiting for a ker
 WORKSHOP_FILL_DELAY = 30  # seconds
 
 
-def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str], tls: bool = False,
-          certfile: str = "", keyfile: str = "", skip_check: bool = False) -> int:
+def serve(
+    port: int,
+    ip: str | None,
+    workshop: bool,
+    pool: int,
+    extra: list[str],
+    tls: bool = False,
+    certfile: str = "",
+    keyfile: str = "",
+    skip_check: bool = False,
+) -> int:
     """Start the course server (Voila, hardened: caregiver_course.server) with the repository's voila.json."""
     import os
 
     from .content import REPO
 
     if not skip_check and check(None, None) != 0:
-        print("\nThe course was NOT started, so that no learner sees a broken page or wrong numbers. Fix the "
-              "problems above and start it again. (Experts: --skip-check starts it anyway.)", file=sys.stderr)
+        print(
+            "\nThe course was NOT started, so that no learner sees a broken page or wrong numbers. Fix the "
+            "problems above and start it again. (Experts: --skip-check starts it anyway.)",
+            file=sys.stderr,
+        )
         return 1
     env = dict(os.environ)
     here = Path(__file__).resolve().parent
@@ -78,13 +98,18 @@ def serve(port: int, ip: str | None, workshop: bool, pool: int, extra: list[str]
             args += [f"--CourseVoila.certfile={certfile}", f"--CourseVoila.keyfile={keyfile or certfile}"]
             scheme = "https"
         else:
-            print("Note: without --tls, the facilitator secret and learners' answers travel unencrypted on the "
-                  "Wi-Fi.", flush=True)
+            print(
+                "Note: without --tls, the facilitator secret and learners' answers travel unencrypted on the Wi-Fi.",
+                flush=True,
+            )
     if ip:
         args.append(f"--Voila.ip={ip}")
     args += extra  # anything else is passed to Voila as it is (e.g. --CourseVoila.max_kernels=40)
-    print(f"Serving the caregiver course on {scheme}://{ip or 'localhost'}:{port}/"
-          + (f" (workshop mode: {pool} kernels kept ready)" if workshop else ""), flush=True)
+    print(
+        f"Serving the caregiver course on {scheme}://{ip or 'localhost'}:{port}/"
+        + (f" (workshop mode: {pool} kernels kept ready)" if workshop else ""),
+        flush=True,
+    )
     os.chdir(REPO)  # the server reads voila.json from here
     os.execve(sys.executable, args, env)
 
@@ -100,24 +125,42 @@ def main(argv: list[str] | None = None) -> int:
     p_serve = sub.add_parser("serve", help="serve the course app with Voila (http://localhost:8866)")
     p_serve.add_argument("--port", type=int, default=8866)
     p_serve.add_argument("--ip", default=None, help="address to listen on (default: localhost; workshop: all)")
-    p_serve.add_argument("--workshop", action="store_true",
-                         help="workshop mode: listen on the local network and keep more kernels ready")
-    p_serve.add_argument("--pool", type=int, default=WORKSHOP_POOL,
-                         help=f"with --workshop: how many kernels to keep ready (default {WORKSHOP_POOL})")
-    p_serve.add_argument("--tls", action="store_true",
-                         help="with --workshop: serve HTTPS with a self-signed certificate made for this computer")
+    p_serve.add_argument(
+        "--workshop", action="store_true", help="workshop mode: listen on the local network and keep more kernels ready"
+    )
+    p_serve.add_argument(
+        "--pool",
+        type=int,
+        default=WORKSHOP_POOL,
+        help=f"with --workshop: how many kernels to keep ready (default {WORKSHOP_POOL})",
+    )
+    p_serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="with --workshop: serve HTTPS with a self-signed certificate made for this computer",
+    )
     p_serve.add_argument("--certfile", default="", help="with --workshop: HTTPS with the clinic's certificate (PEM)")
     p_serve.add_argument("--keyfile", default="", help="the certificate's private key (PEM)")
-    p_serve.add_argument("--skip-check", action="store_true",
-                         help="start even if the content check finds problems (for experts)")
+    p_serve.add_argument(
+        "--skip-check", action="store_true", help="start even if the content check finds problems (for experts)"
+    )
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
         return check(args.data, args.notebooks)
     if args.command == "serve":
-        return serve(args.port, args.ip, args.workshop, args.pool, extra, tls=args.tls, certfile=args.certfile,
-                     keyfile=args.keyfile, skip_check=args.skip_check)
+        return serve(
+            args.port,
+            args.ip,
+            args.workshop,
+            args.pool,
+            extra,
+            tls=args.tls,
+            certfile=args.certfile,
+            keyfile=args.keyfile,
+            skip_check=args.skip_check,
+        )
     if args.command == "refresh":
         return refresh(args.notebooks)
     return 2

@@ -8,6 +8,7 @@ The start page is built once, with what the kernel knows, and later only its tex
 learner typing into it never loses focus or letters. Lesson widgets are cached per learner; navigation
 closes the widgets it drops for good.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -95,9 +96,11 @@ class CourseApp:
         self.stage = w.VBox()
         self.stage.add_class("cc-stage")
         self.home = HomePage(self)
-        self.widget = Panel([self.identity, top, self.banner, self.notice, self.announce, self.stage,
-                             widgets.help_now()],
-                            summary="Caregiver course app", classes=("cc-app",))
+        self.widget = Panel(
+            [self.identity, top, self.banner, self.notice, self.announce, self.stage, widgets.help_now()],
+            summary="Caregiver course app",
+            classes=("cc-app",),
+        )
         self.show_home()
         self._take_query_string()
 
@@ -129,8 +132,9 @@ class CourseApp:
             if not self._store_failed:
                 log.warning("progress store cannot be used: %s", exc)
             self._store_failed = True
-            self.session.last_error = ("Your progress cannot be saved right now. You can still use every "
-                                       "lesson. Please tell the clinic staff.")
+            self.session.last_error = (
+                "Your progress cannot be saved right now. You can still use every lesson. Please tell the clinic staff."
+            )
             self._show_save_problem()
             self.identity.answer("", "")  # the browser stops asking, and keeps the token it has
             return None
@@ -204,8 +208,10 @@ class CourseApp:
         wait = ratelimit.wait_seconds(self.store, scope, ratelimit.this_client(self.store))
         if wait <= 0:
             return ""
-        return (f"✗ There were too many wrong tries. Please wait {ratelimit.as_words(wait)}, then try again. "
-                "If you need help now, use the Help button.")
+        return (
+            f"✗ There were too many wrong tries. Please wait {ratelimit.as_words(wait)}, then try again. "
+            "If you need help now, use the Help button."
+        )
 
     def _note(self, scope: str, ok: bool) -> None:
         ratelimit.note(self.store, scope, ratelimit.this_client(self.store), ok)
@@ -255,9 +261,11 @@ class CourseApp:
             return
         self.workshop, self.nickname, self.session.workshop_id = ws, nickname, ws.id
         who = f" as <bdi>{escape(nickname)}</bdi>" if nickname else ""
-        self.banner.value = (f"<div class='cc-note' role='status'><p>👥 You are in workshop "
-                             f"<strong>{escape(ws.join_code)}</strong>{who}. Your quiz answers count for the "
-                             "group, without your name. No one sees your own score.</p></div>")
+        self.banner.value = (
+            f"<div class='cc-note' role='status'><p>👥 You are in workshop "
+            f"<strong>{escape(ws.join_code)}</strong>{who}. Your quiz answers count for the "
+            "group, without your name. No one sees your own score.</p></div>"
+        )
         self.home.update()
 
     def _check_workshop_open(self) -> None:
@@ -269,9 +277,11 @@ class CourseApp:
             return
         code = self.workshop.join_code
         self.workshop, self.session.workshop_id = None, None
-        self.banner.value = (f"<div class='cc-note cc-workshop-closed' role='status'><p>👥 Workshop "
-                             f"<strong>{escape(code)}</strong> has ended. Your answers no longer count for the "
-                             "group. They still count for your own progress.</p></div>")
+        self.banner.value = (
+            f"<div class='cc-note cc-workshop-closed' role='status'><p>👥 Workshop "
+            f"<strong>{escape(code)}</strong> has ended. Your answers no longer count for the "
+            "group. They still count for your own progress.</p></div>"
+        )
         self.home.update()
 
     def leave_workshop(self) -> str:
@@ -285,8 +295,10 @@ class CourseApp:
         learner = self.store.new_learner() if self.store else None
         if learner:
             self._become(learner)
-        return (f"✓ Your data was deleted ({n} saved answers and steps removed). "
-                "You have a fresh start with a new resume code.")
+        return (
+            f"✓ Your data was deleted ({n} saved answers and steps removed). "
+            "You have a fresh start with a new resume code."
+        )
 
     # ------------------------------------------------------------------ pages
 
@@ -329,8 +341,9 @@ class CourseApp:
             step = 0 if p.status == progress.DONE else p.step
         self.current = lesson_id
         self._check_workshop_open()
-        self.announce.value = (f"<p class='cc-visually-hidden' role='status' aria-live='polite'>"
-                               f"Opened {escape(lesson.title)}</p>")
+        self.announce.value = (
+            f"<p class='cc-visually-hidden' role='status' aria-live='polite'>Opened {escape(lesson.title)}</p>"
+        )
         self.show_step(step, record=record)
         self._prefetch(lesson.number + 1)
 
@@ -414,17 +427,20 @@ class CourseApp:
         total = len(self.content.lessons) - 1
         label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
         pct = round(100 * (i + 1) / n)
-        questions = (f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else "")
-        where = (f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
-                 f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
-                 f"{escape(steps.steps[i].title)}</span></p>")
+        questions = f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else ""
+        where = (
+            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
+            f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
+            f"{escape(steps.steps[i].title)}</span></p>"
+        )
         if self.where.value != where:
             self.where.value = where
         self.counts.value = (
             f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-step-label' aria-valuemin='1' "
             f"aria-valuemax='{n}' aria-valuenow='{i + 1}' aria-valuetext='Step {i + 1} of {n}'>"
             f"<div class='cc-progress-fill' style='width:{pct}%'></div></div>"
-            f"<p class='cc-step-left'>About {steps.minutes_left(i)} min left{questions}</p>")
+            f"<p class='cc-step-left'>About {steps.minutes_left(i)} min left{questions}</p>"
+        )
         options = [(f"{k + 1}. {s.title}", k) for k, s in enumerate(steps.steps)]
         self._outline_busy = True
         try:
@@ -453,11 +469,12 @@ class CourseApp:
 
     def _show_save_problem(self) -> None:
         if self.session.last_error:
-            self.notice.value = (f"<div class='cc-error' role='status'><p>⚠ {escape(self.session.last_error)}</p>"
-                                 "</div>")
+            self.notice.value = f"<div class='cc-error' role='status'><p>⚠ {escape(self.session.last_error)}</p></div>"
         elif self.store is None:
-            self.notice.value = ("<div class='cc-error' role='status'><p>⚠ Progress cannot be saved right now. "
-                                 "You can still use every lesson. Please tell the clinic staff.</p></div>")
+            self.notice.value = (
+                "<div class='cc-error' role='status'><p>⚠ Progress cannot be saved right now. "
+                "You can still use every lesson. Please tell the clinic staff.</p></div>"
+            )
         else:
             self.notice.value = ""
 

@@ -4,6 +4,7 @@ Every value marked with a gear in the fact sheet lives in ``data/clinic.yaml``. 
 checklists refer to them as ``{setting_name}``; :meth:`Clinic.fill` puts the clinic's value in, with a
 "check with your clinic" note where the clinic has not confirmed it yet.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -50,8 +51,11 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "no_driving": ("how long not to drive or use machines", True, "G1"),
     "no_alcohol": ("how long to avoid alcohol, cannabis and street drugs", True, "G3"),
     "no_big_decisions": ("how long to put off big decisions and signing papers", True, "G4"),
-    "call_if_lasting": ("when an effect that has not faded is a reason to call the clinic, e.g. 'the next day'",
-                        True, "H1"),
+    "call_if_lasting": (
+        "when an effect that has not faded is a reason to call the clinic, e.g. 'the next day'",
+        True,
+        "H1",
+    ),
     "anti_nausea": ("whether medicine for nausea is offered", True, "D5"),
     "reassess_after": ("after how many sessions the team checks if it is helping", True, "I4"),
     "dose_and_length": ("the dose and infusion length, only if the clinic wants it shown", False, "B1"),
@@ -60,10 +64,12 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
 
 # Names that must never be a setting or a placeholder: content is shown to every learner.
 FORBIDDEN = {
-    "facilitator_secret": (f"the facilitator secret must not be kept in clinic.yaml, where lessons could show it. "
-                           f"Delete this line and set the environment variable {SECRET_ENV} instead, or write the "
-                           f"secret into a file called '{SECRET_FILE}' in the server's progress folder "
-                           "(CAREGIVER_DATA_DIR), outside data/"),
+    "facilitator_secret": (
+        f"the facilitator secret must not be kept in clinic.yaml, where lessons could show it. "
+        f"Delete this line and set the environment variable {SECRET_ENV} instead, or write the "
+        f"secret into a file called '{SECRET_FILE}' in the server's progress folder "
+        "(CAREGIVER_DATA_DIR), outside data/"
+    ),
 }
 
 # Settings whose value differs for esketamine nasal spray (SPRAVATO): with treatment_type: esketamine, clinic.yaml
@@ -176,12 +182,17 @@ def check_placeholders(text: str, file: str, item: str, field_name: str) -> list
     problems = []
     for name in names:
         if name in FORBIDDEN:
-            problems.append(Problem(file, item, field_name,
-                                    f"{{{name}}} can never be shown to learners; remove it"))
+            problems.append(Problem(file, item, field_name, f"{{{name}}} can never be shown to learners; remove it"))
         elif name not in SETTINGS:
-            problems.append(Problem(file, item, field_name,
-                                    f"{{{name}}} is not a clinic setting.{did_you_mean(name, SETTINGS, True)} "
-                                    f"Settings you can use: {', '.join(sorted(SETTINGS))}"))
+            problems.append(
+                Problem(
+                    file,
+                    item,
+                    field_name,
+                    f"{{{name}}} is not a clinic setting.{did_you_mean(name, SETTINGS, True)} "
+                    f"Settings you can use: {', '.join(sorted(SETTINGS))}",
+                )
+            )
     return problems
 
 
@@ -209,27 +220,37 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
     problems: list[Problem] = []
     clinic = Clinic()
     if not isinstance(raw, dict):
-        return clinic, [Problem(file, "(whole file)", "(top level)",
-                                "the file should be a list of settings like 'clinic_name: value'")]
+        return clinic, [
+            Problem(
+                file, "(whole file)", "(top level)", "the file should be a list of settings like 'clinic_name: value'"
+            )
+        ]
     for name, entry in raw.items():
         if name in FORBIDDEN:
             problems.append(Problem(file, str(name), "(name)", FORBIDDEN[name]))
             continue
         if name not in SETTINGS:
-            problems.append(Problem(file, str(name), "(name)",
-                                    f"unknown setting.{did_you_mean(name, SETTINGS)} "
-                                    f"Known settings are: {', '.join(SETTINGS)}"))
+            problems.append(
+                Problem(
+                    file,
+                    str(name),
+                    "(name)",
+                    f"unknown setting.{did_you_mean(name, SETTINGS)} Known settings are: {', '.join(SETTINGS)}",
+                )
+            )
             continue
         confirmed, esketamine = True, ""
         if isinstance(entry, dict):
             unknown = set(entry) - {"value", "confirmed", "note", "esketamine"}
             if unknown:
-                problems.append(Problem(file, name, min(unknown),
-                                        "unknown field; use value, confirmed, note (and esketamine)"))
+                problems.append(
+                    Problem(file, name, min(unknown), "unknown field; use value, confirmed, note (and esketamine)")
+                )
             esketamine = entry.get("esketamine") or ""
             if not isinstance(esketamine, str) or (esketamine and name not in ESKETAMINE_RULES):
-                problems.append(Problem(file, name, "esketamine", "an esketamine value is only for: "
-                                        + ", ".join(ESKETAMINE_RULES)))
+                problems.append(
+                    Problem(file, name, "esketamine", "an esketamine value is only for: " + ", ".join(ESKETAMINE_RULES))
+                )
                 esketamine = ""
             confirmed = entry.get("confirmed", True)
             if confirmed not in YES_NO:
@@ -261,8 +282,15 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         for name, rule in ESKETAMINE_RULES.items():
             s = clinic.settings.get(name)
             if s is not None and not s.esketamine:
-                problems.append(Problem(file, name, "esketamine", "your treatment_type is esketamine: add the "
-                                        f"value for the nasal spray under 'esketamine:' (the label says {rule})"))
+                problems.append(
+                    Problem(
+                        file,
+                        name,
+                        "esketamine",
+                        "your treatment_type is esketamine: add the "
+                        f"value for the nasal spray under 'esketamine:' (the label says {rule})",
+                    )
+                )
     return clinic, problems
 
 

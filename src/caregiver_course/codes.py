@@ -6,6 +6,7 @@ A resume code is four common words and a three-digit number (MAPLE-RIVER-OWL-KIT
 The store keeps only HMAC-SHA256 hashes of browser tokens and resume codes, keyed by a secret file that
 lives beside the database.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,7 +16,8 @@ import secrets
 from pathlib import Path
 
 # Short, common, concrete words: easy to say, spell and tell apart.
-WORDS = tuple("""
+WORDS = tuple(
+    """
 acorn anchor apple apron arrow aspen atlas autumn bacon badge bagel bamboo banjo barley basil basket
 beach beacon bean bear beaver bell berry bike birch bird biscuit blanket bloom blossom blue boat bonnet
 book boot bottle branch bread breeze brick bridge brook broom bubble bucket bunny butter button cabin
@@ -33,7 +35,8 @@ quilt rabbit radish rain raven reed ribbon river robin rocket rose saddle sage s
 seal shell ship silver sky sled snow sock sparrow spoon spring spruce squash star stone straw sugar
 summer sun swan tea teapot tiger toast tomato topaz towel tulip tuna turtle umbrella valley violet
 waffle wagon walnut walrus wave whale wheat willow window winter wren yarn yogurt zebra
-""".split())
+""".split()
+)
 
 RESUME_WORDS = 4
 HASH_PREFIX = "h1:"

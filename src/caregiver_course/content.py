@@ -4,6 +4,7 @@ Every file is checked against its schema when it is loaded. A broken item is lef
 :class:`~caregiver_course.problems.Problem` (file, item, field, what to fix); everything that does not
 depend on it still loads, so one typo never takes the whole course down.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -173,8 +174,11 @@ class _Checker:
 
     def texts(self, raw: dict, name: str, minimum: int = 1) -> tuple[str, ...]:
         value = raw.get(name)
-        if not isinstance(value, list) or len(value) < minimum or not all(isinstance(v, str) and v.strip()
-                                                                            for v in value):
+        if (
+            not isinstance(value, list)
+            or len(value) < minimum
+            or not all(isinstance(v, str) and v.strip() for v in value)
+        ):
             self.bad(name, f"should be a list of at least {minimum} line(s) of text")
             return ()
         for v in value:
@@ -230,8 +234,10 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
     if unclosed and start is not None:
         mark = start  # the parser notices an unclosed quote or bracket only later; the mistake is where it opened
     if mark is None:
-        return None, ("this file is not written the way the course expects. Check that every line looks like "
-                      "'name: value', with the spaces at the start lining up.")
+        return None, (
+            "this file is not written the way the course expects. Check that every line looks like "
+            "'name: value', with the spaces at the start lining up."
+        )
     n = min(mark.line, max(len(lines) - 1, 0))
     previous = [i for i in range(n) if lines[i].strip() and not lines[i].lstrip().startswith("#")]
     no_colon = None
@@ -243,10 +249,12 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
         n = no_colon
         wrong = lines[n]
         name, _, value = wrong.strip().partition(" ")
-        return n + 1, (f"this line is not written the way this file needs: “{wrong.strip()}”. The problem: "
-                       f"there is no colon after the name. A correct line looks like this: "
-                       f"“{wrong[: len(wrong) - len(wrong.lstrip())]}{name}: {value}”. The file was not used; fix "
-                       "it and run the check again.")
+        return n + 1, (
+            f"this line is not written the way this file needs: “{wrong.strip()}”. The problem: "
+            f"there is no colon after the name. A correct line looks like this: "
+            f"“{wrong[: len(wrong) - len(wrong.lstrip())]}{name}: {value}”. The file was not used; fix "
+            "it and run the check again."
+        )
     wrong = lines[n] if lines else ""
     before = next((ln for ln in reversed(lines[:n]) if ln.strip() and not ln.lstrip().startswith("#")), "")
     indent = before[: len(before) - len(before.lstrip())]
@@ -258,7 +266,7 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
         why = "it starts with a tab. Use spaces, not tabs, at the start of a line"
         fix = indent + stripped
     elif "quoted scalar" in context:
-        why = "a quote mark (\") opens on this line but is never closed"
+        why = 'a quote mark (") opens on this line but is never closed'
         fix = wrong.rstrip() + ('"' if stripped.count('"') % 2 else "'")
     elif unclosed:
         why = "a bracket [ or { opens on this line but is never closed"
@@ -273,8 +281,10 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
             why = "the text after the first colon has another colon in it. Put that text in quotes"
             fix = f'{indent}{name}: "{value}"'
         else:
-            why = ("the spaces at the start of this line do not line up with the line above it, "
-                   "or the line above is missing something")
+            why = (
+                "the spaces at the start of this line do not line up with the line above it, "
+                "or the line above is missing something"
+            )
             fix = indent + stripped
     elif "block end" in problem or "indentation" in problem or "block mapping" in problem:
         why = "the spaces at the start of this line do not line up with the lines around it"
@@ -282,9 +292,11 @@ def explain_yaml_error(exc: yaml.YAMLError, text: str) -> tuple[int | None, str]
     else:
         why = "it is not written as 'name: value'"
         fix = indent + (stripped if ":" in stripped else f"{stripped.rstrip(':')}: ...")
-    return n + 1, (f"this line is not written the way this file needs: {shown}. The problem: {why}. "
-                   f"A correct line looks like this: “{fix}”. The file was not used; fix it and run the check "
-                   "again.")
+    return n + 1, (
+        f"this line is not written the way this file needs: {shown}. The problem: {why}. "
+        f"A correct line looks like this: “{fix}”. The file was not used; fix it and run the check "
+        "again."
+    )
 
 
 def _items(raw, rel: str, key: str, problems: list[Problem]) -> list:
@@ -332,9 +344,16 @@ def _parse_lessons(raw, rel, problems, notebooks: Path) -> list[Lesson]:
         notebook = chk.text(entry, "notebook")
         if notebook and not (notebooks / notebook).exists():  # reported, but the lesson's data stays usable
             problems.append(Problem(rel, chk.item, "notebook", f"no notebook called '{notebook}' in notebooks/"))
-        lesson = Lesson(ident, n, chk.text(entry, "title"), minutes if isinstance(minutes, int) else 0,
-                        notebook, chk.text(entry, "summary"), chk.texts(entry, "objectives"),
-                        chk.texts(entry, "key_points"))
+        lesson = Lesson(
+            ident,
+            n,
+            chk.text(entry, "title"),
+            minutes if isinstance(minutes, int) else 0,
+            notebook,
+            chk.text(entry, "summary"),
+            chk.texts(entry, "objectives"),
+            chk.texts(entry, "key_points"),
+        )
         if chk.ok:
             lessons.append(lesson)
     return lessons
@@ -404,12 +423,17 @@ def _parse_triage(entry: dict, chk: _Checker, known, rows=None) -> tuple[TriageI
         if sign is not None:  # the side-effect table decides the group; a written answer must agree with it
             row = next((r for r in rows if r.id == sign), None) if rows is not None else None
             if rows is not None and row is None:
-                chk.bad(f"{where}.sign", f"'{sign}' is not a row of side_effects.yaml."
-                        f"{did_you_mean(str(sign), [r.id for r in rows])}")
+                chk.bad(
+                    f"{where}.sign",
+                    f"'{sign}' is not a row of side_effects.yaml.{did_you_mean(str(sign), [r.id for r in rows])}",
+                )
             elif row is not None:
                 if answer is not None and answer != row.group:
-                    chk.bad(f"{where}.answer", f"says '{answer}', but side_effects.yaml puts '{sign}' in "
-                            f"'{row.group}'. Change one of them; the table decides")
+                    chk.bad(
+                        f"{where}.answer",
+                        f"says '{answer}', but side_effects.yaml puts '{sign}' in "
+                        f"'{row.group}'. Change one of them; the table decides",
+                    )
                 answer = row.group
         if answer not in TRIAGE_BINS:
             chk.bad(f"{where}.answer", f"should be one of: {', '.join(TRIAGE_BINS)} (or name a sign: row id)")
@@ -423,7 +447,9 @@ def _parse_triage(entry: dict, chk: _Checker, known, rows=None) -> tuple[TriageI
 def _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows=None) -> list[Question]:
     questions = []
     if raw is not None and not isinstance(raw, dict):
-        problems.append(Problem(rel, "(whole file)", "(top level)", "the file should start with 'lesson:' and 'questions:'"))
+        problems.append(
+            Problem(rel, "(whole file)", "(top level)", "the file should start with 'lesson:' and 'questions:'")
+        )
         return []
     lesson = (raw or {}).get("lesson")
     if raw is not None and lesson not in lesson_ids:
@@ -453,8 +479,9 @@ def _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows=None) -> 
             items = _parse_triage(entry, chk, known, rows)
         only_if = _only_if(entry, chk)
         if chk.ok:
-            questions.append(Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items,
-                                      only_if))
+            questions.append(
+                Question(ident, qtype, topic, lesson, prompt, explanation, sources, options, answer, items, only_if)
+            )
     return questions
 
 
@@ -542,8 +569,9 @@ def _parse_checklists(raw, rel, problems, lesson_ids, known) -> dict[str, Checkl
             items.append(ChecklistItem(sub.ident(item), sub.text(item, "text"), sub.sources(item, known)))
             chk.ok &= sub.ok
         if chk.ok:
-            out[ident] = Checklist(ident, entry["lesson"], chk.text(entry, "title"), chk.text(entry, "intro", False),
-                                   tuple(items))
+            out[ident] = Checklist(
+                ident, entry["lesson"], chk.text(entry, "title"), chk.text(entry, "intro", False), tuple(items)
+            )
     return out
 
 
@@ -559,8 +587,13 @@ def _parse_reflections(raw, rel, problems, lesson_ids, known) -> dict[str, Refle
             chk.bad("id", f"duplicate reflection id '{ident}'")
         if entry.get("lesson") not in lesson_ids:
             chk.bad("lesson", f"'{entry.get('lesson')}' is not a lesson id in lessons.yaml")
-        r = Reflection(ident, entry.get("lesson"), chk.text(entry, "prompt"), chk.text(entry, "hint", False),
-                       chk.sources(entry, known))
+        r = Reflection(
+            ident,
+            entry.get("lesson"),
+            chk.text(entry, "prompt"),
+            chk.text(entry, "hint", False),
+            chk.sources(entry, known),
+        )
         if chk.ok:
             out[ident] = r
     return out
@@ -582,9 +615,16 @@ def _parse_side_effects(raw, rel, problems, known) -> list[SideEffect]:
             chk.bad("words", "should be a list of words, like [rash, itch]")
             words = []
         name = chk.text(entry, "name")
-        row = SideEffect(ident, name, chk.text(entry, "looks_like"), str(entry.get("group")),
-                         chk.text(entry, "what_to_do"), chk.sources(entry, known),
-                         chk.text(entry, "short", False) or name.lower(), tuple(x.strip().lower() for x in words))
+        row = SideEffect(
+            ident,
+            name,
+            chk.text(entry, "looks_like"),
+            str(entry.get("group")),
+            chk.text(entry, "what_to_do"),
+            chk.sources(entry, known),
+            chk.text(entry, "short", False) or name.lower(),
+            tuple(x.strip().lower() for x in words),
+        )
         if chk.ok:
             out.append(row)
     return out
@@ -613,8 +653,9 @@ def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem])
     def one(match):
         group = match.group(1)
         if group not in TRIAGE_BINS:
-            problems.append(Problem(rel, raw[:40], "{signs:...}",
-                                    f"'{group}' is not a group; use one of: {', '.join(TRIAGE_BINS)}"))
+            problems.append(
+                Problem(rel, raw[:40], "{signs:...}", f"'{group}' is not a group; use one of: {', '.join(TRIAGE_BINS)}")
+            )
             return ""
         return signs_text(rows, group)
 
@@ -675,55 +716,92 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
     problems: list[Problem] = []
     known = known_sources(root)
 
-    clinic, clinic_problems = parse_clinic(_read_yaml(root / "clinic.yaml", "clinic.yaml", problems) or {},
-                                           "clinic.yaml")
+    clinic, clinic_problems = parse_clinic(
+        _read_yaml(root / "clinic.yaml", "clinic.yaml", problems) or {}, "clinic.yaml"
+    )
     if not any(p.file == "clinic.yaml" for p in problems):
         problems.extend(clinic_problems)
     content = Content(clinic=clinic, problems=problems, known_sources=known)
     # The side-effect table first: other files take each sign's group from it.
-    content.side_effects = _parse_side_effects(_read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems),
-                                               "side_effects.yaml", problems, known)
+    content.side_effects = _parse_side_effects(
+        _read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems), "side_effects.yaml", problems, known
+    )
     table_ok = not any(p.file == "side_effects.yaml" for p in problems)
     rows = content.side_effects if table_ok else None
     content.lessons = _parse_lessons(
-        expand_signs(_read_yaml(root / "lessons.yaml", "lessons.yaml", problems), content.side_effects,
-                     "lessons.yaml", problems), "lessons.yaml", problems, notebooks)
+        expand_signs(
+            _read_yaml(root / "lessons.yaml", "lessons.yaml", problems), content.side_effects, "lessons.yaml", problems
+        ),
+        "lessons.yaml",
+        problems,
+        notebooks,
+    )
     lesson_ids = {lesson.id for lesson in content.lessons}
     seen: dict[str, str] = {}
     for path in sorted((root / "questions").glob("*.yaml")):
         rel = f"questions/{path.name}"
         raw = expand_signs(_read_yaml(path, rel, problems), content.side_effects, rel, problems)
         content.questions += _parse_questions(raw, rel, problems, lesson_ids, known, seen, rows)
-    content.checklists = _parse_checklists(_read_yaml(root / "checklists.yaml", "checklists.yaml", problems),
-                                           "checklists.yaml", problems, lesson_ids, known)
-    content.reflections = _parse_reflections(_read_yaml(root / "reflections.yaml", "reflections.yaml", problems),
-                                             "reflections.yaml", problems, lesson_ids, known)
-    content.coverage = _parse_coverage(_read_yaml(root / "coverage.yaml", "coverage.yaml", problems),
-                                       "coverage.yaml", problems, lesson_ids)
+    content.checklists = _parse_checklists(
+        _read_yaml(root / "checklists.yaml", "checklists.yaml", problems),
+        "checklists.yaml",
+        problems,
+        lesson_ids,
+        known,
+    )
+    content.reflections = _parse_reflections(
+        _read_yaml(root / "reflections.yaml", "reflections.yaml", problems),
+        "reflections.yaml",
+        problems,
+        lesson_ids,
+        known,
+    )
+    content.coverage = _parse_coverage(
+        _read_yaml(root / "coverage.yaml", "coverage.yaml", problems), "coverage.yaml", problems, lesson_ids
+    )
     # Questions for another treatment or room setting stay checked, but this clinic's learners do not see them.
     content.all_questions = content.questions
     content.questions = [q for q in content.all_questions if applies(q, clinic)]
     if (root / "variants.yaml").exists():
-        content.variants = _parse_variants(expand_signs(_read_yaml(root / "variants.yaml", "variants.yaml", problems),
-                                                        content.side_effects, "variants.yaml", problems),
-                                           "variants.yaml", problems)
+        content.variants = _parse_variants(
+            expand_signs(
+                _read_yaml(root / "variants.yaml", "variants.yaml", problems),
+                content.side_effects,
+                "variants.yaml",
+                problems,
+            ),
+            "variants.yaml",
+            problems,
+        )
     if (root / "glossary.yaml").exists():
         from .glossary import parse_glossary
 
-        content.glossary = parse_glossary(_read_yaml(root / "glossary.yaml", "glossary.yaml", problems),
-                                          "glossary.yaml", problems, known)
+        content.glossary = parse_glossary(
+            _read_yaml(root / "glossary.yaml", "glossary.yaml", problems), "glossary.yaml", problems, known
+        )
     # Every question id written in the files, even one whose question has a problem. If a question file could
     # not be read at all, its ids are unknown, so prompts are not checked against them (that file's own
     # problem is reported already).
     unreadable = any(p.file.startswith("questions/") and p.item == "(whole file)" for p in problems)
     q_ids = None if unreadable else set(seen)
     if (root / "discussion.yaml").exists():
-        content.discussion = _parse_text_map(_read_yaml(root / "discussion.yaml", "discussion.yaml", problems),
-                                             "discussion.yaml", "prompts", problems, q_ids, "question")
+        content.discussion = _parse_text_map(
+            _read_yaml(root / "discussion.yaml", "discussion.yaml", problems),
+            "discussion.yaml",
+            "prompts",
+            problems,
+            q_ids,
+            "question",
+        )
     if (root / "facilitator_notes.yaml").exists():
         content.facilitator_notes = _parse_text_map(
             _read_yaml(root / "facilitator_notes.yaml", "facilitator_notes.yaml", problems),
-            "facilitator_notes.yaml", "notes", problems, lesson_ids, "lesson")
+            "facilitator_notes.yaml",
+            "notes",
+            problems,
+            lesson_ids,
+            "lesson",
+        )
     problems.extend(_secret_problems(root))
     return content
 
@@ -737,9 +815,15 @@ def _secret_problems(root: Path) -> list[Problem]:
     for path in sorted(root.rglob("*.yaml")):
         try:
             if secret in path.read_text(encoding="utf-8"):
-                found.append(Problem(str(path.relative_to(root)), "(whole file)", "(file)",
-                                     "contains the facilitator secret. Remove it: learners can see this file's "
-                                     "text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or its own file"))
+                found.append(
+                    Problem(
+                        str(path.relative_to(root)),
+                        "(whole file)",
+                        "(file)",
+                        "contains the facilitator secret. Remove it: learners can see this file's "
+                        "text. Keep the secret only in CAREGIVER_FACILITATOR_SECRET or its own file",
+                    )
+                )
         except (OSError, UnicodeDecodeError):
             continue
     return found
@@ -783,8 +867,13 @@ def _remember(root: Path, stamp: tuple) -> None:
     tmp = snap.with_name(f"{snap.name}.{os.getpid()}.tmp")
     try:
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(root, tmp, ignore=lambda d, names: [n for n in names if not (Path(d, n).is_dir()
-                        or n.endswith((".yaml", ".md", ".txt")))])
+        shutil.copytree(
+            root,
+            tmp,
+            ignore=lambda d, names: [
+                n for n in names if not (Path(d, n).is_dir() or n.endswith((".yaml", ".md", ".txt")))
+            ],
+        )
         (tmp / ".stamp").write_text(marker, encoding="utf-8")
         shutil.rmtree(snap, ignore_errors=True)
         os.replace(tmp, snap)
@@ -821,8 +910,12 @@ def get() -> Content:
     if _reported.get(key) != id(c):
         _reported[key] = id(c)
         kept = "keeping the last good content" if good is not None else "no earlier good content to keep"
-        log.error("The course files have %d problem(s); %s. Run `python -m caregiver_course check`:\n%s",
-                  len(c.problems), kept, "\n".join(f"  - {p}" for p in c.problems))
+        log.error(
+            "The course files have %d problem(s); %s. Run `python -m caregiver_course check`:\n%s",
+            len(c.problems),
+            kept,
+            "\n".join(f"  - {p}" for p in c.problems),
+        )
     return good if good is not None else c
 
 

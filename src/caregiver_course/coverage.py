@@ -1,5 +1,6 @@
 """Coverage: every heading and paragraph of the clinic guide, and every caregiver fact of the fact sheet's
 sections B-I, is taught by some lesson (or, for a fact, left out with a reason)."""
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,22 @@ def coverage_problems(c: content_mod.Content, root: Path | None = None) -> list[
     for block in blocks:
         hits = [e for e in c.coverage if block.text.startswith(e.starts)]
         if not hits:
-            problems.append(Problem("coverage.yaml", block.text[:50], "starts",
-                                    f"this guide {block.kind} is not mapped to any lesson"))
+            problems.append(
+                Problem(
+                    "coverage.yaml", block.text[:50], "starts", f"this guide {block.kind} is not mapped to any lesson"
+                )
+            )
         used.update(id(e) for e in hits)
     for e in c.coverage:
         if id(e) not in used:
-            problems.append(Problem("coverage.yaml", e.starts[:50], "starts",
-                                    "matches no heading or paragraph of the guide (check the first words)"))
+            problems.append(
+                Problem(
+                    "coverage.yaml",
+                    e.starts[:50],
+                    "starts",
+                    "matches no heading or paragraph of the guide (check the first words)",
+                )
+            )
     return problems
 
 
@@ -44,8 +54,9 @@ def _headings(notebook: Path) -> set[str]:
     return {h.strip() for h in re.findall(r"^## (.+)$", md, re.MULTILINE)}
 
 
-def fact_coverage_problems(c: content_mod.Content, root: Path | None = None,
-                           notebooks: Path | None = None) -> list[Problem]:
+def fact_coverage_problems(
+    c: content_mod.Content, root: Path | None = None, notebooks: Path | None = None
+) -> list[Problem]:
     """Facts of sections B-I that data/fact_coverage.yaml does not map to a lesson section (or a reason)."""
     root = Path(root) if root else content_mod.data_dir()
     notebooks = Path(notebooks) if notebooks else content_mod.notebooks_dir()
@@ -61,8 +72,14 @@ def fact_coverage_problems(c: content_mod.Content, root: Path | None = None,
     for fact in known:
         entry = facts.get(fact)
         if not isinstance(entry, dict):
-            problems.append(Problem(rel, fact, "(fact)", "not mapped: name the lesson and section that teach it, "
-                                    "or give a one-line reason (left_out: ...)"))
+            problems.append(
+                Problem(
+                    rel,
+                    fact,
+                    "(fact)",
+                    "not mapped: name the lesson and section that teach it, or give a one-line reason (left_out: ...)",
+                )
+            )
             continue
         if entry.get("left_out"):
             continue

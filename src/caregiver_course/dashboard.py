@@ -4,6 +4,7 @@ Nothing about the workshop exists in this kernel until the facilitator's secret 
 read every widget on its page, so no data widget is built before that). No timers, no leaderboard, no
 individual scores: only how many people chose each answer, hidden until the facilitator reveals it.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -23,6 +24,7 @@ from .widgets import Bridge, Panel, button, html, safe_callback, text_field
 log = logging.getLogger("caregiver_course")
 REFRESH_MS = 2000
 
+
 def configured_secret() -> str:
     return facilitator_secret()  # environment or a file outside data/, never clinic.yaml
 
@@ -30,9 +32,16 @@ def configured_secret() -> str:
 class Dashboard:
     def __init__(self, store=None):
         self.store = store
-        self.root = Panel([html("<h1 class='cc-title'>Workshop dashboard</h1>"
-                                "<p>For the facilitator. Participants use the course link.</p>")],
-                          summary="Workshop dashboard", classes=("cc-dash",))
+        self.root = Panel(
+            [
+                html(
+                    "<h1 class='cc-title'>Workshop dashboard</h1>"
+                    "<p>For the facilitator. Participants use the course link.</p>"
+                )
+            ],
+            summary="Workshop dashboard",
+            classes=("cc-dash",),
+        )
         self.origin = ""
         self.identity = Bridge(self._on_hello)
         self.body = w.VBox()
@@ -53,11 +62,14 @@ class Dashboard:
 
     def show_login(self):
         if not configured_secret():
-            self.body.children = [html(
-                "<div class='cc-note' role='status'><p><strong>No facilitator secret is set.</strong> The person "
-                f"who runs the server sets one with the environment variable {SECRET_ENV} (or a file called "
-                "<code>facilitator_secret</code> in the server's progress folder), then restarts it.</p></div>",
-                "cc-no-secret")]
+            self.body.children = [
+                html(
+                    "<div class='cc-note' role='status'><p><strong>No facilitator secret is set.</strong> The person "
+                    f"who runs the server sets one with the environment variable {SECRET_ENV} (or a file called "
+                    "<code>facilitator_secret</code> in the server's progress folder), then restarts it.</p></div>",
+                    "cc-no-secret",
+                )
+            ]
             return
         password = text_field("Facilitator secret:", "secret", "cc-secret", password=True)
         go = button("Open the dashboard", "cc-login", "primary")
@@ -79,8 +91,10 @@ class Dashboard:
             client = ratelimit.this_client(store)
             wait = ratelimit.wait_seconds(store, "secret", client)
             if wait > 0:  # not checked at all while the limit holds (shared by every kernel, see ratelimit.py)
-                message.value = ("<p role='status' aria-live='polite'>✗ Too many wrong tries. Please wait "
-                                 f"{ratelimit.as_words(wait)}.</p>")
+                message.value = (
+                    "<p role='status' aria-live='polite'>✗ Too many wrong tries. Please wait "
+                    f"{ratelimit.as_words(wait)}.</p>"
+                )
                 return
             ok = hmac.compare_digest(given.encode(), configured_secret().encode())
             ratelimit.note(store, "secret", client, ok)
@@ -139,30 +153,39 @@ class Dashboard:
         qr = segno.make(link, error="m").svg_inline(scale=4, dark="#000000", light="#ffffff", omitsize=True)
         hint = ""
         if any(h in self.origin for h in ("localhost", "127.0.0.1", "[::1]")) or not self.origin:
-            hint = ("<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
-                    "this computer's network address (for example http://" + escape(_lan_hint()) +
-                    ":8866/…) so the link works for phones in the room.</p>")
+            hint = (
+                "<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
+                "this computer's network address (for example http://"
+                + escape(_lan_hint())
+                + ":8866/…) so the link works for phones in the room.</p>"
+            )
         self.join_panel = html(
             f"<h2>Join</h2><p>Ask the room to open the course and type this code, or scan the QR code:</p>"
             f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
             f"<p class='cc-wrap'>Link: <strong class='cc-join-link'>{escape(link)}</strong></p>"
             f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>{hint}",
-            "cc-join")
+            "cc-join",
+        )
         self.counts = html("", "cc-counts")
         self.nicknames = html("", "cc-nicknames")
         content = content_mod.get()
-        self.all_items = [(f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}",
-                           q.id, q.lesson) for q in sorted(content.questions,
-                                                           key=lambda q: content.lesson(q.lesson).number)]
-        lessons = [("All lessons", "")] + [(f"Lesson {x.number}: {x.title}", x.id) for x in content.lessons
-                                           if any(i[2] == x.id for i in self.all_items)]
+        self.all_items = [
+            (f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}", q.id, q.lesson)
+            for q in sorted(content.questions, key=lambda q: content.lesson(q.lesson).number)
+        ]
+        lessons = [("All lessons", "")] + [
+            (f"Lesson {x.number}: {x.title}", x.id)
+            for x in content.lessons
+            if any(i[2] == x.id for i in self.all_items)
+        ]
         self.lesson_filter = w.Dropdown(options=lessons, description="Lesson:")
         self.lesson_filter.style.description_width = "initial"
         self.lesson_filter.add_class("cc-item-lesson")
         self.search = text_field("Search items:", "a word from the question", "cc-item-search")
         self.search.continuous_update = True
-        self.picker = w.Dropdown(options=[(label, qid) for label, qid, _ in self.all_items],
-                                 description="Item to discuss:")
+        self.picker = w.Dropdown(
+            options=[(label, qid) for label, qid, _ in self.all_items], description="Item to discuss:"
+        )
         self.picker.style.description_width = "initial"
         self.picker.layout.width = "100%"
         self.picker.add_class("cc-item-picker")
@@ -185,8 +208,10 @@ class Dashboard:
 
         def ask(_):
             confirm_row.layout.display = None
-            self.close_message.value = ("<p role='status'>Close the workshop? Answers given after this no longer "
-                                        "count for the group. This cannot be undone.</p>")
+            self.close_message.value = (
+                "<p role='status'>Close the workshop? Answers given after this no longer "
+                "count for the group. This cannot be undone.</p>"
+            )
 
         def do_close(_):
             confirm_row.layout.display = "none"
@@ -209,21 +234,42 @@ class Dashboard:
             f"<p>Open the course and type this code, or scan the QR code:</p>"
             f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
             f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>"
-            f"<p class='cc-wrap'><strong class='cc-join-link'>{escape(link)}</strong></p>", "cc-presenter-join")
+            f"<p class='cc-wrap'><strong class='cc-join-link'>{escape(link)}</strong></p>",
+            "cc-presenter-join",
+        )
         self.presenter_counts = html("", "cc-presenter-counts")
         self.presenter_chart = html("", "cc-presenter-chart")
         back = button("← Back to my dashboard", "cc-presenter-back")
         back.on_click(safe_callback(lambda _: self._show_private()))
-        self.presenter = Panel([self.presenter_join, self.presenter_counts, self.presenter_chart, back],
-                               summary="Presenter view", classes=("cc-presenter",))
+        self.presenter = Panel(
+            [self.presenter_join, self.presenter_counts, self.presenter_chart, back],
+            summary="Presenter view",
+            classes=("cc-presenter",),
+        )
         present = button("Show the presenter view (for the projector)", "cc-present", "primary")
         present.on_click(safe_callback(lambda _: self._show_presenter()))
-        self.private = [present, self.join_panel, self.counts, self.nicknames,
-                        html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready to talk.</p>"),
-                        self.lesson_filter, self.search, self.item_count, self.picker, self.reveal, self.chart,
-                        self.notes, html("<h2>Most missed</h2><p>Answers stay hidden here until you reveal an "
-                                         "item.</p>"), self.missed,
-                        html("<h2>End</h2>"), close, confirm_row, self.close_message, export, self.export_area]
+        self.private = [
+            present,
+            self.join_panel,
+            self.counts,
+            self.nicknames,
+            html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready to talk.</p>"),
+            self.lesson_filter,
+            self.search,
+            self.item_count,
+            self.picker,
+            self.reveal,
+            self.chart,
+            self.notes,
+            html("<h2>Most missed</h2><p>Answers stay hidden here until you reveal an item.</p>"),
+            self.missed,
+            html("<h2>End</h2>"),
+            close,
+            confirm_row,
+            self.close_message,
+            export,
+            self.export_area,
+        ]
         self.body.children = self.private
         self.refresh()
         self._select()
@@ -255,13 +301,24 @@ class Dashboard:
         self.results = results
         joined, active = ws_logic.counts(participants)
         state = "open" if self.workshop.is_open else "closed: new answers no longer count"
-        self._set(self.counts, f"<p><strong>Joined:</strong> {joined} · <strong>Active in the last 5 minutes:"
-                               f"</strong> {active} · Workshop {state}.</p>")
-        self._set(self.presenter_counts, f"<p class='cc-presenter-joined'><strong>{joined}</strong> joined"
-                                         + ("" if self.workshop.is_open else " · the workshop has ended") + "</p>")
+        self._set(
+            self.counts,
+            f"<p><strong>Joined:</strong> {joined} · <strong>Active in the last 5 minutes:"
+            f"</strong> {active} · Workshop {state}.</p>",
+        )
+        self._set(
+            self.presenter_counts,
+            f"<p class='cc-presenter-joined'><strong>{joined}</strong> joined"
+            + ("" if self.workshop.is_open else " · the workshop has ended")
+            + "</p>",
+        )
         nicks = [p["nickname"] for p in participants if p["nickname"]]
-        self._set(self.nicknames, ("<p>Nicknames: " + " ".join(f"<bdi class='cc-nick'>{escape(n)}</bdi>"
-                                                               for n in nicks) + "</p>") if nicks else "")
+        self._set(
+            self.nicknames,
+            ("<p>Nicknames: " + " ".join(f"<bdi class='cc-nick'>{escape(n)}</bdi>" for n in nicks) + "</p>")
+            if nicks
+            else "",
+        )
         missed = ws_logic.most_missed(results)
         if missed:
             items = "".join(self._missed_item(r, content) for r in missed)
@@ -273,7 +330,9 @@ class Dashboard:
     def _missed_item(self, r, content) -> str:
         """One "Most missed" item: how it went is shown only once that item's answers are revealed."""
         prompt = escape(_short(content.clinic.fill(r.question.prompt), 120))
-        ask = escape(content.clinic.fill(content.discussion.get(r.question.id, "Ask the room what made this one hard.")))
+        ask = escape(
+            content.clinic.fill(content.discussion.get(r.question.id, "Ask the room what made this one hard."))
+        )
         if self.revealed and self.picker.value == r.question.id:
             how = f"{r.percent_right}% right on the first try ({r.participants} answered)."
         else:
@@ -284,8 +343,11 @@ class Dashboard:
         """Show the items of the chosen lesson whose text has the search words."""
         words = self.search.value.lower().split()
         lesson = self.lesson_filter.value
-        options = [(label, qid) for label, qid, lid in self.all_items
-                   if (not lesson or lid == lesson) and all(x in label.lower() for x in words)]
+        options = [
+            (label, qid)
+            for label, qid, lid in self.all_items
+            if (not lesson or lid == lesson) and all(x in label.lower() for x in words)
+        ]
         self.item_count.value = f"<p role='status'>{len(options)} of {len(self.all_items)} items shown.</p>"
         if options and [o[1] for o in options] != [o[1] for o in self.picker.options]:
             keep = self.picker.value if self.picker.value in {o[1] for o in options} else options[0][1]
@@ -314,9 +376,15 @@ class Dashboard:
         q = content.question(self.picker.value)
         notes = content.facilitator_notes.get(q.lesson, ())
         lesson = content.lesson(q.lesson)
-        self._set(self.notes, (f"<details><summary>Notes for lesson {lesson.number}: {escape(lesson.title)}</summary>"
-                               "<ul>" + "".join(f"<li>{escape(content.clinic.fill(n))}</li>" for n in notes) +
-                               "</ul></details>") if notes else "")
+        self._set(
+            self.notes,
+            (
+                f"<details><summary>Notes for lesson {lesson.number}: {escape(lesson.title)}</summary>"
+                "<ul>" + "".join(f"<li>{escape(content.clinic.fill(n))}</li>" for n in notes) + "</ul></details>"
+            )
+            if notes
+            else "",
+        )
         self.refresh()
 
     def _toggle_reveal(self):
@@ -329,11 +397,16 @@ class Dashboard:
         q = content.question(self.picker.value)
         r = self.results.get(q.id)
         n = r.participants if r else 0
-        head = (f"<p><strong>{escape(content.clinic.fill(q.prompt))}</strong></p>"
-                f"<p>{n} {'person has' if n == 1 else 'people have'} answered.</p>")
+        head = (
+            f"<p><strong>{escape(content.clinic.fill(q.prompt))}</strong></p>"
+            f"<p>{n} {'person has' if n == 1 else 'people have'} answered.</p>"
+        )
         if not self.revealed:
-            self._set(self.chart, head + "<p class='cc-hidden-note'>🙈 Answers are hidden. Press <em>Reveal "
-                                         "answers</em> when the room is ready to talk.</p>")
+            self._set(
+                self.chart,
+                head + "<p class='cc-hidden-note'>🙈 Answers are hidden. Press <em>Reveal "
+                "answers</em> when the room is ready to talk.</p>",
+            )
             self._set(self.presenter_chart, "")  # the projector shows bars only once they are revealed
             return
         rows = []
@@ -343,18 +416,32 @@ class Dashboard:
             for item in q.items:
                 right = r.triage_right.get(item.id, 0) if r else 0
                 pct = round(100 * right / n) if n else 0
-                rows.append(_bar(f"{content.clinic.fill(item.text)} → belongs in: "
-                                 f"{content.clinic.fill(TRIAGE_LABELS[item.answer])}",
-                                 pct, f"placed right by {right} of {n}", ""))
+                rows.append(
+                    _bar(
+                        f"{content.clinic.fill(item.text)} → belongs in: "
+                        f"{content.clinic.fill(TRIAGE_LABELS[item.answer])}",
+                        pct,
+                        f"placed right by {right} of {n}",
+                        "",
+                    )
+                )
         else:
             for o in q.options:
                 count = r.option_counts.get(o.id, 0) if r else 0
                 pct = round(100 * count / n) if n else 0
-                rows.append(_bar(content.clinic.fill(o.text), pct, f"{count} ({pct}%)",
-                                 "✓ Right answer" if o.id in q.answer else ""))
+                rows.append(
+                    _bar(
+                        content.clinic.fill(o.text),
+                        pct,
+                        f"{count} ({pct}%)",
+                        "✓ Right answer" if o.id in q.answer else "",
+                    )
+                )
         label = escape(_short(content.clinic.fill(q.prompt), 80))
         bars = f"<ul class='cc-bars' aria-label='Answers to: {label}'>{''.join(rows)}</ul>"
-        self._set(self.chart, head + bars + f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>")
+        self._set(
+            self.chart, head + bars + f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>"
+        )
         self._set(self.presenter_chart, head + bars)
 
     # ------------------------------------------------------------------ close and export
@@ -378,16 +465,20 @@ class Dashboard:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(csv, encoding="utf-8")
         b64 = base64.b64encode(csv.encode("utf-8")).decode()
-        self.export_area.value = (f"<p role='status'>✓ Results exported ({len(frame)} rows, no names). "
-                                  f"<a download='{name}' href='data:text/csv;base64,{b64}'>Download {name}</a>. "
-                                  f"A copy is saved on the server in {escape(str(folder))}.</p>")
+        self.export_area.value = (
+            f"<p role='status'>✓ Results exported ({len(frame)} rows, no names). "
+            f"<a download='{name}' href='data:text/csv;base64,{b64}'>Download {name}</a>. "
+            f"A copy is saved on the server in {escape(str(folder))}.</p>"
+        )
 
 
 def _bar(label: str, pct: int, figure: str, mark: str) -> str:
     mark_html = f" <strong>{escape(mark)}</strong>" if mark else ""
-    return (f"<li><span class='cc-wrap'>{escape(label)}</span>{mark_html}<br>"
-            f"<span class='cc-bar-track' aria-hidden='true'><span class='cc-bar-fill' style='width:{pct}%'>"
-            f"</span></span><span>{escape(figure)}</span></li>")
+    return (
+        f"<li><span class='cc-wrap'>{escape(label)}</span>{mark_html}<br>"
+        f"<span class='cc-bar-track' aria-hidden='true'><span class='cc-bar-fill' style='width:{pct}%'>"
+        f"</span></span><span>{escape(figure)}</span></li>"
+    )
 
 
 def _short(text: str, limit: int = 70) -> str:

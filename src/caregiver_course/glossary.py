@@ -4,6 +4,7 @@
 tabbing to) it opens the meaning right after the word, in the text itself (no pop-up to fall off a phone
 screen), and screen readers read the meaning right after the word. No JavaScript.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,10 @@ def _pattern(term: Term) -> re.Pattern:
 
 
 def term_html(word: str, term: Term) -> str:
-    return (f"<span class='cc-term' tabindex='0'>{word}<span class='cc-def' role='tooltip'> ({escape(term.means)})"
-            "</span></span>")
+    return (
+        f"<span class='cc-term' tabindex='0'>{word}<span class='cc-def' role='tooltip'> ({escape(term.means)})"
+        "</span></span>"
+    )
 
 
 def mark_terms(html: str, content, seen: set | None = None) -> str:
@@ -95,11 +98,11 @@ def mark_terms(html: str, content, seen: set | None = None) -> str:
                 tag = m.group(2).lower()
                 if m.group(1):
                     if tag in stack:
-                        del stack[len(stack) - 1 - stack[::-1].index(tag):]
+                        del stack[len(stack) - 1 - stack[::-1].index(tag) :]
                 elif tag not in ("br", "img", "hr", "input", "meta", "link"):
                     stack.append(tag)
             continue
-        if any(t in SKIP_INSIDE for t in stack) or "cc-term" in "".join(parts[max(0, i - 1):i]):
+        if any(t in SKIP_INSIDE for t in stack) or "cc-term" in "".join(parts[max(0, i - 1) : i]):
             continue
         hits = []  # (start, end, term), found in the original text only, never inside a definition
         for term in terms:
@@ -135,5 +138,6 @@ def words_to_know(lesson_id: str):
     used = [t for t in all_terms(c) if _pattern(t).search(text)]
     items = "".join(f"<li><strong>{escape(t.term)}</strong>: {escape(t.means)}.</li>" for t in used)
     summary = "Words to know:\n" + "\n".join(f"- {t.term}: {t.means}." for t in used)
-    return Panel([html(f"<h3>Words to know</h3><ul>{items}</ul>", "cc-card")], summary=summary,
-                 classes=("cc-words-to-know",))
+    return Panel(
+        [html(f"<h3>Words to know</h3><ul>{items}</ul>", "cc-card")], summary=summary, classes=("cc-words-to-know",)
+    )

@@ -3,6 +3,7 @@
 Used by source checking (a citation like ``guide:transportation-and-scheduling`` must name a real
 heading) and by the coverage map (every heading and paragraph must be taught somewhere).
 """
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ It is built once per page (with what the kernel knows when the page is prepared)
 :meth:`HomePage.update` only changes text in place: nothing is rebuilt, so a learner typing a workshop or
 resume code never loses focus or letters, and no widget is left behind.
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -26,14 +27,18 @@ class HomePage:
             "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
             "<p>A short course for family and friends: what to expect, how to help, and when to get help. "
             f"{PRIVACY_SHORT}</p>",
-            "cc-intro")
+            "cc-intro",
+        )
         self.overall = html("", "cc-overall")
         self.next_text = html("", "cc-next-up-text")
         self.cont = w.Button(description="Start", button_style="primary")
         self.cont.add_class("cc-continue")
         self.cont.on_click(safe_callback(lambda _: self.target and app.show_lesson(self.target)))
-        top = Panel([self.overall, self.next_text, self.cont], summary="Progress and next up",
-                    classes=("cc-card", "cc-dash-top"))
+        top = Panel(
+            [self.overall, self.next_text, self.cont],
+            summary="Progress and next up",
+            classes=("cc-card", "cc-dash-top"),
+        )
 
         self.cards: dict[str, tuple[w.HTML, w.Button]] = {}
         cards = []
@@ -45,8 +50,13 @@ class HomePage:
             row = w.Box([text, open_button])
             row.add_class("cc-lesson-row")
             label = f"Lesson {lesson.number}" if lesson.number else "Start here"
-            cards.append(Panel([row], summary=f"{label}: {lesson.title}",
-                               classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}")))
+            cards.append(
+                Panel(
+                    [row],
+                    summary=f"{label}: {lesson.title}",
+                    classes=("cc-card", "cc-lesson-card", f"cc-lesson-{lesson.id}"),
+                )
+            )
             self.cards[lesson.id] = (text, open_button)
         lessons = w.Box(cards)
         lessons.add_class("cc-lessons")
@@ -56,11 +66,15 @@ class HomePage:
         self.resume.widget.children = [*self.resume.widget.children, *privacy_parts(app)]  # one card: your data
         side = w.Box([self.workshop.widget, self.resume.widget])
         side.add_class("cc-side-boxes")
-        help_box = html(f"<div class='cc-crisis'><h2>Help</h2>{help_lines_html(content.clinic)}</div>"
-                        "<p class='cc-disclaimer-short'><strong>This course is education, not medical advice.</strong> "
-                        "Always follow what your clinic tells you.</p>", "cc-home-help")
-        self.widget = Panel([intro, top, html("<h2>Lessons</h2>"), lessons, side, help_box],
-                            summary="Start page", classes=("cc-home",))
+        help_box = html(
+            f"<div class='cc-crisis'><h2>Help</h2>{help_lines_html(content.clinic)}</div>"
+            "<p class='cc-disclaimer-short'><strong>This course is education, not medical advice.</strong> "
+            "Always follow what your clinic tells you.</p>",
+            "cc-home-help",
+        )
+        self.widget = Panel(
+            [intro, top, html("<h2>Lessons</h2>"), lessons, side, help_box], summary="Start page", classes=("cc-home",)
+        )
 
     def update(self) -> str | None:
         """Show the learner's current progress (text changes only). Returns the lesson to continue with."""
@@ -76,28 +90,35 @@ class HomePage:
             f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-progress-label' "
             f"aria-valuemin='0' aria-valuemax='{total}' aria-valuenow='{done}' aria-valuetext='{done} of {total} "
             f"lessons done'><div class='cc-progress-fill' style='width:{pct}%'></div></div>"
-            f"<p><strong>Your progress: {done} of {total} lessons done</strong> · about {left} min left</p>")
+            f"<p><strong>Your progress: {done} of {total} lessons done</strong> · about {left} min left</p>"
+        )
         if target:
             lesson = content.lesson(target)
             started = prog[target].status != progress_mod.NOT_STARTED or done
-            self.next_text.value = (f"<p class='cc-next-up'>Next up: <strong>Lesson {lesson.number}: "
-                                    f"{escape(lesson.title)}</strong> · about {lesson.minutes} min</p>")
+            self.next_text.value = (
+                f"<p class='cc-next-up'>Next up: <strong>Lesson {lesson.number}: "
+                f"{escape(lesson.title)}</strong> · about {lesson.minutes} min</p>"
+            )
             self.cont.description = f"{'Continue' if started else 'Start'} lesson {lesson.number}"
             self.cont.tooltip = f"{'Continue' if started else 'Start'}: {lesson.title}"
             self.cont.layout.display = None
         else:
-            self.next_text.value = ("<p class='cc-next-up'><strong>✓ You finished every lesson.</strong> Thank you "
-                                    "for the care you give. Come back to any lesson whenever you need it.</p>")
+            self.next_text.value = (
+                "<p class='cc-next-up'><strong>✓ You finished every lesson.</strong> Thank you "
+                "for the care you give. Come back to any lesson whenever you need it.</p>"
+            )
             self.cont.layout.display = "none"
         for lesson in content.lessons:
             p = prog[lesson.id]
             text, open_button = self.cards[lesson.id]
             label = f"Lesson {lesson.number}: " if lesson.number else ""
             quiz = f" · Quiz: {p.score.correct} of {p.score.total} right" if p.score.answered else ""
-            text.value = (f"<h3>{label}{escape(lesson.title)}</h3>"
-                          f"<p class='cc-lesson-summary'>{escape(content.clinic.fill(lesson.summary))}</p>"
-                          f"<p><span class='cc-status'><span aria-hidden='true'>{p.symbol}</span> "
-                          f"{p.status.capitalize()}</span> · {lesson.minutes} min{quiz}</p>")
+            text.value = (
+                f"<h3>{label}{escape(lesson.title)}</h3>"
+                f"<p class='cc-lesson-summary'>{escape(content.clinic.fill(lesson.summary))}</p>"
+                f"<p><span class='cc-status'><span aria-hidden='true'>{p.symbol}</span> "
+                f"{p.status.capitalize()}</span> · {lesson.minutes} min{quiz}</p>"
+            )
             verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
             open_button.description = verb
             open_button.tooltip = f"{verb}: {lesson.title}"
@@ -130,19 +151,24 @@ class ResumeBox:
         go.on_click(safe_callback(resume, result))
         row = w.Box([field, go])
         row.add_class("cc-field-row")
-        self.widget = Panel([self.mine, self.make, row, result], summary="Resume code",
-                            classes=("cc-card", "cc-resume"))
+        self.widget = Panel(
+            [self.mine, self.make, row, result], summary="Resume code", classes=("cc-card", "cc-resume")
+        )
 
     def update(self) -> None:
         learner = self.app.session.learner
         code = learner.resume_code if learner else "(being made…)"
         if code:
-            value = (f"<h2>Your code and your data</h2><p>Your resume code: <strong class='cc-resume-code'>"
-                     f"{escape(code)}</strong>. Type it on another device to go on there. Keep it private.</p>")
+            value = (
+                f"<h2>Your code and your data</h2><p>Your resume code: <strong class='cc-resume-code'>"
+                f"{escape(code)}</strong>. Type it on another device to go on there. Keep it private.</p>"
+            )
         else:
-            value = ("<h2>Your code and your data</h2><p><span class='cc-resume-code'>This browser does not have "
-                     "your resume code.</span> You can make a new one: your old code stops working, and your "
-                     "progress stays.</p>")
+            value = (
+                "<h2>Your code and your data</h2><p><span class='cc-resume-code'>This browser does not have "
+                "your resume code.</span> You can make a new one: your old code stops working, and your "
+                "progress stays.</p>"
+            )
         if self.mine.value != value:
             self.mine.value = value
         wanted = None if (learner is not None and not code) else "none"
@@ -151,8 +177,10 @@ class ResumeBox:
 
 
 def privacy_parts(app) -> list:
-    text = html("<details class='cc-privacy'><summary><strong>Your privacy:</strong> what we save, and what we "
-                f"never save</summary>{privacy_html()}</details>")
+    text = html(
+        "<details class='cc-privacy'><summary><strong>Your privacy:</strong> what we save, and what we "
+        f"never save</summary>{privacy_html()}</details>"
+    )
     ask = button("Delete my data", "cc-delete")
     confirm = button("Yes, delete everything", "cc-delete-confirm", "danger")
     cancel = w.Button(description="Cancel")
@@ -162,7 +190,9 @@ def privacy_parts(app) -> list:
 
     def show_confirm(_):
         confirm_row.layout.display = None
-        result.value = "<p role='status' aria-live='polite'>This removes your answers and progress. It cannot be undone.</p>"
+        result.value = (
+            "<p role='status' aria-live='polite'>This removes your answers and progress. It cannot be undone.</p>"
+        )
 
     def do_delete(_):
         message = app.delete_my_data()
@@ -204,16 +234,18 @@ class WorkshopBox:
         self.join_form = [join_text, row, nick, result]
         self.in_text = html("")
         leave = button("Leave the workshop", "cc-workshop-leave")
-        leave.on_click(safe_callback(lambda _: setattr(app.announce, "value", f"<p role='status'>"
-                                                       f"{escape(app.leave_workshop())}</p>"), result))
+        leave.on_click(
+            safe_callback(
+                lambda _: setattr(app.announce, "value", f"<p role='status'>{escape(app.leave_workshop())}</p>"), result
+            )
+        )
         self.leave_form = [self.in_text, leave, result]
         self.widget = Panel(self.join_form, summary="Join a workshop", classes=("cc-card", "cc-workshop"))
 
     def update(self) -> None:
         ws = self.app.workshop
         if ws is not None:
-            self.in_text.value = (f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(ws.join_code)}"
-                                  "</strong>.</p>")
+            self.in_text.value = f"<h2>Workshop</h2><p>You are in workshop <strong>{escape(ws.join_code)}</strong>.</p>"
         wanted = tuple(self.leave_form if ws is not None else self.join_form)
         if self.widget.children != wanted:
             self.widget.children = wanted

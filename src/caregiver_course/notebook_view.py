@@ -6,6 +6,7 @@ exactly what the notebook shows on its own. Notebooks are parsed once per kernel
 The app shows a lesson in steps. Steps are derived here, at render time, from the notebook's own "## "
 headings, so the notebook itself still reads top to bottom in JupyterLab and nbval compares real content.
 """
+
 from __future__ import annotations
 
 import ast
@@ -110,7 +111,7 @@ def _split(step: Step) -> list[Step]:
     one step per page; what comes before it joins the first page, what comes after it the last."""
     from .widgets import KnowledgeCheck
 
-    for at, widget in enumerate(step.widgets):
+    for at, widget in enumerate(step.widgets):  # noqa: B007 (at is used after the loop)
         if isinstance(widget, KnowledgeCheck):
             pages = widget.pages(CHECK_BUDGET)
             break
@@ -121,7 +122,7 @@ def _split(step: Step) -> list[Step]:
         return [step]
     if len(pages) < 2:
         return [step]
-    before, after = step.widgets[:at], step.widgets[at + 1:]
+    before, after = step.widgets[:at], step.widgets[at + 1 :]
     out = []
     for n, page in enumerate(pages):
         widgets = (before if n == 0 else []) + list(page)

@@ -5,6 +5,7 @@ outputs (text/html), so the standalone notebook shows it too. Every picture has 
 <title>/<desc>) that says everything the picture says. Groups are told apart by icon and word as well as
 colour. Texts come from the side-effect table and the clinic's settings, never typed in here.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -14,8 +15,12 @@ from . import content as content_mod
 
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif'"
 # Dark colours: white text on them passes WCAG contrast 4.5:1.
-COLOURS = {"expected": ("#1e6b35", "#eef8f0"), "clinic": ("#1f5f99", "#eef4fa"),
-           "emergency": ("#8a1c1c", "#fff3f3"), "crisis": ("#5b2a86", "#f5effa")}
+COLOURS = {
+    "expected": ("#1e6b35", "#eef8f0"),
+    "clinic": ("#1f5f99", "#eef4fa"),
+    "emergency": ("#8a1c1c", "#fff3f3"),
+    "crisis": ("#5b2a86", "#f5effa"),
+}
 WORDS = {"expected": "Expected", "clinic": "Call clinic", "emergency": "Emergency", "crisis": "Crisis line"}
 
 
@@ -25,24 +30,38 @@ def _icon(group: str, x: float, y: float) -> str:
     if group == "expected":
         return f"<polyline points='{x - 11},{y} {x - 3},{y + 9} {x + 12},{y - 9}' {s}/>"
     if group == "clinic":
-        return (f"<circle cx='{x}' cy='{y}' r='15' {s}/><line x1='{x}' y1='{y - 8}' x2='{x}' y2='{y + 8}' {s}/>"
-                f"<line x1='{x - 8}' y1='{y}' x2='{x + 8}' y2='{y}' {s}/>")
+        return (
+            f"<circle cx='{x}' cy='{y}' r='15' {s}/><line x1='{x}' y1='{y - 8}' x2='{x}' y2='{y + 8}' {s}/>"
+            f"<line x1='{x - 8}' y1='{y}' x2='{x + 8}' y2='{y}' {s}/>"
+        )
     if group == "emergency":
-        return (f"<polygon points='{x},{y - 15} {x + 16},{y + 13} {x - 16},{y + 13}' {s}/>"
-                f"<line x1='{x}' y1='{y - 5}' x2='{x}' y2='{y + 4}' {s}/>"
-                f"<circle cx='{x}' cy='{y + 9}' r='1.5' fill='#fff'/>")
-    return (f"<path d='M {x} {y + 13} C {x - 22} {y - 2}, {x - 12} {y - 20}, {x} {y - 8} "
-            f"C {x + 12} {y - 20}, {x + 22} {y - 2}, {x} {y + 13} Z' {s}/>")
+        return (
+            f"<polygon points='{x},{y - 15} {x + 16},{y + 13} {x - 16},{y + 13}' {s}/>"
+            f"<line x1='{x}' y1='{y - 5}' x2='{x}' y2='{y + 4}' {s}/>"
+            f"<circle cx='{x}' cy='{y + 9}' r='1.5' fill='#fff'/>"
+        )
+    return (
+        f"<path d='M {x} {y + 13} C {x - 22} {y - 2}, {x - 12} {y - 20}, {x} {y - 8} "
+        f"C {x + 12} {y - 20}, {x + 22} {y - 2}, {x} {y + 13} Z' {s}/>"
+    )
 
 
 def _lines(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width=width, break_long_words=False) or [""]
 
 
-def _text(x: float, y: float, lines: list[str], size: int = 17, weight: str = "normal", fill: str = "#1a1a1a",
-          step: float = 22) -> str:
-    spans = "".join(f"<tspan x='{x}' dy='{0 if i == 0 else step}'>{escape(line)}</tspan>"
-                    for i, line in enumerate(lines))
+def _text(
+    x: float,
+    y: float,
+    lines: list[str],
+    size: int = 17,
+    weight: str = "normal",
+    fill: str = "#1a1a1a",
+    step: float = 22,
+) -> str:
+    spans = "".join(
+        f"<tspan x='{x}' dy='{0 if i == 0 else step}'>{escape(line)}</tspan>" for i, line in enumerate(lines)
+    )
     return f"<text x='{x}' y='{y}' {FONT} font-size='{size}' font-weight='{weight}' fill='{fill}'>{spans}</text>"
 
 
@@ -77,31 +96,45 @@ def triage_card_svg(c) -> tuple[str, str]:
             f"stroke-width='2'/><path d='M 1 {y + 9} a 8 8 0 0 1 8 -8 h 342 a 8 8 0 0 1 8 8 v 36 h -358 Z' "
             f"fill='{dark}'/>{_icon(group, 24, y + 23)}{_text(50, y + 29, [WORDS[group]], 19, 'bold', '#fff')}"
             f"{_text(14, y + 68, action_lines, 17, 'bold', dark, 23)}"
-            f"{_text(14, y + 72 + 23 * len(action_lines), example_lines, 15, 'normal', '#1a1a1a', 20)}</g>")
+            f"{_text(14, y + 72 + 23 * len(action_lines), example_lines, 15, 'normal', '#1a1a1a', 20)}</g>"
+        )
         alt.append(f"{WORDS[group]}: {action} {examples}")
         y += height + 12
-    svg = (f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' "
-           "role='img' aria-labelledby='cc-triage-title cc-triage-desc' xmlns='http://www.w3.org/2000/svg'>"
-           f"<title id='cc-triage-title'>{escape(title)}</title><desc id='cc-triage-desc'>{escape(' '.join(alt))}"
-           f"</desc>{''.join(rows)}</svg>")
+    svg = (
+        f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' "
+        "role='img' aria-labelledby='cc-triage-title cc-triage-desc' xmlns='http://www.w3.org/2000/svg'>"
+        f"<title id='cc-triage-title'>{escape(title)}</title><desc id='cc-triage-desc'>{escape(' '.join(alt))}"
+        f"</desc>{''.join(rows)}</svg>"
+    )
     return svg, f"{title}. " + " ".join(alt)
 
 
 def session_day_steps(c) -> list[tuple[str, str]]:
     """The steps of a session day, in order, with the clinic's own values."""
     fill = c.clinic.fill
-    given = ("The nasal spray is given with staff watching." if c.clinic.choice("treatment_type") == "esketamine"
-             else "The medicine goes in slowly through a vein.")
-    room = ("You can stay in the room with them." if c.clinic.choice("companion_in_room") == "yes"
-            else "You wait nearby until they are ready.")
+    given = (
+        "The nasal spray is given with staff watching."
+        if c.clinic.choice("treatment_type") == "esketamine"
+        else "The medicine goes in slowly through a vein."
+    )
+    room = (
+        "You can stay in the room with them."
+        if c.clinic.choice("companion_in_room") == "yes"
+        else "You wait nearby until they are ready."
+    )
     return [
         ("Before", fill("Stop eating {fasting_solids} before. Stop drinking: {fasting_liquids}.")),
         ("At the clinic", "The team checks blood pressure, heart rate and oxygen."),
         ("The session", f"{given} {room}"),
         ("Watched after", fill("The team watches them for {recovery_time}.")),
         ("Ride home", fill("A responsible adult drives them home. No driving for {no_driving}.")),
-        ("Rest of the day", fill("Rest, with light food and drinks. Someone stays nearby for {companion_stay_after}. "
-                                 "No alcohol or drugs for {no_alcohol}.")),
+        (
+            "Rest of the day",
+            fill(
+                "Rest, with light food and drinks. Someone stays nearby for {companion_stay_after}. "
+                "No alcohol or drugs for {no_alcohol}."
+            ),
+        ),
     ]
 
 
@@ -114,18 +147,23 @@ def timeline_svg(c) -> tuple[str, str]:
         lines = _lines(detail, 32)
         height = 34 + 22 * len(lines)
         if i < len(steps):
-            parts.append(f"<line x1='30' y1='{y + 30}' x2='30' y2='{y + height + 10}' stroke='#5a6b7b' "
-                         "stroke-width='4'/>")
-        parts.append(f"<circle cx='30' cy='{y + 16}' r='16' fill='#1f5f99'/>"
-                     f"{_text(30 - (5 if i < 10 else 10), y + 22, [str(i)], 17, 'bold', '#fff')}"
-                     f"{_text(62, y + 22, [label], 19, 'bold', '#1a1a1a')}"
-                     f"{_text(62, y + 46, lines, 16, 'normal', '#1a1a1a', 22)}")
+            parts.append(
+                f"<line x1='30' y1='{y + 30}' x2='30' y2='{y + height + 10}' stroke='#5a6b7b' stroke-width='4'/>"
+            )
+        parts.append(
+            f"<circle cx='30' cy='{y + 16}' r='16' fill='#1f5f99'/>"
+            f"{_text(30 - (5 if i < 10 else 10), y + 22, [str(i)], 17, 'bold', '#fff')}"
+            f"{_text(62, y + 22, [label], 19, 'bold', '#1a1a1a')}"
+            f"{_text(62, y + 46, lines, 16, 'normal', '#1a1a1a', 22)}"
+        )
         alt.append(f"Step {i}, {label}: {detail}")
         y += height + 10
-    svg = (f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' role='img' "
-           "aria-labelledby='cc-day-title cc-day-desc' xmlns='http://www.w3.org/2000/svg'>"
-           f"<title id='cc-day-title'>{escape(title)}</title><desc id='cc-day-desc'>{escape(' '.join(alt))}</desc>"
-           f"{''.join(parts)}</svg>")
+    svg = (
+        f"<svg class='cc-picture' viewBox='0 0 360 {y}' width='100%' style='display:block;max-width:26rem' role='img' "
+        "aria-labelledby='cc-day-title cc-day-desc' xmlns='http://www.w3.org/2000/svg'>"
+        f"<title id='cc-day-title'>{escape(title)}</title><desc id='cc-day-desc'>{escape(' '.join(alt))}</desc>"
+        f"{''.join(parts)}</svg>"
+    )
     return svg, f"{title}. " + " ".join(alt)
 
 
@@ -141,8 +179,10 @@ def _picture(svg: str, alt: str, caption: str, css_class: str):
                 bundle["text/html"] = figure
             return bundle
 
-    figure = (f"<figure class='cc-figure' style='margin:0;width:100%'>{svg}<figcaption>{escape(caption)}</figcaption>"
-              f"<p class='cc-visually-hidden'>{escape(alt)}</p></figure>")
+    figure = (
+        f"<figure class='cc-figure' style='margin:0;width:100%'>{svg}<figcaption>{escape(caption)}</figcaption>"
+        f"<p class='cc-visually-hidden'>{escape(alt)}</p></figure>"
+    )
     box = html(figure, css_class)
     box.layout.width = "100%"  # let the picture take the card's width (an HTML widget shrinks to its content),
     box.layout.margin = "0"  # without the widget margin that would make the card scroll sideways
@@ -155,7 +195,9 @@ def triage_card():
     """Widget for lesson 4: ``cc.triage_card()``."""
     c = content_mod.get()
     svg, alt = triage_card_svg(c)
-    return _picture(svg, alt, "Four groups of signs, and who to call. The numbers to tap are in each group below.", "cc-triage-card")
+    return _picture(
+        svg, alt, "Four groups of signs, and who to call. The numbers to tap are in each group below.", "cc-triage-card"
+    )
 
 
 def session_timeline():

@@ -5,6 +5,7 @@ of the resume code), events (quiz answers, ticks, lessons opened and finished, w
 nicknames, and for the rate limits a keyed hash of the client's address (kept 1 to 2 days); the browser keeps
 the token and the resume code (cc-app.js, localStorage); reflection notes are never sent to the store.
 """
+
 from __future__ import annotations
 
 SAVED = (
@@ -14,21 +15,26 @@ SAVED = (
     "if you join a workshop, the nickname you chose (if any)",
 )
 
-WHERE = ("These are saved on the computer that runs this course for your clinic (the course's server), not on "
-         "your phone. They are kept under a random code, not under your name. Your browser keeps that code and "
-         "your resume code, so it can find your progress again; the server keeps only scrambled forms of them. "
-         "To stop people from guessing codes, the server also keeps a scrambled form of your internet address "
-         "for up to two days.")
-NEVER = ("We never ask your name or anything about your loved one. Notes you type in “Think about it” boxes are "
-         "never saved.")
-DELETE = ("Delete my data removes everything saved about you. In a workshop, the facilitator sees only how many "
-          "people chose each answer, never who chose what.")
+WHERE = (
+    "These are saved on the computer that runs this course for your clinic (the course's server), not on "
+    "your phone. They are kept under a random code, not under your name. Your browser keeps that code and "
+    "your resume code, so it can find your progress again; the server keeps only scrambled forms of them. "
+    "To stop people from guessing codes, the server also keeps a scrambled form of your internet address "
+    "for up to two days."
+)
+NEVER = (
+    "We never ask your name or anything about your loved one. Notes you type in “Think about it” boxes are never saved."
+)
+DELETE = (
+    "Delete my data removes everything saved about you. In a workshop, the facilitator sees only how many "
+    "people chose each answer, never who chose what."
+)
 SHORT = "Your progress is saved on the course's server under a random code, not your name."
 
 
 def privacy_html() -> str:
     items = "".join(f"<li>{s}</li>" for s in SAVED)
-    return (f"<p>{NEVER}</p><p>The course saves only:</p><ul>{items}</ul><p>{WHERE}</p><p>{DELETE}</p>")
+    return f"<p>{NEVER}</p><p>The course saves only:</p><ul>{items}</ul><p>{WHERE}</p><p>{DELETE}</p>"
 
 
 def privacy_text() -> str:
@@ -40,5 +46,8 @@ def privacy_note():
     """Widget for a lesson cell: ``cc.privacy_note()``."""
     from .widgets import Panel, html
 
-    return Panel([html(f"<div class='cc-note cc-privacy-text'>{privacy_html()}</div>")],
-                 summary="Your privacy: " + privacy_text(), classes=("cc-privacy-note",))
+    return Panel(
+        [html(f"<div class='cc-note cc-privacy-text'>{privacy_html()}</div>")],
+        summary="Your privacy: " + privacy_text(),
+        classes=("cc-privacy-note",),
+    )

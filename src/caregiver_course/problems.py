@@ -1,4 +1,5 @@
 """Content problems: one clear message that names the file, the item and the field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@
 answered every question of the lesson (practice questions and the knowledge check alike). The start page
 and the lesson both show the counts from :func:`lesson_progress`, so they always agree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -62,8 +63,7 @@ def overall(progress: dict[str, LessonProgress], content: Content) -> tuple[int,
 
 def minutes_left(progress: dict[str, LessonProgress], content: Content) -> int:
     """About how many minutes of lessons (not counting the start page) are not done yet."""
-    return sum(lesson.minutes for lesson in content.lessons
-               if lesson.number > 0 and progress[lesson.id].status != DONE)
+    return sum(lesson.minutes for lesson in content.lessons if lesson.number > 0 and progress[lesson.id].status != DONE)
 
 
 def resume_point(progress: dict[str, LessonProgress], content: Content, events: list[dict]) -> str | None:

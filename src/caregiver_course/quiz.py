@@ -1,14 +1,25 @@
 """Quiz logic: questions, shuffling, checking an answer and scoring. Pure Python, no widgets."""
+
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 CHOICE_TYPES = ("single", "multi", "truefalse", "scenario")
 TYPES = CHOICE_TYPES + ("triage",)
-TOPICS = ("understanding", "emotional", "practical", "side-effects", "red-flags", "expectations",
-          "follow-up", "routine", "self-care", "informed")
+TOPICS = (
+    "understanding",
+    "emotional",
+    "practical",
+    "side-effects",
+    "red-flags",
+    "expectations",
+    "follow-up",
+    "routine",
+    "self-care",
+    "informed",
+)
 
 # Triage bins; their labels name the clinic's own numbers (filled from configuration).
 TRIAGE_BINS = ("expected", "clinic", "emergency", "crisis")
@@ -140,8 +151,11 @@ def check(question: Question, response) -> Result:
         status = CORRECT if right == len(question.items) else (PARTLY if right else INCORRECT)
     elif question.type == "multi":
         chosen = set(response)
-        details = [("✓ " if o.id in question.answer else "✗ ") + f"{o.text}: {o.feedback}"
-                   for o in question.options if o.id in chosen]
+        details = [
+            ("✓ " if o.id in question.answer else "✗ ") + f"{o.text}: {o.feedback}"
+            for o in question.options
+            if o.id in chosen
+        ]
         missed = [o for o in question.options if o.id in question.answer and o.id not in chosen]
         if missed:  # name each one, so the learner learns what they missed
             details.append(f"You missed {'this right answer' if len(missed) == 1 else 'these right answers'}:")

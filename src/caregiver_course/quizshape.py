@@ -4,6 +4,7 @@ A fair quiz does not give its answers away by length, by wording (absolutes such
 options, hedges such as "often" in right ones), by a lopsided true/false key, or by every sorting item
 having the same mix of answers.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,10 @@ class Shape:
 
     def lines(self) -> list[str]:
         return [
-            (f"right answer strictly longest: {self.right_longest} of {self.single_items} single/scenario items "
-            f"({100 * self.right_longest_share:.0f} %)"),
+            (
+                f"right answer strictly longest: {self.right_longest} of {self.single_items} single/scenario items "
+                f"({100 * self.right_longest_share:.0f} %)"
+            ),
             f"absolutes: {self.absolutes_right:.0f} % of right options, {self.absolutes_wrong:.0f} % of wrong ones",
             f"hedges: {self.hedges_right:.0f} % of right options, {self.hedges_wrong:.0f} % of wrong ones",
             f"true/false answered 'True': {self.true_answers} of {self.truefalse} ({self.true_share:.0f} %)",
@@ -79,6 +82,18 @@ def shape(questions: list[Question], fill=lambda t: t) -> Shape:
     mixes = {tuple(sorted(Counter(i.answer for i in q.items).items())) for q in sorting}
     repeats = sum(1 for q in questions for o in q.options if REPEATS.match(o.feedback))
     repeats += sum(1 for q in questions for i in q.items if REPEATS.match(i.feedback))
-    return Shape(len(single), longest, len(right_opts), len(wrong_opts), pct(ABSOLUTES, right_opts),
-                 pct(ABSOLUTES, wrong_opts), pct(HEDGES, right_opts), pct(HEDGES, wrong_opts), len(tf),
-                 sum(1 for q in tf if "true" in q.answer), len(mixes), len(sorting), repeats)
+    return Shape(
+        len(single),
+        longest,
+        len(right_opts),
+        len(wrong_opts),
+        pct(ABSOLUTES, right_opts),
+        pct(ABSOLUTES, wrong_opts),
+        pct(HEDGES, right_opts),
+        pct(HEDGES, wrong_opts),
+        len(tf),
+        sum(1 for q in tf if "true" in q.answer),
+        len(mixes),
+        len(sorting),
+        repeats,
+    )

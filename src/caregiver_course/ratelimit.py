@@ -10,6 +10,7 @@ noted by the server when the page took its kernel), and every kernel reads the s
 
 A refused try is not checked at all, so it tells a guesser nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,12 +62,16 @@ def note(store, scope: str, client: str, ok: bool, now: float | None = None) -> 
     limit = LIMITS[scope]
     mine = len(store.failures(scope, now - limit.window, client))
     if mine >= limit.free:
-        log.warning("rate limit: %d wrong %s tries in the last hour from client %s; it now waits %.0f s",
-                    mine, scope, client or "unknown", min(limit.first_wait * 2.0 ** (mine - limit.free), limit.max_wait))
+        log.warning(
+            "rate limit: %d wrong %s tries in the last hour from client %s; it now waits %.0f s",
+            mine,
+            scope,
+            client or "unknown",
+            min(limit.first_wait * 2.0 ** (mine - limit.free), limit.max_wait),
+        )
     everyone = len(store.failures(scope, now - 60.0))
     if everyone >= limit.server_per_minute:
-        log.warning("rate limit: %d wrong %s tries on this server in the last minute; everyone waits",
-                    everyone, scope)
+        log.warning("rate limit: %d wrong %s tries on this server in the last minute; everyone waits", everyone, scope)
 
 
 def as_words(seconds: float) -> str:

@@ -3,6 +3,7 @@
 The side-effect table (data/side_effects.yaml) decides which group each sign belongs to; this module only
 shows it. The HTML helpers are pure (no widgets), so the Help now box and the lessons can share them.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,9 +25,11 @@ GROUP_TITLES = {
 GROUP_ICONS = {"expected": "✓", "clinic": "☎", "emergency": "⚠", "crisis": "♡"}
 
 # Safe messaging (fact H3, H5, and the guide's closing words): a message of hope, no method detail.
-HOPE = ("You are not alone, and you do not have to handle this alone. Help is free, private and there day and "
-        "night, for your loved one and for you. Asking, listening and staying with them helps them reach that "
-        "help. Your support helps them face hard times with hope.")
+HOPE = (
+    "You are not alone, and you do not have to handle this alone. Help is free, private and there day and "
+    "night, for your loved one and for you. Asking, listening and staying with them helps them reach that "
+    "help. Your support helps them face hard times with hope."
+)
 
 
 def raw_value(clinic: Clinic, name: str) -> str:
@@ -70,18 +73,28 @@ def web_link(clinic: Clinic, name: str) -> str:
 def actions_html(clinic: Clinic, group: str) -> str:
     """What to do for a group, with the numbers written in as links."""
     if group == "emergency":
-        return (f"<p><strong>{call_link(clinic, 'emergency_number')} now</strong>, or go to the emergency room. "
-                "Stay with them if you can do so safely.</p>")
+        return (
+            f"<p><strong>{call_link(clinic, 'emergency_number')} now</strong>, or go to the emergency room. "
+            "Stay with them if you can do so safely.</p>"
+        )
     if group == "crisis":
-        line = (f"<p><strong>{call_link(clinic, 'crisis_call')}</strong> or <strong>"
-                f"{text_link(clinic, 'crisis_text')}</strong>, or chat at {web_link(clinic, 'crisis_chat')}. "
-                "It is free and private, and open day and night.")
+        line = (
+            f"<p><strong>{call_link(clinic, 'crisis_call')}</strong> or <strong>"
+            f"{text_link(clinic, 'crisis_text')}</strong>, or chat at {web_link(clinic, 'crisis_chat')}. "
+            "It is free and private, and open day and night."
+        )
         if clinic.is_set("crisis_text_line"):
             line += f" You can also {text_link(clinic, 'crisis_text_line')} (Crisis Text Line)."
-        return line + f" Also tell the clinic. If they are in danger right now, {call_link(clinic, 'emergency_number', 'call')}.</p>"
+        return (
+            line
+            + " Also tell the clinic. If they are in danger right now, "
+            + f"{call_link(clinic, 'emergency_number', 'call')}.</p>"
+        )
     if group == "clinic":
-        return (f"<p><strong>{call_link(clinic, 'clinic_phone', 'Call the clinic on')}</strong>, the same day. "
-                f"After hours: {call_link(clinic, 'after_hours_phone', 'call')}.</p>")
+        return (
+            f"<p><strong>{call_link(clinic, 'clinic_phone', 'Call the clinic on')}</strong>, the same day. "
+            f"After hours: {call_link(clinic, 'after_hours_phone', 'call')}.</p>"
+        )
     return "<p>Comfort them and let them rest. Write down what you notice.</p>"
 
 
@@ -97,14 +110,18 @@ def red_flags_html(content, group: str) -> str:
     """The signs of one group from the side-effect table, and what to do, for a lesson section."""
     clinic = content.clinic
     rows = [r for r in content.side_effects if r.group == group]
-    items = "".join(f"<li><strong>{escape(clinic.fill(r.name))}.</strong> {escape(clinic.fill(r.looks_like))}</li>"
-                    for r in rows)
+    items = "".join(
+        f"<li><strong>{escape(clinic.fill(r.name))}.</strong> {escape(clinic.fill(r.looks_like))}</li>" for r in rows
+    )
     title = escape(clinic.fill(GROUP_TITLES[group]))
-    parts = [f"<h3><span aria-hidden='true'>{GROUP_ICONS[group]}</span> {title}</h3><ul>{items}</ul>",
-             actions_html(clinic, group)]
+    parts = [
+        f"<h3><span aria-hidden='true'>{GROUP_ICONS[group]}</span> {title}</h3><ul>{items}</ul>",
+        actions_html(clinic, group),
+    ]
     if group in ("emergency", "crisis"):
-        parts.append(f"<p class='cc-danger-definition'>{escape(clinic.fill(danger_definition(content.side_effects)))}"
-                     "</p>")
+        parts.append(
+            f"<p class='cc-danger-definition'>{escape(clinic.fill(danger_definition(content.side_effects)))}</p>"
+        )
     if group == "crisis":
         parts.append(f"<p class='cc-hope'><strong>There is hope.</strong> {escape(HOPE)}</p>")
     return "".join(parts)
@@ -122,8 +139,11 @@ def red_flags(group: str):
         body = red_flags_html(c, group)
         rows = [c.clinic.fill(r.name) for r in c.side_effects if r.group == group]
         summary = f"{c.clinic.fill(GROUP_TITLES[group])}:\n" + "\n".join(f"- {name}" for name in rows)
-        return Panel([html(f"<div class='cc-redflags cc-redflags-{group}'>{body}</div>")], summary=summary,
-                     classes=("cc-card", "cc-red-flags"))
+        return Panel(
+            [html(f"<div class='cc-redflags cc-redflags-{group}'>{body}</div>")],
+            summary=summary,
+            classes=("cc-card", "cc-red-flags"),
+        )
     except Exception:
         import logging
 

@@ -4,6 +4,7 @@ Each widget is bound to a session when it is built (it keeps it and never asks a
 lesson's widgets inside ``with bound(app.session):``; a lesson notebook run on its own has no app, so its
 widgets get the kernel's memory session (no store). There is no process-wide "current" session to swap.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -84,8 +85,7 @@ class StoreSession:
         return [(e["item"], e["status"]) for e in self.events if e["kind"] == "answer"]
 
     def record_answer(self, lesson_id, question_id, response, status) -> None:
-        self._add({"kind": "answer", "lesson": lesson_id, "item": question_id, "response": response,
-                   "status": status})
+        self._add({"kind": "answer", "lesson": lesson_id, "item": question_id, "response": response, "status": status})
         self.flush()
 
     def checked(self, checklist_id: str) -> set[str]:
@@ -96,14 +96,20 @@ class StoreSession:
         return {k for k, v in state.items() if v}
 
     def record_check(self, lesson_id, checklist_id, item_id, checked) -> None:
-        self._add({"kind": "check", "lesson": lesson_id, "item": checklist_id, "sub_item": item_id,
-                   "status": "ticked" if checked else "unticked"})
+        self._add(
+            {
+                "kind": "check",
+                "lesson": lesson_id,
+                "item": checklist_id,
+                "sub_item": item_id,
+                "status": "ticked" if checked else "unticked",
+            }
+        )
         self.flush()
 
     def record_step(self, lesson_id, step, sub_item: str = "") -> None:
         self._add({"kind": "step", "lesson": lesson_id, "item": step, "sub_item": sub_item})
         self.flush()
-
 
     def last_answers(self) -> dict[str, dict]:
         """The last answer event for each question (what the learner sees again after a reload)."""

@@ -3,6 +3,7 @@
 Each fact in data/source/content-facts.md names its sources (S1, S29c, ...). A question's source line lists
 the plain names of those sources, in order, without repeats.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,23 +14,53 @@ from . import content as content_mod
 
 # Plain names of the fact sheet's sources (its "Sources" list), grouped the way a caregiver would say them.
 PLAIN = {
-    "S1": "FDA label for SPRAVATO", "S2": "FDA label for SPRAVATO", "S3": "FDA label for SPRAVATO",
-    "S4": "FDA label for SPRAVATO", "S5": "FDA safety program for SPRAVATO", "S5a": "FDA drug listing",
-    "S6": "SPRAVATO patient information", "S7": "SPRAVATO driving studies", "S8": "FDA label for SPRAVATO",
-    "S9": "Davis's Drug Guide", "S10": "MedlinePlus (US National Library of Medicine)",
-    "S11": "news of the FDA's 2025 approval", "S12": "FDA warning about ketamine (2023)",
-    "S13": "research review", "S14": "research study", "S15": "research study", "S16": "research study",
-    "S17": "review of research studies", "S18": "research review", "S19": "research study",
-    "S20": "review of research studies", "S21": "research study", "S22": "research review",
-    "S23": "expert group (American Psychiatric Association)", "S24": "international expert group",
-    "S25": "research review", "S26": "ketamine doctors' society (ASKP3)", "S27": "MSD Manual",
-    "S28": "research review", "S29": "other clinics' instruction sheets", "S30": "anesthesia fasting guidance",
-    "S31": "988 Suicide & Crisis Lifeline", "S32": "National Institute of Mental Health",
-    "S33": "National Institute of Mental Health", "S34": "American College of Emergency Physicians",
-    "S35": "Family Caregiver Alliance", "S36": "National Institute on Aging", "S37": "Caregiver Action Network",
-    "S38": "NAMI (National Alliance on Mental Illness)", "S39": "National Alliance for Caregiving",
-    "S40": "Illinois Psychiatric Society", "S41": "CDC", "S42": "AHRQ", "S43": "AHRQ", "S44": "research review",
-    "S45": "W3C", "S46": "research study",
+    "S1": "FDA label for SPRAVATO",
+    "S2": "FDA label for SPRAVATO",
+    "S3": "FDA label for SPRAVATO",
+    "S4": "FDA label for SPRAVATO",
+    "S5": "FDA safety program for SPRAVATO",
+    "S5a": "FDA drug listing",
+    "S6": "SPRAVATO patient information",
+    "S7": "SPRAVATO driving studies",
+    "S8": "FDA label for SPRAVATO",
+    "S9": "Davis's Drug Guide",
+    "S10": "MedlinePlus (US National Library of Medicine)",
+    "S11": "news of the FDA's 2025 approval",
+    "S12": "FDA warning about ketamine (2023)",
+    "S13": "research review",
+    "S14": "research study",
+    "S15": "research study",
+    "S16": "research study",
+    "S17": "review of research studies",
+    "S18": "research review",
+    "S19": "research study",
+    "S20": "review of research studies",
+    "S21": "research study",
+    "S22": "research review",
+    "S23": "expert group (American Psychiatric Association)",
+    "S24": "international expert group",
+    "S25": "research review",
+    "S26": "ketamine doctors' society (ASKP3)",
+    "S27": "MSD Manual",
+    "S28": "research review",
+    "S29": "other clinics' instruction sheets",
+    "S30": "anesthesia fasting guidance",
+    "S31": "988 Suicide & Crisis Lifeline",
+    "S32": "National Institute of Mental Health",
+    "S33": "National Institute of Mental Health",
+    "S34": "American College of Emergency Physicians",
+    "S35": "Family Caregiver Alliance",
+    "S36": "National Institute on Aging",
+    "S37": "Caregiver Action Network",
+    "S38": "NAMI (National Alliance on Mental Illness)",
+    "S39": "National Alliance for Caregiving",
+    "S40": "Illinois Psychiatric Society",
+    "S41": "CDC",
+    "S42": "AHRQ",
+    "S43": "AHRQ",
+    "S44": "research review",
+    "S45": "W3C",
+    "S46": "research study",
 }
 GUIDE = "your clinic's guide"
 FACT = re.compile(r"^- \*\*([A-K]\d+)\.\*\*(.*?)(?=^- \*\*[A-K]\d+\.\*\*|^#|\Z)", re.MULTILINE | re.DOTALL)

@@ -4,6 +4,7 @@ Answers, ticks and steps are append-only events; progress is derived from them. 
 id with a long browser token (kept in the browser) and a short resume code (for another device). Nothing
 about the patient is stored. Every write is one transaction.
 """
+
 from __future__ import annotations
 
 import json
@@ -85,6 +86,7 @@ MIGRATIONS = {
     """,
 }
 
+
 class StoreError(Exception):
     """The database could not be used; the message says what to do."""
 
@@ -120,11 +122,15 @@ class Store:
             self.key = load_key(self.path.with_name(self.path.name + ".key"))
             self._prepare()
         except sqlite3.Error as exc:
-            raise StoreError(f"The progress database at {self.path} cannot be opened ({exc}). "
-                             "Check that the folder exists and can be written to.") from exc
+            raise StoreError(
+                f"The progress database at {self.path} cannot be opened ({exc}). "
+                "Check that the folder exists and can be written to."
+            ) from exc
         except OSError as exc:
-            raise StoreError(f"The data folder {self.path.parent} cannot be created ({exc}). "
-                             "Set CAREGIVER_DATA_DIR to a folder that can be written to.") from exc
+            raise StoreError(
+                f"The data folder {self.path.parent} cannot be created ({exc}). "
+                "Set CAREGIVER_DATA_DIR to a folder that can be written to."
+            ) from exc
 
     # ------------------------------------------------------------------ plumbing
 
@@ -147,8 +153,9 @@ class Store:
         except sqlite3.OperationalError as exc:
             _rollback(db)
             if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError("The progress database is busy. Your answer is kept and will be saved "
-                                 "with your next one.") from exc
+                raise StoreError(
+                    "The progress database is busy. Your answer is kept and will be saved with your next one."
+                ) from exc
             raise StoreError(f"The progress database could not be used ({exc}).") from exc
         except sqlite3.DatabaseError as exc:
             _rollback(db)
@@ -187,8 +194,10 @@ class Store:
                         db.execute(statement)
                 if v == 3:  # replace stored tokens and resume codes by their keyed hashes
                     rows = db.execute("SELECT id, token, resume_code FROM learners").fetchall()
-                    db.executemany("UPDATE learners SET token = ?, resume_code = ? WHERE id = ?",
-                                   [(self._hash(t), self._hash(normalise_code(c)), i) for i, t, c in rows])
+                    db.executemany(
+                        "UPDATE learners SET token = ?, resume_code = ? WHERE id = ?",
+                        [(self._hash(t), self._hash(normalise_code(c)), i) for i, t, c in rows],
+                    )
                 db.execute(f"PRAGMA user_version={v}")
             db.execute("COMMIT")
         except BaseException:
@@ -210,9 +219,10 @@ class Store:
             learner = Learner(secrets.token_hex(8), secrets.token_urlsafe(24), new_resume_code())
             try:
                 with self._tx() as db:
-                    db.execute("INSERT INTO learners(id, token, resume_code, created_at) VALUES (?,?,?,?)",
-                               (learner.id, self._hash(learner.token), self._hash(learner.resume_code),
-                                time.time()))
+                    db.execute(
+                        "INSERT INTO learners(id, token, resume_code, created_at) VALUES (?,?,?,?)",
+                        (learner.id, self._hash(learner.token), self._hash(learner.resume_code), time.time()),
+                    )
                 return learner
             except StoreError as exc:
                 if not isinstance(exc.__cause__, sqlite3.IntegrityError):
@@ -225,8 +235,11 @@ class Store:
             return None
         h = self._hash(token)
         with self._tx(write=False) as db:
-            row = db.execute("SELECT id FROM learners WHERE token = ? UNION ALL "
-                             "SELECT learner_id FROM devices WHERE token_hash = ? LIMIT 1", (h, h)).fetchone()
+            row = db.execute(
+                "SELECT id FROM learners WHERE token = ? UNION ALL "
+                "SELECT learner_id FROM devices WHERE token_hash = ? LIMIT 1",
+                (h, h),
+            ).fetchone()
         return Learner(row[0], token, "") if row else None
 
     def by_resume_code(self, code: str) -> Learner | None:
@@ -240,8 +253,10 @@ class Store:
             return None
         token = secrets.token_urlsafe(24)
         with self._tx() as db:
-            db.execute("INSERT INTO devices(token_hash, learner_id, created_at) VALUES (?,?,?)",
-                       (self._hash(token), row[0], time.time()))
+            db.execute(
+                "INSERT INTO devices(token_hash, learner_id, created_at) VALUES (?,?,?)",
+                (self._hash(token), row[0], time.time()),
+            )
         return Learner(row[0], token, code)
 
     def code_matches(self, learner_id: str, code: str) -> bool:
@@ -250,8 +265,9 @@ class Store:
         if not code:
             return False
         with self._tx(write=False) as db:
-            row = db.execute("SELECT 1 FROM learners WHERE id = ? AND resume_code = ?",
-                             (learner_id, self._hash(code))).fetchone()
+            row = db.execute(
+                "SELECT 1 FROM learners WHERE id = ? AND resume_code = ?", (learner_id, self._hash(code))
+            ).fetchone()
         return row is not None
 
     def new_code_for(self, learner_id: str) -> str:
@@ -290,18 +306,44 @@ class Store:
                 "VALUES (?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN participants p "
                 "ON p.workshop_id = w.id WHERE w.id = ? AND w.closed_at IS NULL AND p.learner_id = ?) "
                 "THEN ? END)",
-                [(learner_id, e.get("at", time.time()), e["kind"], e["lesson"], e["item"], e.get("sub_item", ""),
-                  json.dumps(e.get("response", ""), sort_keys=True), e.get("status", ""), e.get("workshop_id"),
-                  learner_id, e.get("workshop_id"))
-                 for e in events])
+                [
+                    (
+                        learner_id,
+                        e.get("at", time.time()),
+                        e["kind"],
+                        e["lesson"],
+                        e["item"],
+                        e.get("sub_item", ""),
+                        json.dumps(e.get("response", ""), sort_keys=True),
+                        e.get("status", ""),
+                        e.get("workshop_id"),
+                        learner_id,
+                        e.get("workshop_id"),
+                    )
+                    for e in events
+                ],
+            )
 
     def events(self, learner_id: str) -> list[dict]:
         with self._tx(write=False) as db:
-            rows = db.execute("SELECT kind, lesson, item, sub_item, response, status, at, workshop_id FROM events "
-                              "WHERE learner_id = ? ORDER BY seq", (learner_id,)).fetchall()
-        return [{"kind": k, "lesson": lesson, "item": item, "sub_item": sub, "response": json.loads(resp),
-                 "status": status, "at": at, "workshop_id": ws}
-                for k, lesson, item, sub, resp, status, at, ws in rows]
+            rows = db.execute(
+                "SELECT kind, lesson, item, sub_item, response, status, at, workshop_id FROM events "
+                "WHERE learner_id = ? ORDER BY seq",
+                (learner_id,),
+            ).fetchall()
+        return [
+            {
+                "kind": k,
+                "lesson": lesson,
+                "item": item,
+                "sub_item": sub,
+                "response": json.loads(resp),
+                "status": status,
+                "at": at,
+                "workshop_id": ws,
+            }
+            for k, lesson, item, sub, resp, status, at, ws in rows
+        ]
 
     def count_events(self, learner_id: str) -> int:
         with self._tx(write=False) as db:
@@ -309,7 +351,7 @@ class Store:
 
     # ------------------------------------------------------------------ workshops
 
-    def create_workshop(self, title: str = "") -> "Workshop":
+    def create_workshop(self, title: str = "") -> Workshop:
         for _ in range(20):
             code = new_workshop_code()
             ws = Workshop(secrets.token_hex(8), code, title[:80], time.time(), None)
@@ -317,39 +359,45 @@ class Store:
                 with self._tx() as db:
                     if db.execute("SELECT 1 FROM workshops WHERE join_code = ?", (code,)).fetchone():
                         continue
-                    db.execute("INSERT INTO workshops(id, join_code, title, created_at) VALUES (?,?,?,?)",
-                               (ws.id, ws.join_code, ws.title, ws.created_at))
+                    db.execute(
+                        "INSERT INTO workshops(id, join_code, title, created_at) VALUES (?,?,?,?)",
+                        (ws.id, ws.join_code, ws.title, ws.created_at),
+                    )
                 return ws
             except StoreError as exc:
                 if not isinstance(exc.__cause__, sqlite3.IntegrityError):
                     raise
         raise StoreError("Could not make a join code. Please try again.")
 
-    def workshop(self, workshop_id: str) -> "Workshop | None":
+    def workshop(self, workshop_id: str) -> Workshop | None:
         return self._workshop_where("id", workshop_id)
 
-    def workshop_by_code(self, code: str) -> "Workshop | None":
+    def workshop_by_code(self, code: str) -> Workshop | None:
         return self._workshop_where("join_code", normalise_code(code))
 
-    def _workshop_where(self, column: str, value: str) -> "Workshop | None":
+    def _workshop_where(self, column: str, value: str) -> Workshop | None:
         with self._tx(write=False) as db:
-            row = db.execute(f"SELECT id, join_code, title, created_at, closed_at FROM workshops WHERE {column} = ?",
-                             (value,)).fetchone()
+            row = db.execute(
+                f"SELECT id, join_code, title, created_at, closed_at FROM workshops WHERE {column} = ?", (value,)
+            ).fetchone()
         return Workshop(*row) if row else None
 
     def close_workshop(self, workshop_id: str) -> None:
         with self._tx() as db:
-            db.execute("UPDATE workshops SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
-                       (time.time(), workshop_id))
+            db.execute(
+                "UPDATE workshops SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (time.time(), workshop_id)
+            )
 
     def join_workshop(self, workshop_id: str, learner_id: str, nickname: str = "") -> None:
         with self._tx() as db:
             open_ = db.execute("SELECT closed_at IS NULL FROM workshops WHERE id = ?", (workshop_id,)).fetchone()
             if not open_ or not open_[0]:
                 raise StoreError("This workshop has ended.")
-            db.execute("INSERT INTO participants(workshop_id, learner_id, nickname, joined_at) VALUES (?,?,?,?) "
-                       "ON CONFLICT(workshop_id, learner_id) DO UPDATE SET nickname = excluded.nickname",
-                       (workshop_id, learner_id, nickname, time.time()))
+            db.execute(
+                "INSERT INTO participants(workshop_id, learner_id, nickname, joined_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(workshop_id, learner_id) DO UPDATE SET nickname = excluded.nickname",
+                (workshop_id, learner_id, nickname, time.time()),
+            )
 
     def participants(self, workshop_id: str) -> list[dict]:
         """Who joined, with when they last did anything (answers, ticks, opening lessons)."""
@@ -357,9 +405,13 @@ class Store:
             rows = db.execute(
                 "SELECT p.learner_id, p.nickname, p.joined_at, MAX(e.at) FROM participants p "
                 "LEFT JOIN events e ON e.learner_id = p.learner_id AND e.at >= p.joined_at "
-                "WHERE p.workshop_id = ? GROUP BY p.learner_id ORDER BY p.joined_at", (workshop_id,)).fetchall()
-        return [{"learner_id": lid, "nickname": nick, "joined_at": joined, "last_active": last or joined}
-                for lid, nick, joined, last in rows]
+                "WHERE p.workshop_id = ? GROUP BY p.learner_id ORDER BY p.joined_at",
+                (workshop_id,),
+            ).fetchall()
+        return [
+            {"learner_id": lid, "nickname": nick, "joined_at": joined, "last_active": last or joined}
+            for lid, nick, joined, last in rows
+        ]
 
     def workshop_answers(self, workshop_id: str) -> list[dict]:
         """Every answer that counts for the workshop, oldest first (none after it was closed)."""
@@ -367,9 +419,13 @@ class Store:
             rows = db.execute(
                 "SELECT e.learner_id, e.item, e.response, e.status, e.at FROM events e "
                 "JOIN workshops w ON w.id = e.workshop_id WHERE e.workshop_id = ? AND e.kind = 'answer' "
-                "AND (w.closed_at IS NULL OR e.at <= w.closed_at) ORDER BY e.seq", (workshop_id,)).fetchall()
-        return [{"learner_id": lid, "item": item, "response": json.loads(resp), "status": status, "at": at}
-                for lid, item, resp, status, at in rows]
+                "AND (w.closed_at IS NULL OR e.at <= w.closed_at) ORDER BY e.seq",
+                (workshop_id,),
+            ).fetchall()
+        return [
+            {"learner_id": lid, "item": item, "response": json.loads(resp), "status": status, "at": at}
+            for lid, item, resp, status, at in rows
+        ]
 
     # ------------------------------------------------------------------ rate limits (shared by all kernels)
 
@@ -384,19 +440,25 @@ class Store:
         """Times of wrong tries in this scope since then (for one client, or for everyone), oldest first."""
         with self._tx(write=False) as db:
             if client is None:
-                rows = db.execute("SELECT at FROM attempts WHERE scope = ? AND at >= ? AND ok = 0 ORDER BY at",
-                                  (scope, since)).fetchall()
+                rows = db.execute(
+                    "SELECT at FROM attempts WHERE scope = ? AND at >= ? AND ok = 0 ORDER BY at", (scope, since)
+                ).fetchall()
             else:
-                rows = db.execute("SELECT at FROM attempts WHERE scope = ? AND client = ? AND at >= ? AND ok = 0 "
-                                  "ORDER BY at", (scope, client, since)).fetchall()
+                rows = db.execute(
+                    "SELECT at FROM attempts WHERE scope = ? AND client = ? AND at >= ? AND ok = 0 ORDER BY at",
+                    (scope, client, since),
+                ).fetchall()
         return [r[0] for r in rows]
 
     def set_kernel_client(self, kernel_id: str, client: str, now: float | None = None) -> None:
         """The server notes which client (a keyed hash of its address) a page's kernel serves."""
         now = now if now is not None else time.time()
         with self._tx() as db:
-            db.execute("INSERT INTO kernel_clients(kernel_id, client, at) VALUES (?,?,?) ON CONFLICT(kernel_id) "
-                       "DO UPDATE SET client = excluded.client, at = excluded.at", (kernel_id, client, now))
+            db.execute(
+                "INSERT INTO kernel_clients(kernel_id, client, at) VALUES (?,?,?) ON CONFLICT(kernel_id) "
+                "DO UPDATE SET client = excluded.client, at = excluded.at",
+                (kernel_id, client, now),
+            )
             db.execute("DELETE FROM kernel_clients WHERE at < ?", (now - 2 * 86400,))
 
     def kernel_client(self, kernel_id: str) -> str:

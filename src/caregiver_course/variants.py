@@ -3,6 +3,7 @@
 The treatment (IV ketamine or esketamine nasal spray) and whether the support person may stay in the room
 change what is true for a learner; the lesson shows the text for this clinic's setting only.
 """
+
 from __future__ import annotations
 
 from . import content as content_mod
@@ -25,8 +26,11 @@ def clinic_text(variant_id: str):
         from .glossary import mark_terms
 
         text = c.clinic.fill(variant.text_for(c.clinic))
-        return Panel([html(mark_terms(markdown_html(text), c), "cc-md")], summary=text,
-                     classes=("cc-clinic-text", f"cc-variant-{variant_id}"))
+        return Panel(
+            [html(mark_terms(markdown_html(text), c), "cc-md")],
+            summary=text,
+            classes=("cc-clinic-text", f"cc-variant-{variant_id}"),
+        )
     except Exception:
         import logging
 

@@ -3,6 +3,7 @@
 Every function a notebook cell calls returns one widget. If anything goes wrong, it returns a friendly box
 instead (never a traceback), and the detail goes to the server log.
 """
+
 from __future__ import annotations
 
 import functools
@@ -140,20 +141,29 @@ def problem_box(problems: list[Problem], what: str) -> Panel:
     box = html(
         f'<div role="status"><p><strong>⚠ Part of this page could not be shown.</strong> {escape(what)} '
         f"The rest of the lesson still works.</p><p>Please tell the clinic staff. They can fix it in the course "
-        f"files:</p><ul>{items}</ul>{more}</div>", "cc-error")
+        f"files:</p><ul>{items}</ul>{more}</div>",
+        "cc-error",
+    )
     return Panel([box], summary=f"Content problem: {len(problems)} to fix", classes=("cc-problem",))
 
 
 def missing_box(c, file: str, ident: str, what: str) -> Panel:
     """Why an item named in a cell cannot be shown: its own problems (or its file's), else 'no such id'."""
-    found = [p for p in c.problems if (p.file == file or (file.endswith("/") and p.file.startswith(file)))
-             and (p.item in (ident, "(whole file)") or p.item.startswith(ident + "/"))]
+    found = [
+        p
+        for p in c.problems
+        if (p.file == file or (file.endswith("/") and p.file.startswith(file)))
+        and (p.item in (ident, "(whole file)") or p.item.startswith(ident + "/"))
+    ]
     return problem_box(found or [Problem(file, ident, "id", f"nothing has the id '{ident}'")], what)
 
 
 def friendly_error(what: str) -> Panel:
-    box = html(f'<div role="status"><p><strong>⚠ Sorry, something went wrong.</strong> {escape(what)}</p>'
-               "<p>Your answers so far are safe. Try again, or tell the clinic staff.</p></div>", "cc-error")
+    box = html(
+        f'<div role="status"><p><strong>⚠ Sorry, something went wrong.</strong> {escape(what)}</p>'
+        "<p>Your answers so far are safe. Try again, or tell the clinic staff.</p></div>",
+        "cc-error",
+    )
     return Panel([box], summary="Something went wrong", classes=("cc-problem",))
 
 
@@ -184,8 +194,10 @@ def safe_callback(fn, feedback: w.HTML | None = None):
         except Exception:
             log.exception("callback %s failed", fn.__name__)
             if feedback is not None:
-                feedback.value = ('<div role="status" aria-live="polite" class="cc-feedback-hint">⚠ Sorry, that did '
-                                  "not work. Please try again. Your earlier answers are safe.</div>")
+                feedback.value = (
+                    '<div role="status" aria-live="polite" class="cc-feedback-hint">⚠ Sorry, that did '
+                    "not work. Please try again. Your earlier answers are safe.</div>"
+                )
 
     return wrapper
 
@@ -232,27 +244,35 @@ def crisis_html(c=None) -> str:
     ]
     if c.is_set("crisis_text_line"):
         lines.append(f"You can also {rf.text_link(c, 'crisis_text_line')} (Crisis Text Line).")
-    lines.append(f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
-                 f"{rf.call_link(c, 'clinic_phone', '')}. After hours: {rf.call_link(c, 'after_hours_phone', '')}.")
+    lines.append(
+        f"For questions about treatment, call {escape(c.shown('clinic_name'))}: "
+        f"{rf.call_link(c, 'clinic_phone', '')}. After hours: {rf.call_link(c, 'after_hours_phone', '')}."
+    )
     return "".join(f"<p>{line}</p>" for line in lines)
 
 
 def help_lines_html(c=None) -> str:
     """The crisis and clinic numbers in three short lines (the start page's help box)."""
     c = c or _content().clinic
-    crisis = (f"call {phone_link(c, 'crisis_call')} · text {phone_link(c, 'crisis_text', 'sms')} · chat "
-              f"{web_link(c, 'crisis_chat')}")
+    crisis = (
+        f"call {phone_link(c, 'crisis_call')} · text {phone_link(c, 'crisis_text', 'sms')} · chat "
+        f"{web_link(c, 'crisis_chat')}"
+    )
     if c.is_set("crisis_text_line"):
         crisis += f" · Crisis Text Line: text {phone_link(c, 'crisis_text_line', 'sms')}"
-    return (f"<p><strong>Emergency:</strong> call {phone_link(c, 'emergency_number')}</p>"
-            f"<p><strong>Suicide or mental health crisis</strong> (free, day and night): {crisis}</p>"
-            f"<p><strong>Treatment questions:</strong> {escape(c.shown('clinic_name'))}, "
-            f"{phone_link(c, 'clinic_phone')}. After hours: {phone_link(c, 'after_hours_phone')}.</p>")
+    return (
+        f"<p><strong>Emergency:</strong> call {phone_link(c, 'emergency_number')}</p>"
+        f"<p><strong>Suicide or mental health crisis</strong> (free, day and night): {crisis}</p>"
+        f"<p><strong>Treatment questions:</strong> {escape(c.shown('clinic_name'))}, "
+        f"{phone_link(c, 'clinic_phone')}. After hours: {phone_link(c, 'after_hours_phone')}.</p>"
+    )
 
 
 def disclaimer_html() -> str:
-    return ("<p><strong>This course is education, not medical advice.</strong> It does not replace your "
-            "loved one's care team. Always follow what your clinic tells you.</p>")
+    return (
+        "<p><strong>This course is education, not medical advice.</strong> It does not replace your "
+        "loved one's care team. Always follow what your clinic tells you.</p>"
+    )
 
 
 HELP_LABEL = "☎ Help"
@@ -287,22 +307,32 @@ def header(lesson_id: str) -> Panel:
     objectives = "".join(f"<li>{escape(c.clinic.fill(o))}</li>" for o in lesson.objectives)
     top = html(
         f"<p class='cc-where'>{where} · about {lesson.minutes} minutes</p>"
-        f"<h1 class='cc-title'>{escape(lesson.title)}</h1><p><strong>In this lesson you will:</strong></p><ul>{objectives}</ul>",
-        "cc-header")
+        f"<h1 class='cc-title'>{escape(lesson.title)}</h1><p><strong>In this lesson you will:</strong></p>"
+        f"<ul>{objectives}</ul>",
+        "cc-header",
+    )
     note = html(f"<div class='cc-note'>{disclaimer_html()}</div>", "cc-disclaimer")
     children = [top, help_now(), note]
     if c.clinic.value("treatment_type") == "esketamine":
-        children.append(html(  # fact A5: a different, FDA-approved treatment with rules of its own
-            "<div class='cc-note'><p><strong>Note:</strong> This course was written for ketamine infusions "
-            "given into a vein. Your loved one's clinic gives esketamine nasal spray (SPRAVATO). It is approved "
-            "by the FDA and has some rules of its own, so a few details here differ. Always follow what your "
-            "clinic tells you.</p></div>", "cc-treatment-note"))
+        children.append(
+            html(  # fact A5: a different, FDA-approved treatment with rules of its own
+                "<div class='cc-note'><p><strong>Note:</strong> This course was written for ketamine infusions "
+                "given into a vein. Your loved one's clinic gives esketamine nasal spray (SPRAVATO). It is approved "
+                "by the FDA and has some rules of its own, so a few details here differ. Always follow what your "
+                "clinic tells you.</p></div>",
+                "cc-treatment-note",
+            )
+        )
     broken = c.problems_in("clinic.yaml")
     if broken:
         children.append(problem_box(broken, "Some clinic details are missing."))
-    return Panel(children, summary=f"{where}: {lesson.title} (about {lesson.minutes} minutes)" if lesson.number
-                 else f"{lesson.title} (about {lesson.minutes} minutes)",
-                 classes=("cc-lesson-header",))
+    return Panel(
+        children,
+        summary=f"{where}: {lesson.title} (about {lesson.minutes} minutes)"
+        if lesson.number
+        else f"{lesson.title} (about {lesson.minutes} minutes)",
+        classes=("cc-lesson-header",),
+    )
 
 
 @friendly("The key points could not be shown.")
@@ -312,8 +342,7 @@ def key_points(lesson_id: str) -> Panel:
     points = [c.clinic.fill(p) for p in lesson.key_points]
     body = "".join(f"<li>{escape(p)}</li>" for p in points)
     summary = "Key points:\n" + "\n".join(f"- {p}" for p in points)
-    return Panel([html(f"<h3>Key points</h3><ul>{body}</ul>", "cc-card")], summary=summary,
-                 classes=("cc-key-points",))
+    return Panel([html(f"<h3>Key points</h3><ul>{body}</ul>", "cc-card")], summary=summary, classes=("cc-key-points",))
 
 
 @friendly("The next step could not be shown.")
@@ -323,12 +352,16 @@ def whats_next(lesson_id: str) -> Panel:
     later = [x for x in c.lessons if x.number == lesson.number + 1]
     if later:
         nxt = later[0]
-        text = (f"<h3>What's next</h3><p>Next is lesson {nxt.number}: <strong>{escape(nxt.title)}</strong> "
-                f"(about {nxt.minutes} minutes). {escape(c.clinic.fill(nxt.summary))}</p>")
+        text = (
+            f"<h3>What's next</h3><p>Next is lesson {nxt.number}: <strong>{escape(nxt.title)}</strong> "
+            f"(about {nxt.minutes} minutes). {escape(c.clinic.fill(nxt.summary))}</p>"
+        )
         summary = f"Next: lesson {nxt.number}, {nxt.title}"
     else:
-        text = ("<h3>What's next</h3><p>You have reached the end of the course. Thank you for the care you "
-                "give. Come back to any lesson whenever you need it.</p>")
+        text = (
+            "<h3>What's next</h3><p>You have reached the end of the course. Thank you for the care you "
+            "give. Come back to any lesson whenever you need it.</p>"
+        )
         summary = "End of the course"
     return Panel([html(text, "cc-card")], summary=summary, classes=("cc-next",))
 
@@ -346,8 +379,11 @@ def clinic_box(*names: str, title: str = "What your clinic says") -> Panel:
         rows.append((LEARNER_LABELS[name], c.clinic.shown(name)))
     body = "".join(f"<li><strong>{escape(label)}:</strong> {escape(value)}</li>" for label, value in rows)
     summary = title + ":\n" + "\n".join(f"- {label}: {value}" for label, value in rows)
-    return Panel([html(f"<div class='cc-note'><h3>{escape(title)}</h3><ul>{body}</ul></div>")],
-                 summary=summary, classes=("cc-clinic-box",))
+    return Panel(
+        [html(f"<div class='cc-note'><h3>{escape(title)}</h3><ul>{body}</ul></div>")],
+        summary=summary,
+        classes=("cc-clinic-box",),
+    )
 
 
 # --------------------------------------------------------------------------- practice
@@ -361,9 +397,14 @@ def checklist(checklist_id: str) -> Panel:
         return missing_box(c, "checklists.yaml", checklist_id, "A checklist is missing.")
     sess = session.for_new_widget()
     ticked = sorted(sess.checked(checklist_id))
-    box = Choices(kind="multi", prompt=cl.title, prompt_id=f"cc-cl-{cl.id}",
-                  hint=c.clinic.fill(cl.intro) if cl.intro else "",
-                  options=[[c.clinic.fill(i.text), i.id] for i in cl.items], value=ticked)
+    box = Choices(
+        kind="multi",
+        prompt=cl.title,
+        prompt_id=f"cc-cl-{cl.id}",
+        hint=c.clinic.fill(cl.intro) if cl.intro else "",
+        options=[[c.clinic.fill(i.text), i.id] for i in cl.items],
+        value=ticked,
+    )
     box.add_class("cc-checklist-items")
     count = len(cl.items)
 
@@ -393,8 +434,10 @@ def reflection(reflection_id: str) -> Panel:
     if r is None:
         return missing_box(c, "reflections.yaml", reflection_id, "A reflection prompt is missing.")
     prompt = c.clinic.fill(r.prompt)
-    top = html(f"<h3>Think about it</h3><p id='cc-r-{escape(r.id)}'>{escape(prompt)}</p>"
-               + (f"<p><em>{escape(c.clinic.fill(r.hint))}</em></p>" if r.hint else ""))
+    top = html(
+        f"<h3>Think about it</h3><p id='cc-r-{escape(r.id)}'>{escape(prompt)}</p>"
+        + (f"<p><em>{escape(c.clinic.fill(r.hint))}</em></p>" if r.hint else "")
+    )
     area = w.Textarea(placeholder="Type here if you like (optional).", rows=4)
     area.layout.width = "100%"
     area.add_class("cc-reflection-text")
@@ -431,7 +474,7 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
     chunks = []  # (group, rows, continued): a group of many rows is shown in parts, so a phone step stays short
     for group in groups:
         mine = [r for r in rows if r.group == group]
-        chunks += [(group, mine[i:i + ROWS_PER_PART], i > 0) for i in range(0, len(mine), ROWS_PER_PART)]
+        chunks += [(group, mine[i : i + ROWS_PER_PART], i > 0) for i in range(0, len(mine), ROWS_PER_PART)]
     for group, mine, continued in chunks:
         label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
         more = " (continued)" if continued else ""
@@ -440,12 +483,19 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
             f"{escape(c.clinic.fill(r.name))}</th><td data-label='{heads[1]}'>{escape(c.clinic.fill(r.looks_like))}"
             f"</td><td data-label='{heads[2]}'><span class='cc-se-group'><span aria-hidden='true'>"
             f"{GROUP_ICONS[r.group]}</span> <strong>{label}.</strong></span> {escape(c.clinic.fill(r.what_to_do))}"
-            f"</td></tr>" for r in mine)
-        parts.append(html(
-            f"<h3 class='cc-se-heading cc-se-{group}'><span aria-hidden='true'>{GROUP_ICONS[group]}</span> "
-            f"{label}{more}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>Side effects: {label}{more}"
-            f"</caption><thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead>"
-            f"<tbody>{body}</tbody></table>", "cc-side-effects"))
+            f"</td></tr>"
+            for r in mine
+        )
+        parts.append(
+            html(
+                f"<h3 class='cc-se-heading cc-se-{group}'><span aria-hidden='true'>{GROUP_ICONS[group]}</span> "
+                f"{label}{more}</h3><table class='cc-se-table'><caption class='cc-visually-hidden'>"
+                f"Side effects: {label}{more}"
+                f"</caption><thead><tr>{''.join(f'<th scope=col>{h}</th>' for h in heads)}</tr></thead>"
+                f"<tbody>{body}</tbody></table>",
+                "cc-side-effects",
+            )
+        )
     broken = c.problems_in("side_effects.yaml")
     extra = [problem_box(broken, "Some rows of the table are missing.")] if broken else []
     return SideEffectTable(parts, extra, summary=f"Side-effect table: {len(rows)} rows")
@@ -464,10 +514,12 @@ def explained(html_text: str) -> str:
 def _feedback_html(result: quiz.Result, clinic) -> str:
     details = "".join(f"<li>{escape(clinic.fill(d))}</li>" for d in result.details)
     again = "" if result.correct else "<p>You can change your answer and check again. There is no penalty.</p>"
-    return (f"<div class='cc-feedback-{result.status}'>"
-            f"<p><strong><span aria-hidden='true'>{result.symbol}</span> {result.headline}</strong></p>"
-            f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)))}</p>{again}"
-            f"<p class='cc-source'><small>{escape(source_line(result.sources))}</small></p></div>")
+    return (
+        f"<div class='cc-feedback-{result.status}'>"
+        f"<p><strong><span aria-hidden='true'>{result.symbol}</span> {result.headline}</strong></p>"
+        f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)))}</p>{again}"
+        f"<p class='cc-source'><small>{escape(source_line(result.sources))}</small></p></div>"
+    )
 
 
 class QuestionView(Panel):
@@ -488,13 +540,21 @@ class QuestionView(Panel):
             rows = [[item.id, c.clinic.fill(item.text)] for item in things]
         else:
             options, rows = [[c.clinic.fill(o.text), o.id] for o in things], []
-        self.choices = Choices(on_check=safe_callback(self._check, None), kind=kind,
-                               prompt=c.clinic.fill(question.prompt), prompt_id=f"cc-q-{question.id}",
-                               number_label=label, hint="Choose all that are right." if kind == "multi" else "",
-                               options=options, rows=rows, value={} if kind == "sort" else [] if kind == "multi"
-                               else "", check_label="Check my answer")
-        super().__init__([self.choices], summary=f"{label}: {c.clinic.fill(question.prompt)}",
-                         classes=("cc-card", "cc-question"))
+        self.choices = Choices(
+            on_check=safe_callback(self._check, None),
+            kind=kind,
+            prompt=c.clinic.fill(question.prompt),
+            prompt_id=f"cc-q-{question.id}",
+            number_label=label,
+            hint="Choose all that are right." if kind == "multi" else "",
+            options=options,
+            rows=rows,
+            value={} if kind == "sort" else [] if kind == "multi" else "",
+            check_label="Check my answer",
+        )
+        super().__init__(
+            [self.choices], summary=f"{label}: {c.clinic.fill(question.prompt)}", classes=("cc-card", "cc-question")
+        )
         self.add_class(f"cc-q-{question.type}")
         self._restore()
 
@@ -532,11 +592,14 @@ class QuestionView(Panel):
         try:
             result = quiz.check(self.question, self.response())
         except quiz.AnswerError as exc:
-            self.choices.feedback = (f"<div class='cc-feedback-hint'><p><strong><span aria-hidden='true'>ℹ</span> "
-                                     f"{escape(str(exc))}</strong></p></div>")
+            self.choices.feedback = (
+                f"<div class='cc-feedback-hint'><p><strong><span aria-hidden='true'>ℹ</span> "
+                f"{escape(str(exc))}</strong></p></div>"
+            )
             return None
-        self.session.record_answer(self.question.lesson, self.question.id,
-                                   quiz.normalise(self.question, self.response()), result.status)
+        self.session.record_answer(
+            self.question.lesson, self.question.id, quiz.normalise(self.question, self.response()), result.status
+        )
         self.choices.feedback = _feedback_html(result, self.clinic)
         self.session.changed()
         return result
@@ -582,8 +645,10 @@ def knowledge_check(lesson_id: str, exclude: tuple[str, ...] = ()) -> Panel:
     c = _content()
     qs = [q for q in c.questions_for(lesson_id) if q.id not in exclude]
     views = [QuestionView(q, i + 1, len(qs)) for i, q in enumerate(qs)]
-    top = html(f"<p><strong>{len(qs)} questions.</strong> Take your time. You can try again as often as "
-               "you like.</p>", "cc-quiz-intro")
+    top = html(
+        f"<p><strong>{len(qs)} questions.</strong> Take your time. You can try again as often as you like.</p>",
+        "cc-quiz-intro",
+    )
     broken = c.problems_in(f"questions/{lesson_id}.yaml")
     extra = [problem_box(broken, "Some questions could not be shown.")] if broken else []
     return KnowledgeCheck(top, views, extra, summary=f"Knowledge check: {len(qs)} questions")

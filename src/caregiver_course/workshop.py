@@ -1,5 +1,6 @@
 """Workshop results: how the room answered each item. Pure Python over rows from the store (pandas only
 for the CSV export). No individual scores: only counts per option, per item."""
+
 from __future__ import annotations
 
 import time
@@ -18,8 +19,11 @@ def clean_nickname(text: str) -> str:
     """A nickname as stored: no control or direction-override characters, at most 30 characters.
 
     It is still shown only escaped; cleaning keeps it readable, escaping keeps it harmless."""
-    kept = "".join(" " if ch.isspace() else ch for ch in (text or "")
-                   if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co"))
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in (text or "")
+        if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
+    )
     return " ".join(kept.split())[:NICKNAME_MAX]
 
 
@@ -80,16 +84,26 @@ def export_frame(content: Content, results: dict[str, ItemResult], joined: int):
     rows = []
     for r in results.values():
         q = r.question
-        choices = [(i.id, i.text, i.answer) for i in q.items] if q.type == "triage" else \
-                  [(o.id, o.text, "right" if o.id in q.answer else "") for o in q.options]
+        choices = (
+            [(i.id, i.text, i.answer) for i in q.items]
+            if q.type == "triage"
+            else [(o.id, o.text, "right" if o.id in q.answer else "") for o in q.options]
+        )
         for cid, text, mark in choices:
-            rows.append({
-                "lesson": q.lesson, "item": q.id, "type": q.type, "prompt": content.clinic.fill(q.prompt),
-                "option": cid, "option_text": content.clinic.fill(text),
-                "right_answer": mark if q.type != "triage" else f"belongs in: {mark}",
-                "count": r.option_counts.get(cid, 0),
-                "placed_right": r.triage_right.get(cid, 0) if q.type == "triage" else None,
-                "answered_by": r.participants, "percent_right_first_try": r.percent_right,
-                "participants_joined": joined,
-            })
+            rows.append(
+                {
+                    "lesson": q.lesson,
+                    "item": q.id,
+                    "type": q.type,
+                    "prompt": content.clinic.fill(q.prompt),
+                    "option": cid,
+                    "option_text": content.clinic.fill(text),
+                    "right_answer": mark if q.type != "triage" else f"belongs in: {mark}",
+                    "count": r.option_counts.get(cid, 0),
+                    "placed_right": r.triage_right.get(cid, 0) if q.type == "triage" else None,
+                    "answered_by": r.participants,
+                    "percent_right_first_try": r.percent_right,
+                    "participants_joined": joined,
+                }
+            )
     return pd.DataFrame(rows)

@@ -3,6 +3,7 @@
 The server runs the README's serve command on a free port with a temporary data directory. Chromium is
 the system one (/usr/bin/chromium, from Debian's package), never a browser Playwright downloads.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,7 +36,12 @@ class VoilaServer:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "caregiver_course", "serve", f"--port={self.port}", *extra_args],
-            cwd=REPO, env=full_env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=REPO,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 90) -> None:
@@ -96,9 +102,16 @@ def _open_app(page, server, timeout: float = 60_000):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
-                               " return e && !e.textContent.includes('being made'); }", timeout=timeout)
+        page.wait_for_function(
+            "() => { const e = document.querySelector('.cc-resume-code');"
+            " return e && !e.textContent.includes('being made'); }",
+            timeout=timeout,
+        )
     except PlaywrightTimeout:
-        pytest.fail("the page never got its learner.\nPage: " + page.locator("body").inner_text()[:1500]
-                    + "\nServer log (end): " + server.logs()[-4000:])
+        pytest.fail(
+            "the page never got its learner.\nPage: "
+            + page.locator("body").inner_text()[:1500]
+            + "\nServer log (end): "
+            + server.logs()[-4000:]
+        )
     return page

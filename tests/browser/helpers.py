@@ -1,4 +1,5 @@
 """Helpers for browser tests of the app's lessons (steps, questions, choices)."""
+
 from __future__ import annotations
 
 from caregiver_course import content
@@ -40,20 +41,25 @@ def current_step(page) -> int:
 
 def go_to_step(page, index: int):
     page.select_option(".cc-outline select", index=index)
-    page.wait_for_function(f"() => (document.querySelector('.cc-step-of') || {{}}).innerText"
-                           f"?.startsWith('Step {index + 1} of')")
+    page.wait_for_function(
+        f"() => (document.querySelector('.cc-step-of') || {{}}).innerText?.startsWith('Step {index + 1} of')"
+    )
     page.wait_for_timeout(150)  # the step's widgets are drawn
 
 
 def step_titles(page) -> list[str]:
-    return page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
-                         ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+        ".map(o => o.textContent.replace(/\u00a0/g, ' '))"
+    )
 
 
 def steps_with_questions(page) -> list[int]:
     """Steps (0-based) whose titles say they hold questions: "Try it" and "Check what you learned"."""
-    titles = page.evaluate("() => Array.from(document.querySelectorAll('.cc-outline select option'))"
-                           ".map(o => o.textContent.replace(/\u00a0/g, ' '))")
+    titles = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.cc-outline select option'))"
+        ".map(o => o.textContent.replace(/\u00a0/g, ' '))"
+    )
     return [i for i, t in enumerate(titles) if "Try it" in t or "Check what you learned" in t or "Final check" in t]
 
 
@@ -62,7 +68,7 @@ def question_views(page):
 
 
 def question_of(qview):
-    qid = qview.locator("[id^='cc-q-']").first.get_attribute("id")[len("cc-q-"):]
+    qid = qview.locator("[id^='cc-q-']").first.get_attribute("id")[len("cc-q-") :]
     return content.get().question(qid)
 
 

@@ -1,4 +1,5 @@
 """WCAG checks with axe-core, phone-size layout, touch targets, and no request to any other host."""
+
 from __future__ import annotations
 
 from urllib.parse import urlparse
@@ -15,10 +16,14 @@ SERIOUS = {"serious", "critical"}
 def axe_violations(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
-                                                   "best-practice"]})
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in SERIOUS]
+    results = Axe().run(
+        page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
 
 
 def test_axe_finds_no_serious_problem_on_the_start_page_and_a_lesson(open_app, context):
@@ -67,8 +72,10 @@ def test_the_page_requests_nothing_from_other_hosts(open_app, context):
     page = context.new_page()
     hosts = set()
     # blob: and data: URLs never leave the page (anywidget loads its module from a blob: URL).
-    page.on("request", lambda r: hosts.add(urlparse(r.url).hostname)
-            if urlparse(r.url).scheme not in ("blob", "data") else None)
+    page.on(
+        "request",
+        lambda r: hosts.add(urlparse(r.url).hostname) if urlparse(r.url).scheme not in ("blob", "data") else None,
+    )
     open_app(page)
     open_lesson(page, "understanding")
     page.wait_for_timeout(500)

@@ -1,4 +1,5 @@
 """A running server whose clinic.yaml gets broken keeps showing the real numbers (issue 10, item 6)."""
+
 from __future__ import annotations
 
 import shutil
@@ -25,8 +26,12 @@ def content_server(tmp_path):
 def _break(data):
     """One indentation slip in clinic.yaml, as a clinic editor might make it."""
     clinic = data / "clinic.yaml"
-    clinic.write_text(clinic.read_text().replace("  value: the phone number on your appointment card\n  confirmed: no",
-                                                 "  value: the phone number on your appointment card\n   confirmed: no"))
+    clinic.write_text(
+        clinic.read_text().replace(
+            "  value: the phone number on your appointment card\n  confirmed: no",
+            "  value: the phone number on your appointment card\n   confirmed: no",
+        )
+    )
 
 
 def show_red_flags(page, group: str = "emergency", open_it: bool = True) -> str:

@@ -1,4 +1,5 @@
 """A learner's path through the app in a real browser: answer, retry, steps, navigate, resume, delete."""
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,9 @@ def test_steps_back_next_outline_and_resume_at_the_step(open_app, context):
     page.locator(".cc-next-button").click()
     page.wait_for_function("() => document.querySelector('.cc-step-of').innerText.startsWith('Step 2 of')")
     # Keyboard and screen-reader users land on the new step's title line.
-    page.wait_for_function("() => document.activeElement && document.activeElement.classList.contains('cc-title')",
-                           timeout=3000)
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.classList.contains('cc-title')", timeout=3000
+    )
     page.locator(".cc-next-button").click()
     page.wait_for_function("() => document.querySelector('.cc-step-of').innerText.startsWith('Step 3 of')")
     page.locator(".cc-back").click()
@@ -123,8 +125,9 @@ def test_every_lesson_renders_and_next_walks_through_them(open_app, context):
     for lesson in lessons[1:]:
         go_to_step(page, step_count(page) - 1)
         page.locator(".cc-next-button").click()
-        page.wait_for_function(f"() => document.querySelector('.cc-stepbar').innerText.includes("
-                               f"'Lesson {lesson.number} of 8')")
+        page.wait_for_function(
+            f"() => document.querySelector('.cc-stepbar').innerText.includes('Lesson {lesson.number} of 8')"
+        )
         header = page.locator(".cc-lesson-header h1")
         header.wait_for()
         assert header.inner_text() == lesson.title

@@ -4,6 +4,7 @@ Choices never overlap and each option's text selects that option; answers come b
 Help stays on screen on every step; the start page is short; typing is never cut off by a rebuild; the
 keyboard reaches each question in few Tab presses. Screenshots go to CAREGIVER_SHOTS if it is set.
 """
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,9 @@ OVERLAPS = """() => {
 
 
 def screens(page) -> float:
-    return page.evaluate("() => { const s = document.getElementById('rendered_cells');"
-                         " return s.scrollHeight / window.innerHeight; }")
+    return page.evaluate(
+        "() => { const s = document.getElementById('rendered_cells'); return s.scrollHeight / window.innerHeight; }"
+    )
 
 
 def shot(page, name: str) -> None:
@@ -102,8 +104,9 @@ def test_answers_and_ticks_come_back_after_reload_and_on_another_device(open_app
     go_to_step(page, next(i for i in steps_with_questions(page) if "Try it" in step_titles(page)[i]))
     page.wait_for_selector(".cc-stage .cc-checklist label.cc-option")
     page.locator(".cc-stage .cc-checklist label.cc-option").first.click()
-    page.wait_for_function("() => document.querySelector('.cc-stage .cc-checklist .cc-feedback').innerText"
-                           ".includes('1 of')")
+    page.wait_for_function(
+        "() => document.querySelector('.cc-stage .cc-checklist .cc-feedback').innerText.includes('1 of')"
+    )
     open_lesson(page, "side-effects")
     sort_q, sort_question = find_question(page, "side-effects", types=("triage",))
     for row in sort_q.locator("fieldset.cc-sort-row").all():
@@ -145,8 +148,9 @@ def test_answers_and_ticks_come_back_after_reload_and_on_another_device(open_app
 
 
 def test_help_on_every_step_and_steps_of_at_most_three_phone_screens(open_app, browser):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                              device_scale_factor=2)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = open_app(ctx.new_page())
     home_screens = screens(page)
     shot(page, "phone-start-page.png")
@@ -169,7 +173,9 @@ def test_help_on_every_step_and_steps_of_at_most_three_phone_screens(open_app, b
             page.evaluate("() => document.getElementById('rendered_cells').scrollTo(0, 0)")
             shot(page, "phone-lesson-step.png")
     print("lesson 4 phone screens per step:", sizes, "start page:", round(home_screens, 2))
-    assert max(sizes) <= 3.4, list(zip(step_titles(page), sizes))  # "about 3 screens", counting the step bar and Back/Next
+    assert max(sizes) <= 3.4, list(
+        zip(step_titles(page), sizes)
+    )  # "about 3 screens", counting the step bar and Back/Next
     page.locator(".cc-app > .cc-help .cc-help-button").click()
     help_box = page.locator(".cc-app > .cc-help .cc-help-box")
     help_box.wait_for()
@@ -192,8 +198,7 @@ def test_keyboard_only_answers_single_multi_and_sorting_with_few_tabs(open_app, 
         raise AssertionError(f"{selector} not reached in {limit} Tab presses")
 
     counts = {}
-    for types, key in ((("single", "scenario", "truefalse"), "single"), (("multi",), "multi"),
-                       (("triage",), "sort")):
+    for types, key in ((("single", "scenario", "truefalse"), "single"), (("multi",), "multi"), (("triage",), "sort")):
         view, question = find_question(page, "side-effects", types=types)
         qid = question.id
         view.locator("legend").first.click()  # start just before the question, as after reading it
@@ -213,16 +218,21 @@ def test_keyboard_only_answers_single_multi_and_sorting_with_few_tabs(open_app, 
         n = tabs_to(".cc-check", 10 if key != "multi" else 12)
         counts[key] = n
         # The focused Check button shows a visible focus ring (keyboard focus).
-        assert page.evaluate("() => document.activeElement.matches('.cc-check') &&"
-                             " getComputedStyle(document.activeElement).outlineStyle !== 'none'")
+        assert page.evaluate(
+            "() => document.activeElement.matches('.cc-check') &&"
+            " getComputedStyle(document.activeElement).outlineStyle !== 'none'"
+        )
         page.keyboard.press("Enter")
         try:
             view.locator(".cc-feedback strong").first.wait_for()
         except Exception:  # say what the question showed, for the log
             print("no feedback for", key, qid, repr(view.locator(".cc-feedback").inner_html()[:300]))
             raise
-        name = page.evaluate("(qid) => { const f = document.getElementById('cc-q-' + qid).closest('fieldset');"
-                             " return f.querySelector('legend').textContent; }", qid)
+        name = page.evaluate(
+            "(qid) => { const f = document.getElementById('cc-q-' + qid).closest('fieldset');"
+            " return f.querySelector('legend').textContent; }",
+            qid,
+        )
         assert content.get().clinic.fill(question.prompt) in name  # the group is named by the question
     print("Tab presses from a question's first choice to its Check button:", counts)
     assert counts["single"] == 1 and counts["sort"] == 1
@@ -240,9 +250,15 @@ def test_three_phones_typing_a_workshop_code_at_once_on_a_slow_network_all_join(
         page = ctx.new_page()
         cdp = ctx.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 400,
-                                                       "downloadThroughput": 400 * 1024 / 8 * 10,
-                                                       "uploadThroughput": 400 * 1024 / 8 * 10})
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": 400,
+                "downloadThroughput": 400 * 1024 / 8 * 10,
+                "uploadThroughput": 400 * 1024 / 8 * 10,
+            },
+        )
         page.goto(server.url + APP_PATH, wait_until="commit")
         contexts.append(ctx)
         pages.append(page)
@@ -254,8 +270,11 @@ def test_three_phones_typing_a_workshop_code_at_once_on_a_slow_network_all_join(
         pages[0].wait_for_timeout(120)
     for page in pages:
         assert page.locator(".cc-workshop-code input").input_value() == ws.join_code
-        page.wait_for_function("() => { const e = document.querySelector('.cc-resume-code');"
-                               " return e && !e.textContent.includes('being made'); }", timeout=60_000)
+        page.wait_for_function(
+            "() => { const e = document.querySelector('.cc-resume-code');"
+            " return e && !e.textContent.includes('being made'); }",
+            timeout=60_000,
+        )
         page.locator(".cc-workshop-join").click()
     for page in pages:
         page.wait_for_selector(".cc-workshop-banner .cc-note", timeout=30_000)

@@ -1,5 +1,6 @@
 """The course on a phone network: help numbers before any script, compressed and cached responses, no blank
 page after the server sat idle, and a plain message (with a way back) when the page's kernel is gone."""
+
 from __future__ import annotations
 
 import gzip
@@ -16,8 +17,9 @@ from .conftest import APP_PATH, VoilaServer
 pytestmark = pytest.mark.browser
 
 SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 750e3 / 8}
-LEARNER_KNOWN = ("() => { const e = document.querySelector('.cc-resume-code');"
-                 " return e && !e.textContent.includes('being made'); }")
+LEARNER_KNOWN = (
+    "() => { const e = document.querySelector('.cc-resume-code'); return e && !e.textContent.includes('being made'); }"
+)
 
 
 def raw(url: str, gzip_ok: bool = True) -> tuple[bytes, dict]:
@@ -49,8 +51,7 @@ def test_text_responses_are_compressed_and_assets_cached_for_a_year(server):
     html = gzip.decompress(body).decode()
     static = re.search(r'"fullStaticUrl": "([^"]+)"', html).group(1)
     assert re.fullmatch(r"/voila/v-[0-9a-f]{12}/static", static)
-    for path, kind in ((f"{static}/voila.js", "javascript"),
-                       ("/voila/templates/caregiver/static/index.css", "css")):
+    for path, kind in ((f"{static}/voila.js", "javascript"), ("/voila/templates/caregiver/static/index.css", "css")):
         body, headers = raw(server.url + path)
         assert headers.get("Content-Encoding") == "gzip", path
         assert kind in headers.get("Content-Type", ""), path
@@ -64,9 +65,14 @@ def test_text_responses_are_compressed_and_assets_cached_for_a_year(server):
 def aged_server(tmp_path_factory):
     """Jupyter's own idle timeout set to 5 s, checked every second: the setting that used to cull a pool
     kernel before its slow page connected. The pool kernels then age past it."""
-    srv = VoilaServer(tmp_path_factory.mktemp("aged"), extra_args=[
-        "--MappingKernelManager.cull_idle_timeout=5", "--MappingKernelManager.cull_interval=1",
-        "--CourseVoila.max_kernels_per_client=50"])
+    srv = VoilaServer(
+        tmp_path_factory.mktemp("aged"),
+        extra_args=[
+            "--MappingKernelManager.cull_idle_timeout=5",
+            "--MappingKernelManager.cull_interval=1",
+            "--CourseVoila.max_kernels_per_client=50",
+        ],
+    )
     yield srv
     srv.stop()
 

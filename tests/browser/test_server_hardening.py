@@ -1,5 +1,6 @@
 """The server shared with strangers: private files stay private, no code or traceback is shown,
 the landing page is the app, and kernels of closed pages go away."""
+
 from __future__ import annotations
 
 import json
@@ -30,15 +31,38 @@ def test_private_files_cannot_be_fetched(server, open_app, context):
     open_app(context.new_page())  # makes sure the database exists
     assert (server.data_dir / "course.sqlite3").exists()
     probes = []
-    for target in ("data/clinic.yaml", "data/lessons.yaml", "voila.json", "src/caregiver_course/store.py",
-                   "var/course.sqlite3", str(server.data_dir / "course.sqlite3"), "notebooks/course.ipynb",
-                   "pyproject.toml"):
-        for prefix in ("/voila/files/", "/files/", "/voila/render/", "/voila/tree/", "/voila/static/",
-                       "/voila/templates/caregiver/static/", "/api/contents/", "/"):
+    for target in (
+        "data/clinic.yaml",
+        "data/lessons.yaml",
+        "voila.json",
+        "src/caregiver_course/store.py",
+        "var/course.sqlite3",
+        str(server.data_dir / "course.sqlite3"),
+        "notebooks/course.ipynb",
+        "pyproject.toml",
+    ):
+        for prefix in (
+            "/voila/files/",
+            "/files/",
+            "/voila/render/",
+            "/voila/tree/",
+            "/voila/static/",
+            "/voila/templates/caregiver/static/",
+            "/api/contents/",
+            "/",
+        ):
             for up in ("", "../", "%2e%2e/", "..%2f", "../../../../", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/"):
                 probes.append(prefix + up + target.lstrip("/"))
-    probes += ["/voila/files/course.ipynb", "/voila/files/04-side-effects.ipynb", "/api/kernels", "/api/sessions",
-               "/api/contents", "/voila/api/kernels", "/lab", "/tree"]
+    probes += [
+        "/voila/files/course.ipynb",
+        "/voila/files/04-side-effects.ipynb",
+        "/api/kernels",
+        "/api/sessions",
+        "/api/contents",
+        "/voila/api/kernels",
+        "/lab",
+        "/tree",
+    ]
     leaks = []
     for path in probes:
         status, body = get(server.url + path)
@@ -56,8 +80,12 @@ def test_no_code_and_the_landing_page_is_the_app(server):
     for path in ("/", "/voila/tree/", "/voila/tree/notebooks", "/voila/"):
         status, location = head_location(server.url + path + "?workshop=OAK-RIVER-12")
         assert status == 302 and location.endswith("/voila/render/course.ipynb?workshop=OAK-RIVER-12"), path
-    for path in ("/voila/api/contents", "/voila/api/contents/notebooks", "/voila/render/04-side-effects.ipynb",
-                 "/voila/render/facilitator.ipynb/../04-side-effects.ipynb"):
+    for path in (
+        "/voila/api/contents",
+        "/voila/api/contents/notebooks",
+        "/voila/render/04-side-effects.ipynb",
+        "/voila/render/facilitator.ipynb/../04-side-effects.ipynb",
+    ):
         status, body = get(server.url + path)
         assert status == 404 and "04-side-effects" not in body and "facilitator" not in body.lower(), path
         assert 'href="tel:911"' in body, "every page the server writes shows the emergency number"
@@ -86,11 +114,22 @@ def broken_server(tmp_path):
     shutil.copytree(REPO / "notebooks", notebooks)
     nb_path = notebooks / "04-side-effects.ipynb"
     nb = json.loads(nb_path.read_text())
-    nb["cells"].insert(3, {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                           "source": 'cc.clinic_box("no_such_setting")'})  # a cell that raises
+    nb["cells"].insert(
+        3,
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": 'cc.clinic_box("no_such_setting")',
+        },
+    )  # a cell that raises
     nb_path.write_text(json.dumps(nb))
-    srv = VoilaServer(tmp_path, extra_args=["--skip-check"],  # the expert override: serve refuses otherwise
-                      env={"CAREGIVER_CONTENT_DIR": str(data), "CAREGIVER_NOTEBOOKS_DIR": str(notebooks)})
+    srv = VoilaServer(
+        tmp_path,
+        extra_args=["--skip-check"],  # the expert override: serve refuses otherwise
+        env={"CAREGIVER_CONTENT_DIR": str(data), "CAREGIVER_NOTEBOOKS_DIR": str(notebooks)},
+    )
     yield srv
     srv.stop()
 
@@ -119,8 +158,9 @@ def test_broken_content_shows_a_friendly_message_never_a_traceback(broken_server
 
 
 def test_kernels_of_closed_pages_go_away(tmp_path, browser):
-    srv = VoilaServer(tmp_path, extra_args=["--CourseVoila.disconnected_timeout=6",
-                                            "--MappingKernelManager.cull_interval=2"])
+    srv = VoilaServer(
+        tmp_path, extra_args=["--CourseVoila.disconnected_timeout=6", "--MappingKernelManager.cull_interval=2"]
+    )
     try:
         ctx = browser.new_context()
         page = ctx.new_page()
@@ -144,9 +184,14 @@ def test_serve_refuses_to_start_on_a_broken_content_file(tmp_path):
     data = tmp_path / "content"
     shutil.copytree(REPO / "data", data)
     (data / "clinic.yaml").write_text((data / "clinic.yaml").read_text() + "\nclinic_phone: [unclosed\n")
-    run = subprocess.run([sys.executable, "-m", "caregiver_course", "serve", "--port=1"], cwd=REPO, timeout=120,
-                         capture_output=True, text=True, env={**__import__("os").environ,
-                                                              "CAREGIVER_CONTENT_DIR": str(data)})
+    run = subprocess.run(
+        [sys.executable, "-m", "caregiver_course", "serve", "--port=1"],
+        cwd=REPO,
+        timeout=120,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "CAREGIVER_CONTENT_DIR": str(data)},
+    )
     assert run.returncode == 1
     assert "clinic.yaml" in run.stdout and "NOT started" in run.stderr and "--skip-check" in run.stderr
 
@@ -162,9 +207,24 @@ def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path):
     port = free_port()
     data = tmp_path / "data-dir"
     log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "caregiver_course", "serve", "--workshop", "--tls", "--pool=1",
-                             "--ip=127.0.0.1", f"--port={port}"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "CAREGIVER_DATA_DIR": str(data)}, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "caregiver_course",
+            "serve",
+            "--workshop",
+            "--tls",
+            "--pool=1",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+        ],
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "CAREGIVER_DATA_DIR": str(data)},
+        start_new_session=True,
+    )
     ctx = ssl.create_default_context()
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE  # self-signed: the browser asks once
     try:

@@ -1,5 +1,6 @@
 """Workshop mode in a real browser: participants join by link, the dashboard reveals live results, and
 hostile text typed by participants is shown only as text."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,8 @@ DASH_PATH = "/voila/render/facilitator.ipynb"
 
 HOSTILE = [
     "<script>window.__xss=1</script>",
-    "<img src=x onerror=\"window.__xss=2\">",
-    "\"><svg onload=window.__xss=3>",
+    '<img src=x onerror="window.__xss=2">',
+    '"><svg onload=window.__xss=3>',
     "javascript:window.__xss=4",
     "</bdi></p><h1 id=injected>big</h1>",
     "{clinic_name} {{7*7}} ${7*7}",
@@ -94,15 +95,19 @@ def test_participants_join_and_the_dashboard_reveals_live_results(wserver, brows
         view.locator(".cc-check").click()
         view.locator(".cc-feedback strong").first.wait_for()
 
-    dash.wait_for_function("() => document.querySelector('.cc-counts').innerText.includes('Joined: 3')",
-                           timeout=15_000)
-    label = dash.evaluate("(qid) => Array.from(document.querySelectorAll('.cc-item-picker option'))"
-                          ".map(o => o.textContent)", q.id)
-    wanted = next(t for t in label if t.replace("\xa0", " ").startswith("Lesson 1:")
-                  and clinic.fill(q.prompt)[:40] in t.replace("\xa0", " "))
+    dash.wait_for_function("() => document.querySelector('.cc-counts').innerText.includes('Joined: 3')", timeout=15_000)
+    label = dash.evaluate(
+        "(qid) => Array.from(document.querySelectorAll('.cc-item-picker option')).map(o => o.textContent)", q.id
+    )
+    wanted = next(
+        t
+        for t in label
+        if t.replace("\xa0", " ").startswith("Lesson 1:") and clinic.fill(q.prompt)[:40] in t.replace("\xa0", " ")
+    )
     dash.select_option(".cc-item-picker select", label=wanted)
-    dash.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('3 people have answered')",
-                           timeout=15_000)
+    dash.wait_for_function(
+        "() => document.querySelector('.cc-chart').innerText.includes('3 people have answered')", timeout=15_000
+    )
     chart = dash.locator(".cc-chart").inner_text()
     assert "hidden" in chart and "Right answer" not in chart and "%" not in chart
 

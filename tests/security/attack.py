@@ -1,12 +1,12 @@
 """Hostile-client helpers for the attack tests and the freeze script: raw HTTP and kernel websockets.
 
 Only ever aimed at this machine's loopback addresses. Every call has a timeout."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 import re
-import socket
 import threading
 import time
 import urllib.error
@@ -23,12 +23,15 @@ def fetch(url: str, source: str = "", timeout: float = 60.0) -> tuple[int, str, 
     """GET from a chosen loopback source address (127.0.0.2 is 'another client')."""
     handlers = []
     if source:
+
         class Bound(urllib.request.HTTPHandler):
             def http_open(self, req):
                 import http.client
 
-                return self.do_open(lambda host, **kw: http.client.HTTPConnection(host, source_address=(source, 0),
-                                                                                  **kw), req)
+                return self.do_open(
+                    lambda host, **kw: http.client.HTTPConnection(host, source_address=(source, 0), **kw), req
+                )
+
         handlers.append(Bound)
     opener = urllib.request.build_opener(*handlers)
     try:
@@ -43,8 +46,9 @@ def kernel_id_of(page: str) -> str:
     return m.group(1) if m else ""
 
 
-def v1_frame(channel: str, header: dict, content: dict, buffers: tuple[bytes, ...] = (), parent=None,
-             metadata=None) -> bytes:
+def v1_frame(
+    channel: str, header: dict, content: dict, buffers: tuple[bytes, ...] = (), parent=None, metadata=None
+) -> bytes:
     metadata = metadata if metadata is not None else {"version": "2.1.0"}  # the widget protocol version
     parts = [json.dumps(x).encode() for x in (header, parent or {}, metadata or {}, content)] + list(buffers)
     chan = channel.encode()
@@ -56,24 +60,44 @@ def v1_frame(channel: str, header: dict, content: dict, buffers: tuple[bytes, ..
 
 
 def header(msg_type: str) -> dict:
-    return {"msg_id": uuid.uuid4().hex, "msg_type": msg_type, "username": "x", "session": uuid.uuid4().hex,
-            "date": "2026-01-01T00:00:00Z", "version": "5.3"}
+    return {
+        "msg_id": uuid.uuid4().hex,
+        "msg_type": msg_type,
+        "username": "x",
+        "session": uuid.uuid4().hex,
+        "date": "2026-01-01T00:00:00Z",
+        "version": "5.3",
+    }
 
 
 def image_comm_open(comm_id: str) -> tuple[dict, dict]:
     """A client-made Image widget with a binary buffer: the model a hostile client would create."""
-    state = {"_model_name": "ImageModel", "_model_module": "@jupyter-widgets/controls",
-             "_model_module_version": "2.0.0", "_view_name": "ImageView", "_view_module": "@jupyter-widgets/controls",
-             "_view_module_version": "2.0.0", "format": "png", "width": "", "height": "", "layout": None}
-    return header("comm_open"), {"comm_id": comm_id, "target_name": "jupyter.widget",
-                                 "data": {"state": state, "buffer_paths": [["value"]]}}
+    state = {
+        "_model_name": "ImageModel",
+        "_model_module": "@jupyter-widgets/controls",
+        "_model_module_version": "2.0.0",
+        "_view_name": "ImageView",
+        "_view_module": "@jupyter-widgets/controls",
+        "_view_module_version": "2.0.0",
+        "format": "png",
+        "width": "",
+        "height": "",
+        "layout": None,
+    }
+    return header("comm_open"), {
+        "comm_id": comm_id,
+        "target_name": "jupyter.widget",
+        "data": {"state": state, "buffer_paths": [["value"]]},
+    }
 
 
 async def connect(base_ws: str, kernel_id: str, protocols=(V1,), timeout: float = 20.0):
-    req = HTTPRequest(f"{base_ws}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}",
-                      request_timeout=timeout)
-    return await websocket_connect(req, subprotocols=list(protocols) if protocols else None,
-                                   max_message_size=256 * 1024 * 1024)
+    req = HTTPRequest(
+        f"{base_ws}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}", request_timeout=timeout
+    )
+    return await websocket_connect(
+        req, subprotocols=list(protocols) if protocols else None, max_message_size=256 * 1024 * 1024
+    )
 
 
 class HealthWatch:
@@ -91,7 +115,7 @@ class HealthWatch:
             try:
                 with urllib.request.urlopen(self.url, timeout=self.timeout) as r:
                     r.read()
-            except (OSError, socket.timeout):
+            except (TimeoutError, OSError):
                 self.failures += 1
             self.worst = max(self.worst, time.monotonic() - t)
             self.samples += 1

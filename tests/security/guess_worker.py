@@ -1,5 +1,6 @@
 """One 'kernel' of a guessing run: a process with its own kernel id, serving the same client, that tries
 codes (or the facilitator secret) as fast as it can until a deadline. Prints JSON counts."""
+
 import json
 import os
 import sys

@@ -2,6 +2,7 @@
 
 Each worker process is one learner kernel (its own kernel id) of the same client, as when a client opens
 many pages. The limits live in the store, so opening more pages does not buy more guesses."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,14 @@ def guessing_run(tmp_path, scope: str, clients: int = 1) -> tuple[dict, float]:
     store = Store(tmp_path / "course.sqlite3")
     for i in range(KERNELS):
         store.set_kernel_client(f"kernel-{i}", store.client_hash(f"192.0.2.{i % clients}"))
-    procs = [subprocess.Popen([sys.executable, str(HERE / "guess_worker.py"), str(store.path), scope, f"kernel-{i}",
-                               str(SECONDS)], stdout=subprocess.PIPE, text=True) for i in range(KERNELS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(HERE / "guess_worker.py"), str(store.path), scope, f"kernel-{i}", str(SECONDS)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(KERNELS)
+    ]
     totals = {"checked": 0, "refused": 0, "found": 0}
     for p in procs:
         out, _ = p.communicate(timeout=120)

@@ -2,6 +2,7 @@
 
 Each test asserts the figure it protects: the server answers HTTP within 1 s during and after the freeze
 attack; one client never holds more kernels than its cap; oversized and malformed frames are refused."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,9 +11,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from browser.conftest import APP_PATH, VoilaServer
 from tornado.httpclient import HTTPClientError
 
-from browser.conftest import APP_PATH, VoilaServer
 from security.attack import HealthWatch, connect, fetch, header, image_comm_open, kernel_id_of, run, v1_frame
 
 pytestmark = pytest.mark.browser
@@ -21,8 +22,10 @@ PER_CLIENT = 8  # voila.json: CourseVoila.max_kernels_per_client
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = VoilaServer(tmp_path_factory.mktemp("attacked"), extra_args=["--CourseVoila.connect_grace=20",
-                                                                      "--MappingKernelManager.cull_interval=2"])
+    s = VoilaServer(
+        tmp_path_factory.mktemp("attacked"),
+        extra_args=["--CourseVoila.connect_grace=20", "--MappingKernelManager.cull_interval=2"],
+    )
     yield s
     s.stop()
 
@@ -70,8 +73,10 @@ def test_the_freeze_attack_is_refused_and_the_server_keeps_answering(srv):
         ws.write_message((2**62).to_bytes(8, "little") + b"\x00" * 64, binary=True)
         ws.write_message(v1_frame("shell", header("comm_open"), {"comm_id": 5, "target_name": ["x"]}), binary=True)
         ws.write_message(v1_frame("shell", header("execute_request"), {"code": "import os"}), binary=True)
-        ws.write_message(v1_frame("shell", header("comm_msg"), {"comm_id": "attack-image",
-                                                                "data": {"method": "request_state"}}), binary=True)
+        ws.write_message(
+            v1_frame("shell", header("comm_msg"), {"comm_id": "attack-image", "data": {"method": "request_state"}}),
+            binary=True,
+        )
         ws.write_message(v1_frame("shell", header("kernel_info_request"), {}), binary=True)
         got_reply = False
         deadline = time.time() + 20
@@ -85,8 +90,14 @@ def test_the_freeze_attack_is_refused_and_the_server_keeps_answering(srv):
         assert got_reply, "the page's own messages still get answers"
         # 3. An oversized frame closes that socket (limit 256 KiB), nothing else.
         big = await connect(ws_base, kid)
-        big.write_message(v1_frame("shell", header("comm_msg"), {"comm_id": "x", "data": {"method": "update",
-                                   "state": {"value": "x" * (1024 * 1024)}}}), binary=True)
+        big.write_message(
+            v1_frame(
+                "shell",
+                header("comm_msg"),
+                {"comm_id": "x", "data": {"method": "update", "state": {"value": "x" * (1024 * 1024)}}},
+            ),
+            binary=True,
+        )
         assert await asyncio.wait_for(big.read_message(), 20) is None or True
         ws.close()
         big.close()
@@ -141,8 +152,10 @@ def test_a_get_flood_from_one_client_holds_at_most_its_cap_and_a_learner_still_g
     peak = max(peak)
     ok = sum(1 for s, _, _ in results if s == 200)
     busy = [r for r in results if r[0] == 503]
-    print(f"flood: {ok} pages, {len(busy)} busy replies, kernels before {before}, peak {peak}; "
-          f"learner in {learner_seconds:.1f} s (usual {usual:.1f} s)")
+    print(
+        f"flood: {ok} pages, {len(busy)} busy replies, kernels before {before}, peak {peak}; "
+        f"learner in {learner_seconds:.1f} s (usual {usual:.1f} s)"
+    )
     assert ok <= PER_CLIENT and len(busy) >= 1000 - PER_CLIENT
     assert all(retry == "60" for _, retry, _ in busy)
     # The flood's kernels, the pool (2) and the learner's page: never more.
@@ -193,8 +206,17 @@ def test_hostile_strings_in_every_text_field_are_only_text(store):
     from caregiver_course.app import CourseApp
     from caregiver_course.dashboard import Dashboard
 
-    hostile = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "'; DROP TABLE learners; --",
-               "\u202eevil", "A" * 5000, "{clinic_phone}", "${7*7}", "\x00\x1b[31m", "../../etc/passwd"]
+    hostile = [
+        "<script>alert(1)</script>",
+        '"><img src=x onerror=alert(1)>',
+        "'; DROP TABLE learners; --",
+        "\u202eevil",
+        "A" * 5000,
+        "{clinic_phone}",
+        "${7*7}",
+        "\x00\x1b[31m",
+        "../../etc/passwd",
+    ]
     app = CourseApp(store)
     app.identity.receive({"hello": {"token": hostile[1], "code": hostile[0], "search": "?workshop=<b>"}})
     for text in hostile:

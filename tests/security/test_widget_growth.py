@@ -1,4 +1,5 @@
 """Navigation closes what it replaces: 200 presses of Home and Next leave the kernel as it was after 10."""
+
 import gc
 
 import ipywidgets

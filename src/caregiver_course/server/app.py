@@ -9,6 +9,7 @@ What it changes in a plain Voila server (each part is explained where it is done
 * Voila's scripts and extensions under versioned paths, cached for a year;
 * HTTPS when given a certificate (workshop mode).
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,8 +68,9 @@ class CourseKernels(AsyncMappingKernelManager):
         kernel = self.get_kernel(kernel_id)
         last = getattr(kernel, "last_activity", None)
         dead = getattr(kernel, "execution_state", "") == "dead" or not await ensure_async(kernel.is_alive())
-        reason = self.cc_book.cull_reason(kernel_id, last.timestamp() if last else time.time(),
-                                          in_pool=self.cc_in_pool(kernel_id), dead=dead)
+        reason = self.cc_book.cull_reason(
+            kernel_id, last.timestamp() if last else time.time(), in_pool=self.cc_in_pool(kernel_id), dead=dead
+        )
         if reason:
             log.info("Culling kernel %s: %s", kernel_id, reason)
             await ensure_async(self.shutdown_kernel(kernel_id))
@@ -97,8 +99,12 @@ def _with_pages(km_class):
 class CourseVoila(Voila):
     """``python -m caregiver_course.server``: see the module docstring. Options: ``--CourseVoila.<name>``."""
 
-    max_kernels = Integer(0, config=True, help="Most kernels at once (pages and pool); 0: from memory "
-                                               "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).")
+    max_kernels = Integer(
+        0,
+        config=True,
+        help="Most kernels at once (pages and pool); 0: from memory "
+        "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).",
+    )
     max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
     max_loading_per_client = Integer(2, config=True, help="Most pages one client address may have loading at once.")
     connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
@@ -108,8 +114,9 @@ class CourseVoila(Voila):
     pages = List(Unicode(), [APP_NOTEBOOK, "facilitator.ipynb"], config=True, help="Notebooks served.")
     certfile = Unicode("", config=True, help="TLS certificate (PEM); with keyfile, serve HTTPS.")
     keyfile = Unicode("", config=True, help="TLS private key (PEM).")
-    trust_forwarded_for = Bool(False, config=True,
-                               help="Take the client address from X-Forwarded-For (only behind your own proxy).")
+    trust_forwarded_for = Bool(
+        False, config=True, help="Take the client address from X-Forwarded-For (only behind your own proxy)."
+    )
 
     store = None
 
@@ -124,11 +131,17 @@ class CourseVoila(Voila):
         max_kernels = self.max_kernels or default_max_kernels()
         pools = getattr(km, "kernel_pools_config", {}) or {}
         pool_size = sum(int(c.get("pool_size", 0)) for name, c in pools.items() if name != "default")
-        self.book = KernelBook(Policy(max_kernels=max_kernels, per_client=self.max_kernels_per_client,
-                                      per_client_starting=self.max_loading_per_client,
-                                      pool_size=pool_size, connect_grace=self.connect_grace,
-                                      disconnected_timeout=self.disconnected_timeout,
-                                      idle_timeout=self.idle_timeout))
+        self.book = KernelBook(
+            Policy(
+                max_kernels=max_kernels,
+                per_client=self.max_kernels_per_client,
+                per_client_starting=self.max_loading_per_client,
+                pool_size=pool_size,
+                connect_grace=self.connect_grace,
+                disconnected_timeout=self.disconnected_timeout,
+                idle_timeout=self.idle_timeout,
+            )
+        )
         km.cc_book = self.book
         pages = list(self.pages)
         if self.serve_lessons:
@@ -146,16 +159,26 @@ class CourseVoila(Voila):
             cc_client_hash=self._client_hash,
             cc_note_client=self._note_client,
         )
-        log.info("Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to connect, a closed "
-                 "page's kernel goes after %.0f s, an idle one after %.0f s", max_kernels, pool_size,
-                 self.max_kernels_per_client, self.max_loading_per_client, self.connect_grace, self.disconnected_timeout, self.idle_timeout)
+        log.info(
+            "Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to "
+            "connect, a closed page's kernel goes after %.0f s, an idle one after %.0f s",
+            max_kernels,
+            pool_size,
+            self.max_kernels_per_client,
+            self.max_loading_per_client,
+            self.connect_grace,
+            self.disconnected_timeout,
+            self.idle_timeout,
+        )
         return settings
 
     # ------------------------------------------------------------------ handlers
 
     def init_handlers(self):
-        replace = {VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
-                   TornadoVoilaHandler: handlers.CoursePageHandler}
+        replace = {
+            VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
+            TornadoVoilaHandler: handlers.CoursePageHandler,
+        }
         drop = {VoilaContentsHandler, TornadoVoilaTreeHandler}
         out = []
         for spec in super().init_handlers():
@@ -168,10 +191,16 @@ class CourseVoila(Voila):
         first = [
             (url_path_join(base, r"/cc/health"), handlers.HealthHandler),
             (url_path_join(base, r"/cc/kernel/(\w+-\w+-\w+-\w+-\w+)"), handlers.KernelStatusHandler),
-            (url_path_join(base, f"/voila/{tag}/static/(.*)"), handlers.ImmutableStaticHandler,
-             {"paths": self.static_paths, "default_filename": "index.html"}),
-            (url_path_join(base, f"/voila/{tag}/labextensions/(.*)"), handlers.ImmutableExtensionsHandler,
-             {"path": self.labextensions_path}),
+            (
+                url_path_join(base, f"/voila/{tag}/static/(.*)"),
+                handlers.ImmutableStaticHandler,
+                {"paths": self.static_paths, "default_filename": "index.html"},
+            ),
+            (
+                url_path_join(base, f"/voila/{tag}/labextensions/(.*)"),
+                handlers.ImmutableExtensionsHandler,
+                {"path": self.labextensions_path},
+            ),
             (url_path_join(base, r"/?"), handlers.RedirectToApp),
             (url_path_join(base, r"/voila/tree(/.*)?"), handlers.RedirectToApp),
             (url_path_join(base, r"/voila/?"), handlers.RedirectToApp),

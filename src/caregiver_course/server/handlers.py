@@ -1,4 +1,5 @@
 """Tornado handlers the course server adds to, or puts in place of, Voila's own."""
+
 from __future__ import annotations
 
 import contextvars
@@ -136,8 +137,9 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             if self.cc_refused == 1:
                 log.warning("refused a message to kernel %s: %s", self.kernel_id, why)
             if self.cc_refused >= MAX_REFUSED:
-                log.warning("closed the websocket of kernel %s after %d refused messages", self.kernel_id,
-                            self.cc_refused)
+                log.warning(
+                    "closed the websocket of kernel %s after %d refused messages", self.kernel_id, self.cc_refused
+                )
                 self.close(1008, "policy")
             return None
         return super().on_message(ws_message)
@@ -232,4 +234,3 @@ class NotFoundHandler(web.RequestHandler):
     def prepare(self):
         self.set_status(404)
         self.finish(pages.not_found(self.settings["cc_home_url"]))
-

@@ -12,6 +12,7 @@ moment a page *took* it:
 * connected and idle: culled after ``idle_timeout`` (generous; the page asks "still there?" first);
 * dead, or restarted (a fresh kernel has none of the page's widgets): culled at once.
 """
+
 from __future__ import annotations
 
 import time
@@ -113,8 +114,9 @@ class KernelBook:
 
     # ------------------------------------------------------------------ culling
 
-    def cull_reason(self, kernel_id: str, last_activity: float, in_pool: bool, dead: bool,
-                    now: float | None = None) -> str | None:
+    def cull_reason(
+        self, kernel_id: str, last_activity: float, in_pool: bool, dead: bool, now: float | None = None
+    ) -> str | None:
         """Why this kernel should go now, or None to keep it."""
         now = now if now is not None else time.time()
         if dead:
@@ -124,8 +126,11 @@ class KernelBook:
         h = self.held.get(kernel_id)
         if h is None:  # started some other way (should not happen): Jupyter's own rule, from last activity
             idle = now - last_activity
-            return f"no page holds it and it has been idle {idle:.0f} s" if idle > self.policy.disconnected_timeout \
+            return (
+                f"no page holds it and it has been idle {idle:.0f} s"
+                if idle > self.policy.disconnected_timeout
                 else None
+            )
         if h.restarted:
             return "it was restarted, so its page's widgets are gone"
         if not h.ever_connected:

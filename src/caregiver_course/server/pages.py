@@ -4,6 +4,7 @@ They are plain HTML (files in pages/), readable before any script arrives and wi
 shows the emergency and crisis numbers, from the clinic's settings; if those cannot be read, the built-in
 defaults are used, never a placeholder.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,13 @@ from pathlib import Path
 log = logging.getLogger("caregiver_course.server")
 
 HERE = Path(__file__).resolve().parent / "pages"
-DEFAULTS = {"emergency_number": "911", "crisis_call": "988", "crisis_text": "988",
-            "clinic_name": "", "clinic_phone": ""}
+DEFAULTS = {
+    "emergency_number": "911",
+    "crisis_call": "988",
+    "crisis_text": "988",
+    "clinic_name": "",
+    "clinic_phone": "",
+}
 TITLE = "Caregiver course"
 
 
@@ -62,35 +68,54 @@ def help_bar(idle_seconds: float = 3600) -> str:
     clinic_item = ""
     if tel(v["clinic_phone"]):
         name = escape(v["clinic_name"] or "the clinic")
-        clinic_item = (f'<li>🏥 {name}: <a href="tel:{escape(tel(v["clinic_phone"]))}">call '
-                       f"{escape(v['clinic_phone'])}</a></li>")
-    return _fill(_file("help_bar.html"), {
-        "title": escape(TITLE + (f" · {v['clinic_name']}" if v["clinic_name"] else "")),
-        "emergency": escape(v["emergency_number"]), "emergency_tel": escape(tel(v["emergency_number"])),
-        "crisis_call": escape(v["crisis_call"]), "crisis_call_tel": escape(tel(v["crisis_call"])),
-        "crisis_text": escape(v["crisis_text"]), "crisis_text_tel": escape(tel(v["crisis_text"])),
-        "clinic_item": clinic_item, "idle_seconds": str(int(idle_seconds)),
-    })
+        clinic_item = (
+            f'<li>🏥 {name}: <a href="tel:{escape(tel(v["clinic_phone"]))}">call {escape(v["clinic_phone"])}</a></li>'
+        )
+    return _fill(
+        _file("help_bar.html"),
+        {
+            "title": escape(TITLE + (f" · {v['clinic_name']}" if v["clinic_name"] else "")),
+            "emergency": escape(v["emergency_number"]),
+            "emergency_tel": escape(tel(v["emergency_number"])),
+            "crisis_call": escape(v["crisis_call"]),
+            "crisis_call_tel": escape(tel(v["crisis_call"])),
+            "crisis_text": escape(v["crisis_text"]),
+            "crisis_text_tel": escape(tel(v["crisis_text"])),
+            "clinic_item": clinic_item,
+            "idle_seconds": str(int(idle_seconds)),
+        },
+    )
 
 
 def _page(title: str, heading: str, body: str) -> str:
-    return _fill(_file("message.html"), {"page_title": escape(title), "heading": escape(heading),
-                                          "help_bar": help_bar(), "body": body})
+    return _fill(
+        _file("message.html"),
+        {"page_title": escape(title), "heading": escape(heading), "help_bar": help_bar(), "body": body},
+    )
 
 
 def busy() -> str:
-    return _page("The course is busy", "The course is busy right now",
-                 "<p>Many people are using the course at the moment. Please try again in a minute.</p>"
-                 "<p>Your saved progress is safe.</p>"
-                 '<p><a class="cc-button" href="">Try again</a></p>')
+    return _page(
+        "The course is busy",
+        "The course is busy right now",
+        "<p>Many people are using the course at the moment. Please try again in a minute.</p>"
+        "<p>Your saved progress is safe.</p>"
+        '<p><a class="cc-button" href="">Try again</a></p>',
+    )
 
 
 def not_found(home_url: str) -> str:
-    return _page("Page not found", "We could not find that page",
-                 f'<p><a class="cc-button" href="{escape(home_url)}">Go to the course</a></p>')
+    return _page(
+        "Page not found",
+        "We could not find that page",
+        f'<p><a class="cc-button" href="{escape(home_url)}">Go to the course</a></p>',
+    )
 
 
 def error_page(status: int) -> str:
-    return _page("Something went wrong", "Sorry, something went wrong",
-                 "<p>Please try again in a minute. Your saved progress is safe.</p>"
-                 '<p><a class="cc-button" href="">Try again</a></p>')
+    return _page(
+        "Something went wrong",
+        "Sorry, something went wrong",
+        "<p>Please try again in a minute. Your saved progress is safe.</p>"
+        '<p><a class="cc-button" href="">Try again</a></p>',
+    )

@@ -1,4 +1,5 @@
 """A self-signed certificate for workshop mode, made with Debian's openssl (no Python dependency)."""
+
 from __future__ import annotations
 
 import socket
@@ -19,8 +20,28 @@ def self_signed(folder: Path, days: int = 825) -> tuple[str, str]:
     except OSError:
         pass
     san = ",".join([f"DNS:{n}" for n in sorted(names)] + [f"IP:{a}" for a in sorted(addresses)])
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", str(days),
-                    "-subj", "/CN=Caregiver course workshop", "-addext", f"subjectAltName={san}",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-sha256",
+            "-days",
+            str(days),
+            "-subj",
+            "/CN=Caregiver course workshop",
+            "-addext",
+            f"subjectAltName={san}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     key.chmod(0o600)
     return str(cert), str(key)

@@ -13,6 +13,7 @@ reaches Jupyter Server's parser or the kernel:
 
 Going out, error reports and stderr text never reach the page: they would show server paths.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,7 @@ def parse_v1(frame: bytes) -> tuple[str, list[bytes]]:
     count = int.from_bytes(frame[:8], "little")
     if not 3 <= count <= MAX_PARTS + 1 or 8 * (count + 1) > len(frame):
         raise Refused(f"an offset table of {count} entries that does not fit the frame")
-    offsets = [int.from_bytes(frame[8 * (i + 1): 8 * (i + 2)], "little") for i in range(count)]
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(count)]
     if offsets[0] != 8 * (count + 1) or any(b < a for a, b in zip(offsets, offsets[1:])) or offsets[-1] > len(frame):
         raise Refused("offsets that point outside the frame")
     bounds = [*offsets, len(frame)] if offsets[-1] < len(frame) else offsets
@@ -114,10 +115,10 @@ def _parse_large(frame: bytes) -> tuple[str, list[bytes]]:
     count = int.from_bytes(frame[:8], "little")
     if not 3 <= count <= MAX_PARTS + 1 or 8 * (count + 1) > len(frame):
         raise Refused("bad offset table")
-    offsets = [int.from_bytes(frame[8 * (i + 1): 8 * (i + 2)], "little") for i in range(3)]
+    offsets = [int.from_bytes(frame[8 * (i + 1) : 8 * (i + 2)], "little") for i in range(3)]
     if not offsets[0] <= offsets[1] <= offsets[2] <= len(frame):
         raise Refused("bad offsets")
-    return "", [bytes(frame[offsets[1]:offsets[2]])]
+    return "", [bytes(frame[offsets[1] : offsets[2]])]
 
 
 def blocked_outgoing(frame: bytes | str | dict) -> bool:
