@@ -132,6 +132,8 @@ class Choices(_Browser):
 
     def _message(self, content) -> None:
         if isinstance(content, dict) and content.get("event") == "check" and self.on_check is not None:
+            if "value" in content:  # the choices as the learner sees them (the same trust as a value update)
+                self.value = content["value"]
             self.on_check()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import ssl
 import time
 from pathlib import Path
@@ -158,6 +159,7 @@ class CourseVoila(Voila):
             cc_touch_kernel=self._touch_kernel,
             cc_client_hash=self._client_hash,
             cc_note_client=self._note_client,
+            cc_lower_priority=self._lower_priority,
         )
         log.info(
             "Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to "
@@ -259,6 +261,14 @@ class CourseVoila(Voila):
             store.set_kernel_client(kernel_id, store.client_hash(address))
         except Exception:
             log.warning("could not note the client of kernel %s", kernel_id, exc_info=True)
+
+    def _lower_priority(self, kernel_id: str) -> None:
+        """Run this kernel at a lower CPU priority (nice 10): one client's many pages cannot slow the rest."""
+        try:
+            pid = self.kernel_manager.get_kernel(kernel_id).provisioner.process.pid
+            os.setpriority(os.PRIO_PROCESS, pid, 10)
+        except Exception:  # not a local process, or already gone
+            log.debug("could not lower the priority of kernel %s", kernel_id, exc_info=True)
 
     def _client_hash(self, address: str) -> str:
         store = self._store()

@@ -36,15 +36,19 @@ def client_address(handler: web.RequestHandler) -> str:
 class Admission:
     """One page request that was let in: it holds a place under the cap until its kernel is known."""
 
-    def __init__(self, book, client: str, note_client):
+    def __init__(self, book, client: str, note_client, lower_priority=lambda kernel_id: None):
         self.book, self.client, self.note_client, self.took = book, client, note_client, False
+        self.lower_priority = lower_priority
 
     def took_kernel(self, kernel_id: str) -> None:
         if not self.took:
             self.took = True
             self.book.release_admission(self.client)
+        held = sum(1 for h in self.book.held.values() if h.client == self.client)
         self.book.took(kernel_id, self.client)
         self.note_client(kernel_id, self.client)
+        if held >= 2:  # a client opening page after page: its kernels yield the CPU to everyone else's
+            self.lower_priority(kernel_id)
 
 
 class CoursePageHandler(TornadoVoilaHandler):
@@ -67,7 +71,7 @@ class CoursePageHandler(TornadoVoilaHandler):
             self.set_header("Cache-Control", "no-store")
             self.finish(pages.busy())
             return
-        admission = Admission(book, client, self.settings["cc_note_client"])
+        admission = Admission(book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"])
         token = ADMISSION.set(admission)
         try:
             await super().get(path)

@@ -92,7 +92,9 @@ function renderChoices({ model, el: root }) {
   if (model.get("check_label")) {
     const button = el("button", { type: "button", class: "cc-check jupyter-button mod-primary" },
                       model.get("check_label"));
-    button.addEventListener("click", () => { changed(); model.send({ event: "check" }); });
+    // The check carries the choices as shown: a value update can still be waiting in the widget manager's
+    // queue (it holds updates while the kernel is busy), and the check must not overtake it.
+    button.addEventListener("click", () => { changed(); model.send({ event: "check", value: current() }); });
     box.append(button);
   }
   const feedback = el("div", { class: "cc-feedback", role: "status", "aria-live": "polite" });
