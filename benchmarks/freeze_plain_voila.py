@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
-from security.attack import HealthWatch, connect, fetch, kernel_id_of  # noqa: E402
+from security.attack import HealthWatch, connect, fetch, image_comm_open, kernel_id_of  # noqa: E402
 
 NOTEBOOK = {
     "cells": [
@@ -76,21 +76,9 @@ async def attack(ws_base: str, kernel_id: str) -> str:
         ws = await connect(ws_base, kernel_id, protocols=())
     except Exception as exc:
         return f"refused ({type(exc).__name__}: {exc})"
-    state = {
-        "_model_name": "ImageModel",
-        "_model_module": "@jupyter-widgets/controls",
-        "_model_module_version": "2.0.0",
-        "_view_name": "ImageView",
-        "_view_module": "@jupyter-widgets/controls",
-        "_view_module_version": "2.0.0",
-        "format": "png",
-    }
-    msg = json.loads(
-        legacy(
-            "comm_open",
-            {"comm_id": "freeze-1", "target_name": "jupyter.widget", "data": {"state": state, "buffer_paths": []}},
-        )
-    )
+    _, content = image_comm_open("freeze-1")  # the same client-made Image model the attack tests send
+    content["data"]["buffer_paths"] = []  # legacy text frames carry no buffers; the kernel's reply will
+    msg = json.loads(legacy("comm_open", content))
     msg["metadata"] = {"version": "2.1.0"}  # the widget protocol version the kernel expects
     ws.write_message(json.dumps(msg))
     ws.write_message(legacy("comm_msg", {"comm_id": "freeze-1", "data": {"method": "request_state"}}))

@@ -80,10 +80,7 @@ def image_comm_open(comm_id: str) -> tuple[dict, dict]:
         "_view_module": "@jupyter-widgets/controls",
         "_view_module_version": "2.0.0",
         "format": "png",
-        "width": "",
-        "height": "",
-        "layout": None,
-    }
+    }  # exactly what a plain Voila kernel accepts (a "layout": None would make it refuse the model)
     return header("comm_open"), {
         "comm_id": comm_id,
         "target_name": "jupyter.widget",
