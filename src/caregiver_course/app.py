@@ -355,8 +355,10 @@ class CourseApp:
             self.session.record_step(self.current, "step", str(index))
             if index == len(steps.steps) - 1:
                 self.session.record_step(self.current, "end")
-        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
+        # The step bar is one set of widgets shared by every lesson: bring its text up to date before it is
+        # shown, or the page would draw it for a moment with the previous lesson's step and outline.
         self._update_lesson_furniture()
+        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
         self._show_save_problem()
 
     def _prefetch(self, number: int) -> None:
