@@ -26,7 +26,8 @@ WHERE = (
     "for up to two days."
 )
 NEVER = (
-    "We never ask your name or anything about your loved one. Notes you type in “Think about it” boxes are never saved."
+    "We never ask your name, or your loved one's name or anything else that tells who they are. Notes you type "
+    "in “Think about it” boxes are never saved. A name typed on the certificate is printed, never saved."
 )
 DELETE = (
     "Delete my data removes everything saved about you. In a workshop, the facilitator sees only how many "
