@@ -190,17 +190,26 @@ def test_completion_record_and_certificate(app, store):
     assert "Unstored-Name" not in dumped
 
 
-def test_no_toolkit_library_is_loaded_by_a_page_that_makes_no_file(tmp_path):
+def test_the_kernel_never_loads_the_pdf_library(tmp_path):
+    """A page that makes no file loads none of the libraries; PDFs are made in a short-lived process."""
     import subprocess
     import sys
 
     code = (
         "import sys; from caregiver_course.store import Store; from caregiver_course.app import CourseApp\n"
+        "from caregiver_course.widgets import Download\n"
         f"a = CourseApp(Store({str(tmp_path / 'x.sqlite3')!r})); a.show_home()\n"
-        "print(sorted(m for m in ('fpdf', 'pygal', 'icalendar', 'PIL', 'fontTools') if m in sys.modules))"
+        "libs = ('fpdf', 'pygal', 'icalendar', 'PIL', 'fontTools')\n"
+        "print(sorted(m for m in libs if m in sys.modules))\n"
+        "sent = []\n"
+        "for d in [x for x in a.home.tools.widget.children if isinstance(x, Download)]:\n"
+        "    d.send = lambda msg, buffers=None: sent.append(msg); d._message({'event': d.action})\n"
+        "print(len(sent), all('file' in m or 'print' in m for m in sent))\n"
+        "print(sorted(m for m in libs if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr[-2000:]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=180)
+    lines = out.stdout.strip().splitlines()
+    assert lines[-3:] == ["[]", "4 True", "[]"], out.stderr[-2000:]
 
 
 @pytest.fixture(autouse=True)

@@ -43,13 +43,16 @@ def _checked(sess, content) -> dict[str, set[str]]:
 
 
 def plan_buttons(sess) -> list:
-    from .toolkit import plan
-
     def make_pdf():
+        from .toolkit import worker
+
         c = content_mod.get()
-        return plan.plan_pdf(c, _checked(sess, c), sess.planned)
+        checked = {k: sorted(v) for k, v in _checked(sess, c).items()}
+        return worker.make("plan", checked=checked, sessions=[s.isoformat() for s in sess.planned])
 
     def make_html():
+        from .toolkit import plan
+
         c = content_mod.get()
         return plan.plan_html(c, _checked(sess, c), sess.planned)
 
@@ -62,10 +65,9 @@ def plan_buttons(sess) -> list:
 def card_buttons(sess) -> list:
     def maker(size):
         def make():
-            from .toolkit import triage_card
+            from .toolkit import worker
 
-            c = content_mod.get()
-            return triage_card.card_pdf(c, course_url(sess, c.clinic), size)
+            return worker.make("card", size=size, url=course_url(sess, content_mod.get().clinic))
 
         return make
 
@@ -301,7 +303,12 @@ class CompletionBox:
             raise Refused("The certificate cannot be made right now, because progress cannot be saved. Try later.")
         today = dt.date.today()
         code = certificate.verification_code(app.store.key, app.session.learner.id, today.isoformat())
-        return certificate.certificate_pdf(app.content, lines, code, today, name=self.name.value)
+        from dataclasses import asdict
+
+        from .toolkit import worker
+
+        name = " ".join(str(self.name.value or "").split())[:60]
+        return worker.make("certificate", lines=[asdict(x) for x in lines], code=code, day=today.isoformat(), name=name)
 
 
 # --------------------------------------------------------------------------- the observation journal
@@ -523,12 +530,12 @@ class JournalPage:
         )
 
     def _pdf(self):
-        from .toolkit import journal as J
+        from .toolkit import worker
 
         entries = self.entries()
         if not entries:
             raise Refused("Add an entry first.")
-        return J.export_pdf(entries, self.app.content)
+        return worker.make("journal", entries=entries)
 
     def _csv(self):
         from .toolkit import journal as J
