@@ -12,6 +12,7 @@ the machine), and a page's kernel is the one that grew.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -59,6 +60,48 @@ def quiet(srv, timeout: float = 120) -> None:
         last = now
 
 
+def direct_kernels() -> dict[str, float]:
+    """The same comparison in kernels started directly (jupyter_client, no server): a bare kernel showing one
+    button, then the app, then the journal with 30 entries and its chart, then after making each file."""
+    import tempfile
+
+    from jupyter_client.manager import start_new_kernel
+
+    out = {}
+    data = tempfile.mkdtemp(prefix="bench-toolkit-data-")
+    km, kc = start_new_kernel(kernel_name="python3", env=dict(os.environ, CAREGIVER_DATA_DIR=data))
+    pid = km.provisioner.process.pid
+
+    def run(name: str, code: str) -> None:
+        kc.execute_interactive(code, timeout=180, output_hook=lambda m: None)
+        time.sleep(1)
+        out[name] = B.rss_mib(pid)
+
+    try:
+        run("direct: bare kernel, one button (MiB)", "import ipywidgets as w; display(w.Button(description='x'))")
+        run("direct: app, start page (MiB)", "import caregiver_course.app as A; a = A.CourseApp(); display(a.widget)")
+        run(
+            "direct: journal open, 30 entries, chart (MiB)",
+            "import datetime as dt\na._on_hello({'token': ''})\nlid = a.session.learner.id\n"
+            "a.store.set_journal_on(lid, True)\nfor i in range(30):\n"
+            "    a.store.add_journal_entry(lid, (dt.date.today() - dt.timedelta(days=i)).isoformat(), "
+            "{'mood': 1 + i % 5, 'sleep': 6 + i % 3, 'effects': ['nausea'] if i % 4 == 0 else [], "
+            "'session': i % 4 == 0, 'note': 'a note'})\na.show_journal()",
+        )
+        run(
+            "direct: after making every file (MiB)",
+            "from caregiver_course.widgets import Download\n"
+            "def downloads(x):\n    stack, found = [x], []\n    while stack:\n        y = stack.pop()\n"
+            "        found += [y] if isinstance(y, Download) else []\n"
+            "        stack += list(getattr(y, 'children', ()) or ())\n    return found\n"
+            "for d in downloads(a.journal.widget) + downloads(a.home.widget):\n"
+            "    d.send = lambda msg, buffers=None: None\n    d._message({'event': d.action})",
+        )
+    finally:
+        km.shutdown_kernel(now=True)
+    return out
+
+
 def bare_kernel(browser) -> float:
     srv, url = B.bare_server()
     try:
@@ -91,6 +134,7 @@ def app_kernel(browser, tmp: Path) -> dict[str, float]:
         )
         quiet(srv)
         before = kernels(srv)
+        cpu_before = {p: B.cpu_seconds([p]) for p in before}
 
         from caregiver_course.store import Store
 
@@ -115,7 +159,7 @@ def app_kernel(browser, tmp: Path) -> dict[str, float]:
         page.locator(".cc-journal-chart svg").wait_for(timeout=60_000)
         quiet(srv)
         after = kernels(srv)
-        mine = max(after, key=lambda p: after[p] - before.get(p, 0))
+        mine = max(after, key=lambda p: B.cpu_seconds([p]) - cpu_before.get(p, 0))  # the kernel that worked
         print(
             "every kernel of the server (MiB), start page / journal open:",
             {p: (round(before.get(p, 0)), round(after[p])) for p in after},
@@ -150,6 +194,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-toolkit-"))
+    direct = direct_kernels()
+    base = direct["direct: bare kernel, one button (MiB)"]
+    for name, value in direct.items():
+        print(f"{name:44} {value:.0f}  ({value / base:.2f}x bare)")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=B.CHROMIUM, args=B.ARGS)
         bare = bare_kernel(browser)
