@@ -160,7 +160,6 @@ class CourseApp:
             return
         try:
             from tornado.ioloop import IOLoop
-            from voila.utils import wait_for_request
 
             loop = IOLoop.current()
         except Exception:  # not under Voila
@@ -169,11 +168,11 @@ class CourseApp:
 
         def wait():
             try:
-                wait_for_request()
+                query = _wait_for_page_request()
             except Exception:
                 log.warning("the page's address did not reach the kernel", exc_info=True)
                 return
-            loop.add_callback(safe_callback(self.take_query_string), os.environ.get("QUERY_STRING", ""))
+            loop.add_callback(safe_callback(self.take_query_string), query)
 
         threading.Thread(target=wait, name="cc-query-string", daemon=True).start()
 
@@ -504,6 +503,49 @@ class CourseApp:
             )
         else:
             self.notice.value = ""
+
+
+def _wait_for_page_request() -> str:
+    """A preheated kernel waits until a page takes it; Voila then sends the page's request (its query string)
+    over a websocket. Voila's own helper for this (voila.utils.wait_for_request) imports the whole Voila
+    server package, nbconvert and Jupyter Server into the learner's kernel: about 40 MiB per learner. This
+    reads the same message with Tornado, which the kernel has loaded already. Returns the query string."""
+    import asyncio
+    import json
+    import ssl
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    env = os.environ
+    protocol = env.get("VOILA_WS_PROTOCOL", "ws")
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (
+        f"{protocol}://{env.get('VOILA_APP_IP', '127.0.0.1')}:{env.get('VOILA_APP_PORT', '8866')}"
+        f"{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
+    )
+    options = {}
+    if protocol == "wss":  # the course server's own certificate, on this machine's loopback address
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        options["ssl_options"] = context
+
+    async def receive() -> str:
+        connection = await websocket_connect(HTTPRequest(url, connect_timeout=5, **options))
+        try:
+            return await connection.read_message() or ""
+        finally:
+            connection.close()
+
+    loop = asyncio.new_event_loop()
+    try:
+        info = loop.run_until_complete(receive())
+    finally:
+        loop.close()
+    for key, value in (json.loads(info) if info else {}).items():
+        if isinstance(key, str) and isinstance(value, str):
+            os.environ[key] = value
+    return os.environ.get("QUERY_STRING", "")
 
 
 def _query_value(search: str, name: str) -> str:

@@ -196,7 +196,7 @@ def test_serve_refuses_to_start_on_a_broken_content_file(tmp_path):
     assert "clinic.yaml" in run.stdout and "NOT started" in run.stderr and "--skip-check" in run.stderr
 
 
-def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path):
+def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path, browser):
     import os
     import ssl
     import subprocess
@@ -241,6 +241,16 @@ def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path):
         assert (data / "tls" / "workshop-cert.pem").exists()
         assert oct((data / "tls" / "workshop-key.pem").stat().st_mode & 0o777) == "0o600"
         assert "https://127.0.0.1" in (tmp_path / "voila.log").read_text()
+        # The room's join link works over HTTPS: the page's kernel learns the workshop code from the server.
+        from caregiver_course.store import Store
+
+        code = Store(data / "course.sqlite3").create_workshop("tls room").join_code
+        ctx = browser.new_context(ignore_https_errors=True, viewport={"width": 390, "height": 844})
+        page = ctx.new_page()
+        page.goto(f"https://127.0.0.1:{port}/?workshop={code}", timeout=90_000)
+        page.wait_for_selector(".cc-workshop-banner .cc-note", timeout=90_000)
+        assert code in page.locator(".cc-workshop-banner").inner_text()
+        ctx.close()
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)

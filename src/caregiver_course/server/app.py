@@ -126,6 +126,8 @@ class CourseVoila(Voila):
         log.setLevel(logging.INFO)
         self.voila_configuration.page_config_hook = self._versioned_urls
         self.voila_configuration.multi_kernel_manager_class = CourseKernels
+        if self.certfile and self.keyfile:  # kernels read their page's request from this server: over TLS too
+            os.environ["VOILA_WS_PROTOCOL"] = "wss"
         settings = super().init_settings()
         km = self.kernel_manager
         km.__class__ = _with_pages(type(km))
