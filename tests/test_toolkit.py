@@ -40,6 +40,9 @@ def numbered(data_copy):
     cfg["fasting_solids_hours"]["value"] = "4"
     cfg["fasting_liquids_hours"]["value"] = "1.5"
     cfg["no_driving_hours"]["value"] = "18"
+    cfg["fasting_solids"]["value"] = "4 hours"  # the texts learners read agree with the calendar's numbers
+    cfg["fasting_liquids"]["value"] = "90 minutes for clear liquids such as water"
+    cfg["no_driving"]["value"] = "18 hours, and until after a full night's sleep"
     cfg["visit_minutes"]["value"] = "90"
     cfg["evening_reminder"]["value"] = "20:30"
     cfg["ride_reminder_days"]["value"] = "3"
@@ -164,6 +167,18 @@ def test_calendar_settings_are_checked(data_copy):
     problems = [str(p) for p in content.load(data_copy).problems]
     assert any("fasting_solids_hours" in p and "not a number from 0 to 24" in p for p in problems), problems
     assert any("evening_reminder" in p and "a time like 19:00" in p for p in problems), problems
+
+
+def test_calendar_numbers_must_agree_with_the_texts_learners_read(data_copy):
+    path = data_copy / "clinic.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    cfg["fasting_solids_hours"]["value"] = "4"  # the text still says 6 hours
+    cfg["fasting_liquids_hours"]["esketamine"] = "1"  # the nasal spray's text says 30 minutes
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    problems = [str(p) for p in content.load(data_copy).problems]
+    assert any("fasting_solids_hours" in p and "does not agree with fasting_solids" in p for p in problems), problems
+    assert any("fasting_liquids_hours" in p and "esketamine" in p for p in problems), problems
+    assert len(problems) == 2, problems
 
 
 def _entries(c):

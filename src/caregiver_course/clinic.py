@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,6 +323,7 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
     for name, (what, required, _) in SETTINGS.items():
         if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
             problems.append(Problem(file, name, "value", f"missing: add {what}"))
+    problems += _numbers_agree_with_texts(file, clinic)
     if clinic.esketamine:  # the nasal spray has label rules of its own: never show the infusion values for it
         for name, rule in ESKETAMINE_RULES.items():
             s = clinic.settings.get(name)
@@ -336,6 +338,44 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
                     )
                 )
     return clinic, problems
+
+
+# Calendar numbers and the texts learners read: the same rule twice, so they must agree.
+TWINS = {
+    "fasting_solids_hours": "fasting_solids",
+    "fasting_liquids_hours": "fasting_liquids",
+    "no_driving_hours": "no_driving",
+}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|minutes?|mins?)\b", re.I)
+
+
+def _hours_in(text: str) -> float | None:
+    """The first duration written in a text, in hours ('30 minutes' -> 0.5); None if it names none."""
+    m = _DURATION.search(text)
+    if not m:
+        return None
+    return float(m.group(1)) / (60 if m.group(2).lower().startswith("m") else 1)
+
+
+def _numbers_agree_with_texts(file: str, clinic) -> list:
+    problems = []
+    for number_name, text_name in TWINS.items():
+        number, text = clinic.settings.get(number_name), clinic.settings.get(text_name)
+        if number is None or text is None:
+            continue
+        for part, n, t in (("value", number.value, text.value), ("esketamine", number.esketamine, text.esketamine)):
+            written = _hours_in(t) if (n and t) else None
+            if written is not None and abs(float(n) - written) > 1e-9:
+                problems.append(
+                    Problem(
+                        file,
+                        number_name,
+                        part,
+                        f"{n} hours does not agree with {text_name} ('{t}'): the calendar would remind at a "
+                        "different time than the lessons say. Make the two the same",
+                    )
+                )
+    return problems
 
 
 def _fits(name: str, value: str) -> bool:
