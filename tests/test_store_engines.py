@@ -208,6 +208,22 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path, monkeypatch):
     assert "s3cret" not in str(info.value)  # the password is never shown
 
 
+def test_too_many_connections_is_busy_not_broken():
+    """More kernels writing at one moment than PostgreSQL's max_connections: the answer waits for the next write."""
+    from sqlalchemy import exc as sa_exc
+
+    from caregiver_course.store import _explain
+
+    class Refused(Exception):
+        sqlstate = None
+
+    full = Refused(
+        'connection failed: connection to server at "10.0.0.5", port 5432 failed\nFATAL:  sorry, too many clients already'
+    )
+    assert "busy" in str(_explain(sa_exc.OperationalError("connect", {}, full)))
+    assert "could not be used" in str(_explain(sa_exc.OperationalError("x", {}, Refused("disk full"))))
+
+
 def test_a_locked_table_is_busy_and_the_session_keeps_the_answer(pg_url):
     import psycopg
 

@@ -100,8 +100,9 @@ MIGRATIONS = {
     """,
 }
 
-# PostgreSQL error codes that mean "try again later": lock wait or statement timed out, serialization, deadlock.
-_PG_BUSY = {"55P03", "57014", "40001", "40P01"}
+# PostgreSQL error codes that mean "try again later": lock wait or statement timed out, serialization, deadlock,
+# and too many connections at once (more kernels writing at the same moment than max_connections allows).
+_PG_BUSY = {"55P03", "57014", "40001", "40P01", "53300"}
 
 
 class StoreError(Exception):
@@ -131,7 +132,8 @@ def _explain(exc: BaseException) -> StoreError:
 
     text = _first_line(exc)
     orig = getattr(exc, "orig", None)
-    if "locked" in text or "busy" in text or getattr(orig, "sqlstate", None) in _PG_BUSY:
+    full = str(orig or exc)
+    if any(w in full for w in ("locked", "busy", "too many clients")) or getattr(orig, "sqlstate", None) in _PG_BUSY:
         err = StoreError("The progress database is busy. Your answer is kept and will be saved with your next one.")
     else:
         err = StoreError(f"The progress database could not be used ({text}).")
