@@ -147,6 +147,9 @@ def main() -> None:
         Store(url=url)
         result["ops"]["postgresql_first_open_s"] = round(time.perf_counter() - t, 3)
         result["ops"]["postgresql"] = op_timings(Store(url=url), args.ops)
+        os.environ["CAREGIVER_DATABASE_POOL"] = "1"  # one kept connection per store (for pgbouncer)
+        result["ops"]["postgresql_pool_of_1"] = op_timings(Store(url=url), args.ops)
+        del os.environ["CAREGIVER_DATABASE_POOL"]
         import psycopg
 
         t = []

@@ -109,6 +109,15 @@ def test_one_connection_at_a_time_and_none_between_transactions(store):
     assert held == []
 
 
+def test_a_kept_connection_is_one_and_only_one(pg_url, monkeypatch):
+    """CAREGIVER_DATABASE_POOL=1 (behind pgbouncer): the store keeps exactly one connection, shared in turn."""
+    monkeypatch.setenv("CAREGIVER_DATABASE_POOL", "1")
+    s = Store(url=pg_url)
+    assert (s.engine.pool.size(), s.engine.pool._max_overflow) == (1, 0)
+    test_store.test_concurrent_writers_lose_nothing(s)
+    assert s.engine.pool.checkedout() == 0 and s.engine.pool.checkedin() == 1
+
+
 # ---------------------------------------------------------------------- migrating files made before Alembic
 
 

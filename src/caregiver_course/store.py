@@ -10,8 +10,9 @@ by the writer, so a retried write never stores it twice. A learner is an anonymo
 token (kept in the browser) and a short resume code (for another device); the store keeps only keyed hashes
 of both. Nothing about the patient is stored. Every write is one transaction.
 
-A store holds at most one database connection at a time, and none between transactions (NullPool): a kernel
-that waits for its learner holds nothing on the database server.
+A store holds at most one database connection at a time, and by default none between transactions (NullPool):
+a kernel that waits for its learner holds nothing on the database server. With CAREGIVER_DATABASE_POOL=1 it
+keeps its one connection (for pgbouncer's transaction pooling: connecting once, not per transaction).
 
 SQLAlchemy is imported when a store opens, Alembic only when a schema must change: importing this module
 (for StoreError, say) stays cheap.
@@ -183,13 +184,20 @@ def _sqlite_engine(path: Path, timeout: float):
     return engine
 
 
-def _postgresql_engine(url: str, timeout: float):
+def _postgresql_engine(url: str, timeout: float, keep: bool = False):
+    """NullPool (a connection per transaction, none held between) unless keep: then a pool of exactly one kept
+    connection (CAREGIVER_DATABASE_POOL=1, meant for pgbouncer's transaction pooling; see the README)."""
     import sqlalchemy as sa
-    from sqlalchemy.pool import NullPool
+    from sqlalchemy.pool import NullPool, QueuePool
 
+    pooling = (
+        {"poolclass": QueuePool, "pool_size": 1, "max_overflow": 0, "pool_timeout": timeout, "pool_pre_ping": True}
+        if keep
+        else {"poolclass": NullPool}
+    )
     engine = sa.create_engine(
         url,
-        poolclass=NullPool,
+        **pooling,
         # prepare_threshold=None: no server-side prepared statements, so pgbouncer's transaction pooling works.
         connect_args={"connect_timeout": max(1, round(timeout)), "prepare_threshold": None},
     )
@@ -246,7 +254,7 @@ class Store:
             self.engine = (
                 _sqlite_engine(self.path, timeout)
                 if self.dialect == "sqlite"
-                else _postgresql_engine(self.url, timeout)
+                else _postgresql_engine(self.url, timeout, keep=os.environ.get("CAREGIVER_DATABASE_POOL", "") == "1")
             )
             self._prepare()
         except StoreError:
