@@ -201,6 +201,11 @@ def test_database_url_picks_the_engine(tmp_path, monkeypatch, pg_url):
     monkeypatch.setenv("CAREGIVER_DATABASE_URL", pg_url)
     s = Store()
     assert s.dialect == "postgresql" and s.path is None and s.engine.dialect.driver == "psycopg"
+    monkeypatch.setenv("CAREGIVER_DATABASE_URL", pg_url.replace("postgresql+psycopg://", "postgres://"))
+    assert Store().engine.dialect.driver == "psycopg"  # a plain postgres:// URL uses the installed driver
+    monkeypatch.setenv("CAREGIVER_DATABASE_URL", "mysql://course@db/course")
+    with pytest.raises(StoreError, match="must start with postgresql"):
+        Store()
     assert (tmp_path / "course.key").exists()  # the hashing key: shared by every process using this data folder
 
 

@@ -235,11 +235,19 @@ class Store:
 
     def __init__(self, path: Path | None = None, timeout: float = 5.0, url: str | None = None):
         url = url or ("" if path else database_url())
+        for plain in ("postgres://", "postgresql://"):  # the driver installed is psycopg 3
+            if url.startswith(plain):
+                url = "postgresql+psycopg://" + url[len(plain) :]
         self.timeout = timeout
         self.url = url or ""
         self.path: Path | None = None
-        if url and not url.startswith("sqlite"):
-            self.dialect = "postgresql" if url.startswith("postgres") else url.split(":", 1)[0].split("+", 1)[0]
+        if url and not url.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise StoreError(
+                "CAREGIVER_DATABASE_URL must start with postgresql+psycopg:// (PostgreSQL) or sqlite:/// (a file); "
+                f"it starts with {url.split(':', 1)[0]!r}."
+            )
+        if url.startswith("postgresql"):
+            self.dialect = "postgresql"
             keyfile = data_dir() / "course.key"  # or CAREGIVER_HASH_KEY: every machine must use the same key
         else:
             self.dialect = "sqlite"
