@@ -30,14 +30,16 @@ TRIES = 12
 
 
 class Cluster:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, env: dict | None = None):
         self.port = free_port()
         self.ups = [free_port(), free_port()]
         self.url = f"http://127.0.0.1:{self.port}"
         self.work = tmp / "nginx"
         self.log = open(tmp / "cluster.log", "w")
+        extra_env = env or {}
         env = dict(os.environ, CAREGIVER_DATA_DIR=str(tmp / "data"))
-        env.pop("CAREGIVER_DATABASE_URL", None)  # one SQLite file shared by both processes (one machine)
+        env.pop("CAREGIVER_DATABASE_URL", None)  # by default one SQLite file shared by both processes (one machine)
+        env.update(extra_env)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "caregiver_course.server.cluster", "--processes", "2", f"--port={self.port}",
              f"--upstream-ports={self.ups[0]},{self.ups[1]}", f"--workdir={self.work}",
@@ -85,6 +87,8 @@ def status(url: str, opener=None, headers=None) -> int:
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
+    except urllib.error.URLError:  # nothing listens there (a process that was killed)
+        return 0
 
 
 def owner(cluster: Cluster, kernel_id: str) -> int:
