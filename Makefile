@@ -48,3 +48,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_phone.py --runs 3
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_workshop.py
+	$(BIN)/python benchmarks/bench_toolkit.py
+	$(BIN)/python benchmarks/bench_store.py

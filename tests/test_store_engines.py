@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import test_store
+import test_toolkit
 import test_workshop
 
 from caregiver_course.session import StoreSession
@@ -40,6 +41,21 @@ test_own_progress_also_counts_outside_the_workshop = test_workshop.test_own_prog
 test_closing_stops_new_answers_from_counting = test_workshop.test_closing_stops_new_answers_from_counting
 test_wrong_codes_and_leaving = test_workshop.test_wrong_codes_and_leaving
 test_export_has_counts_and_no_nicknames = test_workshop.test_export_has_counts_and_no_nicknames
+test_turning_the_journal_off_deletes_its_entries = test_toolkit.test_turning_the_journal_off_deletes_its_entries
+
+
+def test_the_journal_on_both_engines(store):
+    a, b = store.new_learner(), store.new_learner()
+    store.set_journal_on(a.id, True)
+    store.set_journal_on(a.id, True)  # twice: still on, once
+    store.add_journal_entry(a.id, "2026-11-21", {"mood": 3})
+    store.add_journal_entry(a.id, "2026-11-20", {"mood": 4})
+    store.add_journal_entry(a.id, "2026-11-21", {"mood": 2})  # the same day: replaced
+    assert [(e["day"], e["mood"]) for e in store.journal_entries(a.id)] == [("2026-11-20", 4), ("2026-11-21", 2)]
+    assert store.journal_is_on(a.id) and not store.journal_is_on(b.id)
+    assert store.learner_ids() == [a.id, b.id]
+    store.delete_learner(a.id)
+    assert store.journal_entries(a.id) == [] and not store.journal_is_on(a.id)
 
 
 def test_codes_and_devices_on_both_engines(store):
@@ -145,6 +161,9 @@ def _old_file(path: Path, version: int) -> None:
         db.execute("INSERT INTO workshops VALUES ('w1', 'OAK-RIVER-42', 'Tuesday', 1.5, NULL)")
         db.execute("INSERT INTO participants VALUES ('w1', 'l1', 'Sam', 1.6)")
         db.execute("UPDATE events SET workshop_id = 'w1' WHERE item = 'q1'")
+    if version >= 4:
+        db.execute("INSERT INTO journal_on VALUES ('l1', 5.0)")
+        db.execute("INSERT INTO journal_entries VALUES ('l1', '2026-11-20', 5.0, '{\"mood\": 3}')")
     if version >= 3:
         from caregiver_course.codes import keyed_hash
 
@@ -155,7 +174,7 @@ def _old_file(path: Path, version: int) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_a_file_made_before_alembic_migrates_and_keeps_its_data(tmp_path, version):
     path = tmp_path / "old.sqlite3"
     _old_file(path, version)
@@ -179,6 +198,8 @@ def test_a_file_made_before_alembic_migrates_and_keeps_its_data(tmp_path, versio
     if version >= 3:
         assert s.by_token("tok2").id == "l1"
         assert len(s.failures("resume", 0, "c1")) == 1 and s.kernel_client("k1") == "c1"
+    if version >= 4:
+        assert s.journal_is_on("l1") and s.journal_entries("l1") == [{"mood": 3, "day": "2026-11-20"}]
     # Deleting still cascades through every table.
     assert s.delete_learner("l1") == 3 and s.events("l1") == [] and s.by_token("tok") is None
     assert Store(path).schema_version == SCHEMA_VERSION  # opening again changes nothing

@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--skip-check", action="store_true", help="start even if the content check finds problems (for experts)"
     )
+    p_verify = sub.add_parser("verify", help="check a certificate's verification code (for clinic staff)")
+    p_verify.add_argument("code", help="the code printed on the certificate, like 7K3QX-M9D2A")
+    p_verify.add_argument("--date", required=True, help="the date printed on the certificate, as YYYY-MM-DD")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -163,7 +166,41 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.command == "refresh":
         return refresh(args.notebooks)
+    if args.command == "verify":
+        return verify(args.code, args.date)
     return 2
+
+
+def verify(code: str, date: str) -> int:
+    """Is this a certificate the course made, on that date, for a learner who finished every lesson?"""
+    import datetime as dt
+
+    from . import content
+    from .store import Store, StoreError
+    from .toolkit import certificate
+
+    try:
+        day = dt.date.fromisoformat(date.strip()).isoformat()
+    except ValueError:
+        print(f"'{date}' is not a date. Write it as on the certificate, as YYYY-MM-DD (for example 2026-11-27).")
+        return 2
+    try:
+        store = Store()
+    except StoreError as exc:
+        print(f"The progress database cannot be read: {exc}")
+        return 2
+    found = certificate.verify(store, content.get(), code, day)
+    if found:
+        print(
+            f"Valid: certificate code {certificate.normalise(code)} was made by this course on {day} for a "
+            "learner who finished every lesson."
+        )
+        return 0
+    print(
+        f"Not valid: no learner who finished the course has code {certificate.normalise(code)} on {day}. "
+        "Check the code and the date; a learner who deleted their data cannot be checked."
+    )
+    return 1
 
 
 if __name__ == "__main__":

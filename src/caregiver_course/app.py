@@ -81,6 +81,7 @@ class CourseApp:
         self.nickname = ""
         self.pending_join = ""
         self._store_failed = False
+        self.journal = None  # the journal's page, built when first opened
 
         self.identity = widgets.Bridge(self._on_hello)
         self.notice = html("", "cc-notice")
@@ -109,6 +110,7 @@ class CourseApp:
     def _on_hello(self, hello: dict) -> str | None:
         """The browser says hello with its saved token (if any): resume that learner, or make a new one."""
         token = str(hello.get("token") or "")[:200]
+        self.session.origin = str(hello.get("origin") or "")[:200]
         if self.store is None:  # it could not be opened when the page was prepared: try again now
             self.store = self.session.store = _open_store()
             self._show_save_problem()
@@ -302,6 +304,29 @@ class CourseApp:
 
     # ------------------------------------------------------------------ pages
 
+    def journal_on(self) -> bool:
+        """Has this learner turned the observation journal on? (False when it cannot be read.)"""
+        from .store import StoreError
+
+        if self.store is None or self.session.learner is None:
+            return False
+        try:
+            return self.store.journal_is_on(self.session.learner.id)
+        except StoreError:
+            log.warning("journal state could not be read", exc_info=True)
+            return False
+
+    def show_journal(self) -> None:
+        """The observation journal's own page (built the first time it is opened)."""
+        from .takehome import JournalPage
+
+        if self.journal is None:
+            self.journal = JournalPage(self)
+        self.current = None
+        self.journal.update()
+        self.stage.children = [self.journal.widget]
+        self._show_save_problem()
+
     def progress(self):
         return progress.lesson_progress(self.content, self.session.events)
 
@@ -355,8 +380,10 @@ class CourseApp:
             self.session.record_step(self.current, "step", str(index))
             if index == len(steps.steps) - 1:
                 self.session.record_step(self.current, "end")
-        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
+        # The step bar is one set of widgets shared by every lesson: bring its text up to date before it is
+        # shown, or the page would draw it for a moment with the previous lesson's step and outline.
         self._update_lesson_furniture()
+        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
         self._show_save_problem()
 
     def _prefetch(self, number: int) -> None:

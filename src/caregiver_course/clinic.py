@@ -60,7 +60,29 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "reassess_after": ("after how many sessions the team checks if it is helping", True, "I4"),
     "dose_and_length": ("the dose and infusion length, only if the clinic wants it shown", False, "B1"),
     "local_support": ("a local support group or class for families", False, "J4"),
+    # Numbers for the session calendar (toolkit/calendar.py). Keep them in step with the texts above.
+    "visit_minutes": ("for the calendar: about how many minutes a visit takes, arriving to leaving", True, "D2"),
+    "fasting_solids_hours": ("for the calendar: how many hours before a session to stop eating (a number)", True, "C1"),
+    "fasting_liquids_hours": (
+        "for the calendar: how many hours before a session to stop drinking (a number, 0.5 = 30 minutes)",
+        True,
+        "C1",
+    ),
+    "no_driving_hours": ("for the calendar: how many hours after a session not to drive (a number)", True, "G1"),
+    "evening_reminder": ("for the calendar: the time of the reminder the evening before, like 19:00", True, ""),
+    "ride_reminder_days": ("for the calendar: how many days before a session to plan the ride home", True, "C4"),
+    "course_url": ("the course's web address for the QR code on the triage card (empty: the page's own)", False, ""),
 }
+
+# Settings that must be a number (lowest, highest) or a time of day: the calendar counts with them.
+NUMBERS: dict[str, tuple[float, float]] = {
+    "visit_minutes": (10, 600),
+    "fasting_solids_hours": (0, 24),
+    "fasting_liquids_hours": (0, 24),
+    "no_driving_hours": (0, 72),
+    "ride_reminder_days": (0, 14),
+}
+TIMES = {"evening_reminder"}
 
 # Names that must never be a setting or a placeholder: content is shown to every learner.
 FORBIDDEN = {
@@ -80,6 +102,9 @@ ESKETAMINE_RULES = {
     "fasting_liquids": "C3: no liquids for 30 minutes before",
     "recovery_time": "D1: at least 2 hours, until a clinician says they can leave",
     "no_driving": "G1: until the next day, after a restful sleep",
+    "fasting_solids_hours": "C3: 2",
+    "fasting_liquids_hours": "C3: 0.5 (30 minutes)",
+    "no_driving_hours": "G1: until the next day, after a restful sleep (for the calendar, in hours: 24)",
 }
 
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
@@ -126,6 +151,18 @@ class Clinic:
         else:
             text = self.value(name)
         return text if s.confirmed else f"{text} ({CHECK_NOTE})"
+
+    def number(self, name: str) -> float:
+        """A number setting (NUMBERS), as checked when the file was read; 0 if it is missing."""
+        try:
+            return float(self.value(name))
+        except ValueError:
+            return 0.0
+
+    def time_of_day(self, name: str) -> tuple[int, int]:
+        """A time setting (TIMES) as (hour, minute); (19, 0) if it is missing."""
+        hour, _, minute = (self.value(name) or "19:00").partition(":")
+        return int(hour), int(minute)
 
     def is_set(self, name: str) -> bool:
         return bool(self.value(name))
@@ -274,6 +311,13 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if name == "companion_in_room" and entry not in YES_NO:
             problems.append(Problem(file, name, "value", "write yes or no"))
             continue
+        if name in NUMBERS or name in TIMES:
+            bad = [v for v in (entry, esketamine.strip()) if v and not _fits(name, v)]
+            if bad:
+                lo, hi = NUMBERS.get(name, (0, 0))
+                want = f"a number from {lo:g} to {hi:g}" if name in NUMBERS else "a time like 19:00 (24-hour clock)"
+                problems.append(Problem(file, name, "value", f"'{bad[0]}' is not {want}"))
+                continue
         clinic.settings[name] = Setting(name, entry, confirmed, esketamine.strip())
     for name, (what, required, _) in SETTINGS.items():
         if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
@@ -292,6 +336,18 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
                     )
                 )
     return clinic, problems
+
+
+def _fits(name: str, value: str) -> bool:
+    if name in TIMES:
+        hour, sep, minute = value.partition(":")
+        return bool(sep) and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    lo, hi = NUMBERS[name]
+    return lo <= number <= hi
 
 
 # How each setting reads to a learner in a "your clinic's rules" box.
@@ -321,4 +377,11 @@ LEARNER_LABELS: dict[str, str] = {
     "reassess_after": "The team checks if it is helping after",
     "dose_and_length": "Dose and length of the infusion",
     "local_support": "Support for families",
+    "visit_minutes": "A visit takes about (minutes)",
+    "fasting_solids_hours": "Stop eating this many hours before",
+    "fasting_liquids_hours": "Stop drinking this many hours before",
+    "no_driving_hours": "No driving for this many hours after",
+    "evening_reminder": "Calendar reminder the evening before, at",
+    "ride_reminder_days": "Plan the ride home this many days before",
+    "course_url": "The course's web address",
 }

@@ -72,8 +72,22 @@ class HomePage:
             "Always follow what your clinic tells you.</p>",
             "cc-home-help",
         )
+        from .takehome import HomeTools
+
+        self.tools = HomeTools(app)
         self.widget = Panel(
-            [intro, top, html("<h2>Lessons</h2>"), lessons, side, help_box], summary="Start page", classes=("cc-home",)
+            [
+                intro,
+                top,
+                self.tools.completion.widget,
+                html("<h2>Lessons</h2>"),
+                lessons,
+                self.tools.widget,
+                side,
+                help_box,
+            ],
+            summary="Start page",
+            classes=("cc-home",),
         )
 
     def update(self) -> str | None:
@@ -124,6 +138,7 @@ class HomePage:
             open_button.tooltip = f"{verb}: {lesson.title}"
         self.workshop.update()
         self.resume.update()
+        self.tools.update()
         self.widget.summary = f"Start page: {done} of {total} lessons done"
         return target
 

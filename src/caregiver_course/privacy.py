@@ -3,7 +3,8 @@
 It must match what the code does: the store (store.py) keeps learners (keyed hashes of a random token and
 of the resume code), events (quiz answers, ticks, lessons opened and finished, with the time), workshop
 nicknames, and for the rate limits a keyed hash of the client's address (kept 1 to 2 days); the browser keeps
-the token and the resume code (cc-app.js, localStorage); reflection notes are never sent to the store.
+the token and the resume code (cc-app.js, localStorage); reflection notes are never sent to the store. The
+observation journal (opt-in) keeps its entries in the store's journal tables, read only by the learner's page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ SAVED = (
     "the boxes you tick",
     "which lessons you opened and finished, and when",
     "if you join a workshop, the nickname you chose (if any)",
+    "if you turn on the observation journal, its entries (mood, sleep, side effects, session days and short "
+    "notes), which only you can see",
 )
 
 WHERE = (
@@ -23,7 +26,8 @@ WHERE = (
     "for up to two days."
 )
 NEVER = (
-    "We never ask your name or anything about your loved one. Notes you type in “Think about it” boxes are never saved."
+    "We never ask your name, or your loved one's name or anything else that tells who they are. Notes you type "
+    "in “Think about it” boxes are never saved. A name typed on the certificate is printed, never saved."
 )
 DELETE = (
     "Delete my data removes everything saved about you. In a workshop, the facilitator sees only how many "

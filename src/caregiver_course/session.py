@@ -36,6 +36,8 @@ class StoreSession:
         self.pending: list[dict] = []
         self.workshop_id: str | None = None
         self.last_error: str = ""
+        self.origin: str = ""  # the page's own address (for the QR code back to the course)
+        self.planned: list = []  # session dates typed for the calendar: this page only, never stored
 
     @property
     def seed(self) -> str:
@@ -55,6 +57,7 @@ class StoreSession:
         """Delete this learner's data. Returns the number of saved events removed."""
         n = self.store.delete_learner(self.learner.id) if (self.store and self.learner) else 0
         self.learner, self.events, self.pending, self.workshop_id = None, [], [], None
+        self.planned = []
         return n
 
     def _add(self, event: dict) -> None:

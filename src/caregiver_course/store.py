@@ -34,10 +34,10 @@ from .content import REPO
 
 __all__ = ["Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
 
-SCHEMA_VERSION = 4  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
+SCHEMA_VERSION = 5  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
 HEAD = f"v{SCHEMA_VERSION}"
 
-# The SQL of schemas 1-3 as the store ran it before Alembic (SQLite only, version in PRAGMA user_version).
+# The SQL of schemas 1-4 as the store ran it before Alembic (SQLite only, version in PRAGMA user_version).
 # Not run any more: kept to document those files and to build them in tests. migrations/ makes the same tables.
 MIGRATIONS = {
     1: """
@@ -96,6 +96,21 @@ MIGRATIONS = {
     CREATE TABLE kernel_clients (
         kernel_id TEXT PRIMARY KEY,
         client TEXT NOT NULL,
+        at REAL NOT NULL
+    );
+    """,
+    # 4: the observation journal (opt-in, issue 11): one entry per learner and day, and whether it is on.
+    # Only the learner's own page reads it: never a facilitator's page or a workshop's results.
+    4: """
+    CREATE TABLE journal_entries (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        day TEXT NOT NULL,
+        at REAL NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (learner_id, day)
+    );
+    CREATE TABLE journal_on (
+        learner_id TEXT PRIMARY KEY REFERENCES learners(id) ON DELETE CASCADE,
         at REAL NOT NULL
     );
     """,
@@ -455,6 +470,8 @@ class Store:
         with self._tx() as db:
             n = db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
             db.execute("DELETE FROM events WHERE learner_id = ?", (learner_id,))
+            db.execute("DELETE FROM journal_entries WHERE learner_id = ?", (learner_id,))
+            db.execute("DELETE FROM journal_on WHERE learner_id = ?", (learner_id,))
             db.execute("DELETE FROM participants WHERE learner_id = ?", (learner_id,))
             db.execute("DELETE FROM devices WHERE learner_id = ?", (learner_id,))
             db.execute("DELETE FROM learners WHERE id = ?", (learner_id,))
@@ -521,6 +538,46 @@ class Store:
     def count_events(self, learner_id: str) -> int:
         with self._tx(write=False) as db:
             return db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
+
+    # ------------------------------------------------------------------ the observation journal (opt-in)
+
+    def set_journal_on(self, learner_id: str, on: bool) -> None:
+        """Turn the learner's journal on, or off (off deletes its entries too)."""
+        with self._tx() as db:
+            if on:
+                db.execute(
+                    "INSERT INTO journal_on(learner_id, at) VALUES (?,?) ON CONFLICT(learner_id) DO NOTHING",
+                    (learner_id, time.time()),
+                )
+            else:
+                db.execute("DELETE FROM journal_entries WHERE learner_id = ?", (learner_id,))
+                db.execute("DELETE FROM journal_on WHERE learner_id = ?", (learner_id,))
+
+    def journal_is_on(self, learner_id: str) -> bool:
+        with self._tx(write=False) as db:
+            return db.execute("SELECT 1 FROM journal_on WHERE learner_id = ?", (learner_id,)).fetchone() is not None
+
+    def add_journal_entry(self, learner_id: str, day: str, entry: dict) -> None:
+        """Save the day's entry (a second entry for the same day replaces the first)."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO journal_entries(learner_id, day, at, entry) VALUES (?,?,?,?) "
+                "ON CONFLICT(learner_id, day) DO UPDATE SET at = excluded.at, entry = excluded.entry",
+                (learner_id, day, time.time(), json.dumps(entry, sort_keys=True)),
+            )
+
+    def journal_entries(self, learner_id: str) -> list[dict]:
+        """The learner's entries, oldest day first, each with its "day"."""
+        with self._tx(write=False) as db:
+            rows = db.execute(
+                "SELECT day, entry FROM journal_entries WHERE learner_id = ? ORDER BY day", (learner_id,)
+            ).fetchall()
+        return [{**json.loads(entry), "day": day} for day, entry in rows]
+
+    def learner_ids(self) -> list[str]:
+        """Every learner's id (the certificate check looks for the one whose code matches)."""
+        with self._tx(write=False) as db:
+            return [r[0] for r in db.execute("SELECT id FROM learners ORDER BY created_at").fetchall()]
 
     # ------------------------------------------------------------------ workshops
 

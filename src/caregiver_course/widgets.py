@@ -137,6 +137,52 @@ class Choices(_Browser):
             self.on_check()
 
 
+class Refused(Exception):
+    """A file cannot be made for a reason the learner can act on; the message says it in plain words."""
+
+
+MAX_FILE_BYTES = 700_000  # base64 makes it about 0.93 MB: every message stays under 1 MB
+
+
+class Download(_Browser):
+    """A large button that saves a file made by make() (bytes or text) in the browser (see cc-widgets.js).
+
+    The file travels as base64 text in one widget message, never as binary buffers. action "print" sends
+    HTML to print instead. make() may raise Refused with a message for the learner; any other failure is
+    logged and the learner reads a plain sentence (never a traceback)."""
+
+    label = t.Unicode("").tag(sync=True)
+    note = t.Unicode("").tag(sync=True)
+    action = t.Unicode("download").tag(sync=True)
+
+    def __init__(self, label: str, make, filename="", mime: str = "application/pdf", action: str = "download"):
+        super().__init__(kind="download", label=label, action=action)
+        self.add_class("cc-download-widget")
+        self.make, self.filename, self.mime = make, filename, mime
+        self.on_msg(lambda _w, content, _buffers: self._message(content))
+
+    def _message(self, content) -> None:
+        if not isinstance(content, dict) or content.get("event") not in ("download", "print"):
+            return
+        try:
+            data = self.make()
+            if self.action == "print":
+                self.send({"print": str(data)})
+                return
+            raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+            if len(raw) > MAX_FILE_BYTES:
+                raise Refused("This file is too big to send. Please tell the clinic staff.")
+            import base64
+
+            name = self.filename() if callable(self.filename) else self.filename
+            self.send({"file": {"name": name, "mime": self.mime, "data": base64.b64encode(raw).decode("ascii")}})
+        except Refused as exc:
+            self.send({"error": str(exc)})
+        except Exception:
+            log.exception("making %s failed", self.filename)
+            self.send({"error": "Sorry, the file could not be made. Please try again, or tell the clinic staff."})
+
+
 def problem_box(problems: list[Problem], what: str) -> Panel:
     items = "".join(f"<li>{escape(str(p))}</li>" for p in problems[:8])
     more = f"<p>…and {len(problems) - 8} more.</p>" if len(problems) > 8 else ""
@@ -365,7 +411,10 @@ def whats_next(lesson_id: str) -> Panel:
             "give. Come back to any lesson whenever you need it.</p>"
         )
         summary = "End of the course"
-    return Panel([html(text, "cc-card")], summary=summary, classes=("cc-next",))
+    from .takehome import lesson_tools  # lessons 3, 4, 7 and 8 end with the take-home tools
+
+    tools = lesson_tools(lesson_id, session.for_new_widget())
+    return Panel([*tools, html(text, "cc-card")], summary=summary, classes=("cc-next",))
 
 
 @friendly("The clinic's details could not be shown.")

@@ -96,6 +96,10 @@ def open_app(server):
 
 
 def _open_app(page, server, timeout: float = 60_000):
+    if not getattr(page, "_cc_console", False):  # the page's errors go to the test's log (shown on failure)
+        page._cc_console = True
+        page.on("console", lambda m: m.type in ("error", "warning") and print(f"console {m.type}: {m.text[:300]}"))
+        page.on("pageerror", lambda e: print(f"page error: {str(e)[:300]}"))
     page.goto(server.url + APP_PATH)
     page.wait_for_selector(".cc-home", timeout=timeout)
     # The identity bridge has given this browser a learner once the resume code is shown.

@@ -12,21 +12,26 @@ def open_lesson(page, lesson_id: str, step: int | None = None):
         page.wait_for_selector(".cc-home")
     page.locator(f".cc-lesson-{lesson_id} .cc-open-lesson").click()
     page.wait_for_selector(".cc-stepbar .cc-step-of")
-    wait_outline(page)
+    wait_outline(page, content.get().lesson(lesson_id).title)
     if step is not None:
         go_to_step(page, step)
 
 
-def wait_outline(page):
-    """Wait until the outline lists the steps of the lesson on screen (it is updated just after)."""
-    page.wait_for_function("""() => {
+def wait_outline(page, lesson_title: str = ""):
+    """Wait until the step bar names this lesson and its outline lists the lesson's steps."""
+    page.wait_for_function(
+        """(title) => {
+        const w = document.querySelector('.cc-where strong');
+        if (!w || !w.textContent.includes(title)) return false;
         const s = document.querySelector('.cc-step-of'); if (!s) return false;
         const m = s.innerText.match(/^Step (\\d+) of (\\d+): (.*)$/); if (!m) return false;
         const o = Array.from(document.querySelectorAll('.cc-outline select option'))
             .map(x => x.textContent.replace(/\\u00a0/g, ' '));
         const sel = document.querySelector('.cc-outline select');
         return o.length === +m[2] && o[+m[1] - 1] === m[1] + '. ' + m[3] && sel.selectedIndex === +m[1] - 1;
-    }""")
+    }""",
+        arg=lesson_title,
+    )
 
 
 def step_count(page) -> int:
@@ -72,11 +77,29 @@ def question_of(qview):
     return content.get().question(qid)
 
 
+def wait_for_choices(page, timeout: int = 20_000):
+    """Wait until the step's choices are drawn; if they are not, say what the page showed (for the log)."""
+    try:
+        page.wait_for_selector(".cc-stage .cc-qw", timeout=timeout)
+    except Exception:
+        print(
+            "choices not drawn:",
+            page.evaluate("""() => ({
+            step: (document.querySelector('.cc-step-of') || {}).innerText,
+            stages: document.querySelectorAll('.cc-stage').length,
+            qw: document.querySelectorAll('.cc-qw').length,
+            questions: document.querySelectorAll('.cc-question').length,
+            stage: (document.querySelector('.cc-stage') || {}).innerHTML?.slice(0, 3000),
+        })"""),
+        )
+        raise
+
+
 def find_question(page, lesson_id: str, types=("single", "scenario", "truefalse")):
     """Go to the first step of the open lesson with a question of one of these types; return (view, question)."""
     for step in steps_with_questions(page):
         go_to_step(page, step)
-        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)  # its choices are drawn
+        wait_for_choices(page)
         views = question_views(page)
         for i in range(views.count()):
             q = question_of(views.nth(i))
@@ -98,7 +121,7 @@ def go_to_question(page, question_id: str):
     """Go to the step of the open lesson that shows this question; return its view."""
     for step in steps_with_questions(page):
         go_to_step(page, step)
-        page.wait_for_selector(".cc-stage .cc-qw", timeout=20_000)
+        wait_for_choices(page)
         if page.locator(f"#cc-q-{question_id}").count():
             return page.locator(".cc-question", has=page.locator(f"#cc-q-{question_id}"))
     raise AssertionError(f"question {question_id} is on no step")

@@ -308,3 +308,27 @@ def test_side_effect_table_is_labelled_cards_on_a_phone(open_app, browser):
             groups.add((card["cls"], card["colour"]))
     assert len(groups) == 4 and len({c for _, c in groups}) == 4  # each group also has its own colour
     ctx.close()
+
+
+def test_a_new_lesson_never_shows_the_previous_lesson_step_bar(open_app, context):
+    """The step bar is shared by every lesson; opening a lesson must not draw it first with the last one's
+    title and outline (a learner would see the wrong lesson, and a quick tap would jump in the wrong one)."""
+    page = open_app(context.new_page())
+    understanding = content.get().lesson("understanding").title
+    side_effects = content.get().lesson("side-effects").title
+    seen = []
+    for _ in range(3):
+        open_lesson(page, "understanding", step=2)
+        page.locator(".cc-topbar .cc-home-button").click()
+        page.wait_for_selector(".cc-home")
+        page.evaluate("""() => {
+            window.__ccSeen = [];
+            window.__ccWatch = new MutationObserver(() => {
+                const w = document.querySelector('.cc-where strong');
+                if (w) window.__ccSeen.push(w.textContent);
+            });
+            window.__ccWatch.observe(document.body, {subtree: true, childList: true, characterData: true});
+        }""")
+        open_lesson(page, "side-effects")
+        seen += page.evaluate("() => { window.__ccWatch.disconnect(); return window.__ccSeen; }")
+    assert seen and all(side_effects in t for t in seen), [t for t in seen if understanding in t][:3]

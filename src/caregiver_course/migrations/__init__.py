@@ -5,7 +5,7 @@ Revision ``vN`` makes schema version N (``store.SCHEMA_VERSION`` is the newest).
 ``op.*`` calls that work on SQLite and PostgreSQL, end it with ``schema_number(N)``, and raise
 ``SCHEMA_VERSION`` to N. A test opens a database of every older version and checks that it migrates.
 
-SQLite files made before Alembic (schema 1-3, kept in ``PRAGMA user_version``) are recognised by that number
+SQLite files made before Alembic (schema 1-4, kept in ``PRAGMA user_version``) are recognised by that number
 and stamped with the matching revision before upgrading; on SQLite every revision still sets user_version.
 """
 

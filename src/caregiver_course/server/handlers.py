@@ -81,15 +81,12 @@ class CoursePageHandler(TornadoVoilaHandler):
             if not admission.took:
                 book.release_admission(client)
 
-    def should_use_rendered_notebook(self, *args, **kwargs):
-        """The preheated pool is for people arriving: a client that already holds a quarter of its kernel
-        allowance (2 of 8 by default: a page and a reload) waits for a fresh kernel, so one client opening
-        many pages cannot drain the pool. Workshop mode raises the allowance with the room's size."""
-        book = self.settings["cc_book"]
-        client = client_address(self)
-        if sum(1 for h in book.held.values() if h.client == client) >= max(2, book.policy.per_client // 4):
+    def should_use_rendered_notebook(self, notebook_data, pool_size, *args, **kwargs):
+        """Preheated kernels go to people arriving (see KernelBook.may_use_pool): one client opening many
+        pages cannot drain the pool, and the last one waits for a learner who has nothing open yet."""
+        if not self.settings["cc_book"].may_use_pool(client_address(self), pool_size):
             return False
-        return super().should_use_rendered_notebook(*args, **kwargs)
+        return super().should_use_rendered_notebook(notebook_data, pool_size, *args, **kwargs)
 
     def write(self, chunk):
         if isinstance(chunk, str) and HELP_MARKER in chunk:

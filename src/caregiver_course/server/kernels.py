@@ -76,6 +76,21 @@ class KernelBook:
         if self.starting[client] == 0:
             del self.starting[client]
 
+    def may_use_pool(self, client: str, pool_items: int) -> bool:
+        """May this client's page (already admitted, so counted as loading) take a preheated kernel?
+
+        The pool is for people arriving. A client that already holds a page and a reload (a quarter of its
+        allowance in workshop mode) waits for a fresh kernel. And the last kernel in the pool is kept for a
+        client that holds nothing and has no other page loading: a client opening many pages at once can
+        take at most all but one, so the next learner still gets a page in a second or two."""
+        if pool_items <= 0:
+            return False
+        mine = sum(1 for h in self.held.values() if h.client == client)
+        if mine >= max(2, self.policy.per_client // 4):
+            return False
+        others_loading = self.loading[client] - 1
+        return pool_items > 1 or (mine == 0 and others_loading <= 0)
+
     def took(self, kernel_id: str, client: str, now: float | None = None) -> None:
         """A page took this kernel (from the pool or freshly started)."""
         self.held[kernel_id] = Holding(client=client, taken_at=now if now is not None else time.time())

@@ -3,6 +3,9 @@
 //   option is a <label> that wraps its input and its whole text, so the whole row is the tap target and
 //   rows grow with their text (they can never overlap). A sorting row is its own fieldset named by its
 //   situation. The feedback region is made once and only its text changes, so screen readers announce it.
+// "download": a large button that asks the kernel for a file; the kernel answers with the file as base64 text
+//   in a message (never binary buffers), and the page saves it through a Blob and an <a download> click.
+//   action "print" asks for HTML instead and prints it (the page's @media print rules show only that sheet).
 // "bridge": says hello to the kernel with this browser's saved learner token and keeps the token the
 //   kernel sends back (a message, not a polled text box).
 let serial = 0;
@@ -148,8 +151,77 @@ function renderBridge({ model }) {
   return () => { clearInterval(timer); model.off("msg:custom", onMessage); };
 }
 
+function saveFile(file) {
+  const raw = atob(file.data);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += 1) { bytes[i] = raw.charCodeAt(i); }
+  const url = URL.createObjectURL(new Blob([bytes], { type: file.mime || "application/octet-stream" }));
+  const link = el("a", { href: url, download: file.name, class: "cc-visually-hidden" });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
+function printSheet(html) {
+  let sheet = document.querySelector(".cc-print-sheet");
+  if (!sheet) { sheet = el("div", { class: "cc-print-sheet" }); document.body.append(sheet); }
+  sheet.innerHTML = html;  // made by the kernel from escaped text
+  document.body.classList.add("cc-printing");
+  const done = () => { document.body.classList.remove("cc-printing"); window.removeEventListener("afterprint", done); };
+  window.addEventListener("afterprint", done);
+  window.print();
+  setTimeout(done, 1000);
+}
+
+function renderDownload({ model, el: root }) {
+  const box = el("div", { class: "cc-download-box" });
+  const button = el("button", { type: "button", class: "cc-download jupyter-button" });
+  const status = el("p", { class: "cc-download-status", role: "status", "aria-live": "polite" });
+  function draw() {
+    button.textContent = model.get("label");
+    const note = model.get("note");
+    if (note) { button.title = note; }
+  }
+  draw();
+  let busy = false;
+  button.addEventListener("click", () => {
+    if (busy) { return; }
+    busy = true;
+    button.setAttribute("aria-busy", "true");
+    status.textContent = model.get("action") === "print" ? "Getting the page ready to print…" : "Making your file…";
+    model.send({ event: model.get("action") || "download" });
+  });
+  function onMessage(msg) {
+    if (!msg) { return; }
+    busy = false;
+    button.removeAttribute("aria-busy");
+    if (msg.file) {
+      try {
+        saveFile(msg.file);
+        status.textContent = "✓ Saved: " + msg.file.name + ". Look in your Downloads folder or the files app.";
+      } catch (e) {
+        status.textContent = "⚠ Your browser did not save the file. Please try again, or try another browser.";
+      }
+    } else if (typeof msg.print === "string") {
+      status.textContent = "";
+      printSheet(msg.print);
+    } else if (msg.error) {
+      status.textContent = "⚠ " + msg.error;
+    }
+  }
+  model.on("msg:custom", onMessage);
+  model.on("change:label", draw);
+  box.append(button, status);
+  root.append(box);
+  return () => { model.off("msg:custom", onMessage); model.off("change:label", draw); };
+}
+
 export default {
   render(ctx) {
-    return ctx.model.get("kind") === "bridge" ? renderBridge(ctx) : renderChoices(ctx);
+    const kind = ctx.model.get("kind");
+    if (kind === "bridge") { return renderBridge(ctx); }
+    if (kind === "download") { return renderDownload(ctx); }
+    return renderChoices(ctx);
   },
 };

@@ -1,0 +1,130 @@
+"""The session calendar: an .ics file (icalendar) with each planned session and its reminders.
+
+Every reminder's time follows from the clinic's settings (data/clinic.yaml), never from numbers in code:
+- the evening before, at ``evening_reminder``: when to stop eating (``fasting_solids_hours`` before the
+  session) and drinking (``fasting_liquids_hours`` before);
+- ``ride_reminder_days`` before, at ``evening_reminder``: arrange the ride home;
+- the session itself lasts ``visit_minutes``;
+- after it: no driving until ``no_driving_hours`` after the end of the visit (and the clinic's own words).
+Times are "floating" local times (no time zone): they mean the learner's own clock wherever they open them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Reminder:
+    kind: str  # "session", "fasting", "ride", "no-driving"
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    text: str
+
+
+def _hm(t: dt.datetime) -> str:
+    return f"{t.hour}:{t.minute:02d}"
+
+
+def _when(t: dt.datetime) -> str:
+    return f"{t:%A} {t.day} {t:%B}, {_hm(t)}"
+
+
+def reminders(clinic, session: dt.datetime) -> list[Reminder]:
+    """The events for one planned session, each timed from the clinic's settings."""
+    visit = dt.timedelta(minutes=clinic.number("visit_minutes"))
+    end = session + visit
+    hour, minute = clinic.time_of_day("evening_reminder")
+    evening = dt.datetime.combine(session.date() - dt.timedelta(days=1), dt.time(hour, minute))
+    stop_food = session - dt.timedelta(hours=clinic.number("fasting_solids_hours"))
+    stop_drink = session - dt.timedelta(hours=clinic.number("fasting_liquids_hours"))
+    ride = dt.datetime.combine(
+        session.date() - dt.timedelta(days=int(clinic.number("ride_reminder_days"))), dt.time(hour, minute)
+    )
+    drive = end + dt.timedelta(hours=clinic.number("no_driving_hours"))
+    name = clinic.shown("clinic_name")
+    out = [
+        Reminder(
+            "session",
+            f"Treatment session at {clinic.value('clinic_name')}",
+            session,
+            end,
+            clinic.fill(
+                "A responsible adult takes them home afterwards. The clinic watches them after the session "
+                "for {recovery_time}. Someone stays nearby for {companion_stay_after}. Questions: {clinic_phone}."
+            ),
+        ),
+        Reminder(
+            "fasting",
+            f"Tomorrow's session: stop eating at {_hm(stop_food)}, drinking at {_hm(stop_drink)}",
+            evening,
+            evening + dt.timedelta(minutes=15),
+            clinic.fill(
+                f"Session: {_when(session)}. Stop eating at {_when(stop_food)}. "
+                f"Stop drinking at {_when(stop_drink)}. The clinic's rules: no food for {{fasting_solids}}; "
+                "no drinks for {fasting_liquids}. "
+                "Ask the clinic about these medicines: {medicines_to_review}. Do not stop or change any medicine "
+                "without asking."
+            ),
+        ),
+        Reminder(
+            "ride",
+            "Arrange the ride home from the session",
+            ride,
+            ride + dt.timedelta(minutes=15),
+            f"Session: {_when(session)} at {name}. A responsible adult must take them home; they cannot drive.",
+        ),
+        Reminder(
+            "no-driving",
+            f"No driving until {_when(drive)}",
+            end,
+            drive,
+            clinic.fill(
+                "No driving or using machines for {no_driving}. Also no alcohol, cannabis or street drugs for "
+                "{no_alcohol}, and no big decisions for {no_big_decisions}."
+            ),
+        ),
+    ]
+    return out
+
+
+def calendar_ics(clinic, sessions: list[dt.datetime], made: dt.datetime | None = None) -> bytes:
+    """The .ics file: each session and its three reminders (the fasting and ride reminders ring)."""
+    from icalendar import Alarm, Calendar, Event
+
+    made = made or dt.datetime.now(dt.timezone.utc)
+    cal = Calendar()
+    cal.add("prodid", "-//Caregiver course//Session calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"Sessions at {clinic.value('clinic_name')}")
+    for session in sorted(sessions):
+        for r in reminders(clinic, session):
+            ev = Event()
+            uid = hashlib.sha256(f"{session.isoformat()}|{r.kind}".encode()).hexdigest()[:24]
+            ev.add("uid", f"{uid}@caregiver-course")
+            ev.add("dtstamp", made)
+            ev.add("summary", r.title)
+            ev.add("dtstart", r.start)
+            ev.add("dtend", r.end)
+            ev.add("description", r.text)
+            ev.add("categories", [r.kind])
+            if r.kind in ("fasting", "ride"):  # the reminders ring when they start
+                alarm = Alarm()
+                alarm.add("action", "DISPLAY")
+                alarm.add("description", r.title)
+                alarm.add("trigger", dt.timedelta(0))
+                ev.add_component(alarm)
+            cal.add_component(ev)
+    return cal.to_ical()
+
+
+def parse_session(date_value, time_value) -> dt.datetime:
+    """A session from the page's date and time boxes; ValueError with a plain message if one is missing."""
+    if not isinstance(date_value, dt.date):
+        raise ValueError("Choose the date of the session.")
+    if not isinstance(time_value, dt.time):
+        raise ValueError("Choose the time the session starts.")
+    return dt.datetime.combine(date_value, time_value.replace(second=0, microsecond=0, tzinfo=None))

@@ -1,0 +1,139 @@
+"""The server's pure rules, without Tornado or Jupyter: kernel admission, the pool, culling, and the wire checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from caregiver_course.server import wire
+from caregiver_course.server.kernels import KernelBook, Policy, default_max_kernels
+
+
+def book(**kw) -> KernelBook:
+    return KernelBook(Policy(max_kernels=kw.pop("max_kernels", 20), per_client=8, pool_size=2, **kw))
+
+
+def hold(b: KernelBook, client: str, n: int, now: float = 0.0) -> list[str]:
+    ids = []
+    for i in range(n):
+        assert b.admit(client, set(b.held)) is None
+        kid = f"{client}-{len(b.held)}-{i}"
+        b.release_admission(client)
+        b.took(kid, client, now=now)
+        b.finished_loading(client)
+        ids.append(kid)
+    return ids
+
+
+def test_one_client_holds_at_most_its_cap_and_loads_at_most_two_pages_at_once():
+    b = book()
+    hold(b, "a", 8)
+    assert "limit 8" in b.admit("a", set(b.held))
+    assert b.admit("b", set(b.held)) is None
+    assert b.admit("b", set(b.held)) is None
+    assert "pages loading" in b.admit("b", set(b.held))
+
+
+def test_the_server_cap_leaves_room_for_the_pool():
+    b = book(max_kernels=6)
+    for c in "abcd":
+        hold(b, c, 1)
+    assert "limit 4" in b.admit("e", set(b.held))
+    b.forget_missing(set(list(b.held)[:3]))  # one kernel died: its page's place is free again
+    assert b.admit("e", set(b.held)) is None
+
+
+def test_the_last_pool_kernel_waits_for_someone_arriving_with_nothing_open():
+    b = book()
+    # A flood: two pages admitted at once, holding nothing yet. The first may take a pool kernel...
+    assert b.admit("flood", set()) is None and b.admit("flood", set()) is None
+    assert b.may_use_pool("flood", 2)
+    # ...but not the last one, while another page of the same client is loading.
+    assert not b.may_use_pool("flood", 1)
+    # A learner arriving with nothing open gets it.
+    assert b.admit("learner", set()) is None
+    assert b.may_use_pool("learner", 1)
+    # A reload (one page held) takes the pool only while more than one kernel waits there.
+    r = book()
+    hold(r, "reload", 1)
+    r.admit("reload", set(r.held))
+    assert r.may_use_pool("reload", 2) and not r.may_use_pool("reload", 1)
+    # Two pages held: fresh kernels only; an empty pool is never used.
+    hold(r, "reload", 1)
+    assert not r.may_use_pool("reload", 2)
+    assert not book().may_use_pool("x", 0)
+
+
+def test_kernels_are_culled_by_what_their_page_did():
+    b = book(connect_grace=180, disconnected_timeout=120, idle_timeout=3600)
+    [kid] = hold(b, "a", 1, now=1000)
+    assert b.cull_reason("pool", 0, in_pool=True, dead=False, now=10**6) is None
+    assert b.cull_reason(kid, 0, in_pool=False, dead=False, now=1000 + 170) is None
+    assert "never connected" in b.cull_reason(kid, 0, in_pool=False, dead=False, now=1000 + 181)
+    b.connected(kid)
+    assert b.cull_reason(kid, 1000, in_pool=False, dead=False, now=1000 + 3000) is None
+    assert "idle" in b.cull_reason(kid, 1000, in_pool=False, dead=False, now=1000 + 3601)
+    b.disconnected(kid, now=2000)
+    assert b.cull_reason(kid, 2000, in_pool=False, dead=False, now=2100) is None
+    assert "closed" in b.cull_reason(kid, 2000, in_pool=False, dead=False, now=2121)
+    b.connected(kid)
+    b.restarted(kid)
+    assert "restarted" in b.cull_reason(kid, 2000, in_pool=False, dead=False, now=2001)
+    assert "died" in b.cull_reason(kid, 2000, in_pool=False, dead=True, now=2001)
+
+
+def test_the_kernel_cap_follows_the_machine_memory():
+    gib = 1024**3
+    assert default_max_kernels(2 * gib) == 4  # never fewer than 4
+    assert default_max_kernels(24 * gib) == 98
+    assert default_max_kernels(1024 * gib) == 400  # never more than 400
+
+
+def frame(channel: str, msg_type: str, content: dict, buffers=()) -> bytes:
+    parts = [channel.encode(), json.dumps({"msg_type": msg_type}).encode(), b"{}", b"{}", json.dumps(content).encode()]
+    parts += list(buffers)
+    offsets, pos = [], 8 * (len(parts) + 1)
+    for p in parts:
+        offsets.append(pos)
+        pos += len(p)
+    head = len(parts).to_bytes(8, "little") + b"".join(o.to_bytes(8, "little") for o in offsets)
+    return head + b"".join(parts)
+
+
+def test_the_page_own_messages_pass():
+    assert wire.check_incoming(frame("shell", "kernel_info_request", {})) == "kernel_info_request"
+    ok = {"comm_id": "c", "target_name": "jupyter.widget.control", "data": {}}
+    assert wire.check_incoming(frame("shell", "comm_open", ok)) == "comm_open"
+    update = {"comm_id": "c", "data": {"method": "update", "state": {"value": "a"}}}
+    assert wire.check_incoming(frame("shell", "comm_msg", update)) == "comm_msg"
+
+
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ("text frame", "text frame"),
+        ((2**62).to_bytes(8, "little") + b"\0" * 64, "offset table"),
+        (b"\x05\0\0\0\0\0\0\0" + b"\xff" * 48, "offset"),
+        (frame("shell", "execute_request", {"code": "import os"}), "message type"),
+        (frame("shell", "comm_open", {"comm_id": "c", "target_name": "jupyter.widget"}), "comm_open for target"),
+        (frame("shell", "comm_open", {"comm_id": 5, "target_name": ["x"]}), "comm_open for target"),
+        (frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "update"}}, [b"\x89PNG"]), "binary buffers"),
+        (frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "update", "buffer_paths": [["x"]]}}), "binary"),
+        (frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "display"}}), "method"),
+        (frame("nowhere", "kernel_info_request", {}), "channel"),
+        (frame("shell", "comm_msg", {"comm_id": "c", "data": {"x": "y" * (300 * 1024)}}), "limit"),
+    ],
+)
+def test_anything_else_is_refused_before_any_parser_runs(bad, why):
+    with pytest.raises(wire.Refused) as refused:
+        wire.check_incoming(bad)
+    assert why in str(refused.value)
+
+
+def test_error_reports_and_stderr_never_go_out_but_widget_messages_do():
+    assert wire.blocked_outgoing(frame("iopub", "error", {"traceback": ["/work/x.py"]}))
+    assert wire.blocked_outgoing(frame("iopub", "stream", {"name": "stderr", "text": "x"}))
+    assert not wire.blocked_outgoing(frame("iopub", "stream", {"name": "stdout", "text": "x"}))
+    assert not wire.blocked_outgoing(frame("iopub", "comm_msg", {"comm_id": "c", "data": {}}))
+    assert wire.blocked_outgoing({"header": {"msg_type": "error"}})

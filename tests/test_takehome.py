@@ -1,0 +1,229 @@
+"""The take-home tools in the app, without a browser: each download button sends a file as base64 text in a
+message (never binary buffers); the journal is opt-in, survives a reload and goes with Delete my data; the
+completion record appears when every lesson is done, and the typed name is never stored."""
+
+import base64
+import datetime as dt
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from widget_text import walk
+
+from caregiver_course import content, session, widgets
+from caregiver_course.app import CourseApp
+from caregiver_course.takehome import CalendarBox, lesson_tools
+from caregiver_course.widgets import Download
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def hello(app, token=""):
+    app.identity.token = ""
+    app.identity.receive({"hello": {"token": token, "code": "", "origin": "http://clinic.example:8866"}})
+    return app.identity.token
+
+
+def press(download: Download):
+    """Press a download button as the page does; returns what the kernel sent back."""
+    sent = []
+    download.send = lambda msg, buffers=None: sent.append((msg, buffers))
+    download._message({"event": download.action})
+    assert len(sent) == 1 and not sent[0][1]  # one message, no binary buffers
+    msg = sent[0][0]
+    if "file" in msg:
+        return msg["file"]["name"], base64.b64decode(msg["file"]["data"]), msg["file"]["mime"]
+    return msg
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def downloads(widget) -> dict[str, Download]:
+    return {d.label: d for d in walk(widget) if isinstance(d, Download)}
+
+
+@pytest.fixture
+def app(store):
+    a = CourseApp(store)
+    hello(a)
+    return a
+
+
+def test_start_page_offers_plan_print_cards_calendar_and_journal(app):
+    found = downloads(app.home.widget)
+    assert {
+        "⬇ My support plan (PDF)",
+        "🖨 Print my support plan",
+        "⬇ Triage card, wallet size (PDF)",
+        "⬇ Triage card, fridge size (PDF)",
+        "⬇ Session calendar (.ics)",
+    } <= set(found)
+    app.session.record_check("practical", "session-day-plan", "driver", True)
+    name, data, mime = press(found["⬇ My support plan (PDF)"])
+    assert name == "my-support-plan.pdf" and mime == "application/pdf" and data.startswith(b"%PDF")
+    assert "Done: A responsible adult will take them home" in pdf_text(data)
+    printed = press(found["🖨 Print my support plan"])
+    assert "☑" in printed["print"] and "cc-plan-sheet" in printed["print"]
+    name, data, _ = press(found["⬇ Triage card, fridge size (PDF)"])
+    assert "EMERGENCY" in pdf_text(data)
+
+
+def test_lessons_3_4_7_and_8_end_with_the_tools(app):
+    content.get()
+    for lesson_id, wanted in {
+        "practical": "⬇ Session calendar (.ics)",
+        "side-effects": "⬇ Triage card, wallet size (PDF)",
+        "self-care": "⬇ My support plan (PDF)",
+        "informed": "⬇ My support plan (PDF)",
+    }.items():
+        tools = lesson_tools(lesson_id, app.session)
+        assert tools and wanted in downloads(tools[0])
+    assert lesson_tools("emotional", app.session) == []
+    nb_next = widgets.whats_next("practical")  # the notebook cell's own call
+    assert "⬇ Session calendar (.ics)" in downloads(nb_next)
+
+
+def test_the_calendar_needs_a_session_and_keeps_dates_out_of_the_store(app, store):
+    box = CalendarBox(app.session)
+    msg = press(box.download)
+    assert "add at least one session" in msg["error"].lower()
+    box.date.value = dt.date.today() + dt.timedelta(days=5)
+    box.time.value = dt.time(10, 15)
+    box._add()
+    assert "Added" in box.result.value
+    name, data, mime = press(box.download)
+    assert name == "session-calendar.ics" and mime == "text/calendar" and b"BEGIN:VEVENT" in data
+    db = sqlite3.connect(store.path)
+    dumped = "\n".join(db.iterdump())
+    assert (dt.date.today() + dt.timedelta(days=5)).isoformat() not in dumped
+
+
+def test_a_failing_file_gives_a_plain_message(app):
+    def broken():
+        raise RuntimeError("boom /secret/path")
+
+    msg = press(Download("x", broken, "x.pdf"))
+    assert msg == {"error": "Sorry, the file could not be made. Please try again, or tell the clinic staff."}
+
+
+def _fill_entry(page, mood="4", sleep="7", effects=("nausea",), note="quiet day"):
+    page.mood.value = mood
+    page.sleep.value = sleep
+    page.effects.value = list(effects)
+    page.session_day.value = ["yes"]
+    page.note.value = note
+    page._save()
+
+
+def test_journal_is_off_until_turned_on_then_survives_a_reload_and_goes_with_delete(app, store):
+    app.show_journal()
+    page = app.journal
+    assert page.widget.children == tuple(page.off_view)  # the plain-words screen first
+    text = page.intro.value
+    assert "Who sees it" in text and "Not a workshop facilitator" in text and "Do not write names" in text
+    assert not store.journal_is_on(app.session.learner.id)
+    page._turn_on()
+    assert page.widget.children == tuple(page.on_view)
+    _fill_entry(page)
+    assert "Saved the entry" in page.saved.value
+    assert "<svg" in page.trend.value and "<script" not in page.trend.value
+    token = app.identity.token
+    again = CourseApp(store)  # a reload: a new kernel, the same browser
+    hello(again, token)
+    assert again.journal_on()
+    again.show_journal()
+    assert len(again.journal.entries()) == 1 and again.journal.entries()[0]["note"] == "quiet day"
+    name, data, _ = press(downloads(again.journal.widget)["⬇ Journal for the care team (PDF)"])
+    assert "nausea" in pdf_text(data) and len(PdfReader(io.BytesIO(data)).pages) == 1
+    name, data, mime = press(downloads(again.journal.widget)["⬇ Journal entries (CSV)"])
+    assert mime == "text/csv" and b"quiet day" in data
+    lid = again.session.learner.id
+    again.delete_my_data()
+    assert store.journal_entries(lid) == [] and not store.journal_is_on(lid)
+    assert not again.journal_on()  # the fresh learner starts with the journal off
+
+
+def test_journal_lists_entries_to_act_on_with_the_rows_advice(app):
+    app.show_journal()
+    app.journal._turn_on()
+    _fill_entry(app.journal, effects=("chest-pain",))
+    advice = app.content.clinic.fill(app.content.side_effect("chest-pain").what_to_do)
+    assert "Signs to act on" in app.journal.flags.value and advice in app.journal.flags.value
+
+
+def test_journal_entry_needs_mood_and_sleep(app):
+    app.show_journal()
+    app.journal._turn_on()
+    app.journal.mood.value = ""
+    app.journal._save()
+    assert "mood" in app.journal.saved.value and app.journal.entries() == []
+
+
+def test_journal_never_reaches_facilitators_or_workshop_results():
+    for module in ("dashboard.py", "workshop.py"):
+        assert "journal" not in (REPO / "src/caregiver_course" / module).read_text().lower()
+
+
+def test_completion_record_and_certificate(app, store):
+    assert app.home.tools.completion.widget.layout.display == "none"
+    events = []
+    for lesson in app.content.lessons:
+        events.append({"kind": "step", "lesson": lesson.id, "item": "end", "sub_item": ""})
+        for q in app.content.questions_for(lesson.id):
+            events.append({"kind": "answer", "lesson": lesson.id, "item": q.id, "status": "correct", "response": ""})
+    for e in events:
+        app.session._add(e)
+    app.session.flush()
+    app.show_home()
+    box = app.home.tools.completion
+    assert box.widget.layout.display is None
+    assert "You finished every lesson" in box.summary.value and "Key points" in box.summary.value
+    box.name.value = "Alex Unstored-Name"
+    name, data, _ = press(box.download)
+    text = pdf_text(data)
+    assert "Alex Unstored-Name" in text and "Verification code" in text and "NW Ketamine Infusion" in text
+    dumped = "\n".join(sqlite3.connect(store.path).iterdump())
+    assert "Unstored-Name" not in dumped
+
+
+def test_the_kernel_never_loads_the_pdf_library(tmp_path):
+    """A page that makes no file loads none of the libraries; PDFs are made in a short-lived process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from caregiver_course.store import Store; from caregiver_course.app import CourseApp\n"
+        "from caregiver_course.widgets import Download\n"
+        f"a = CourseApp(Store({str(tmp_path / 'x.sqlite3')!r})); a.show_home()\n"
+        "libs = ('fpdf', 'pygal', 'icalendar', 'PIL', 'fontTools')\n"
+        "print(sorted(m for m in libs if m in sys.modules))\n"
+        "sent = []\n"
+        "for d in [x for x in a.home.tools.widget.children if isinstance(x, Download)]:\n"
+        "    d.send = lambda msg, buffers=None: sent.append(msg); d._message({'event': d.action})\n"
+        "print(len(sent), all('file' in m or 'print' in m for m in sent))\n"
+        "print(sorted(m for m in libs if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=180)
+    lines = out.stdout.strip().splitlines()
+    assert lines[-3:] == ["[]", "4 True", "[]"], out.stderr[-2000:]
+
+
+@pytest.fixture(autouse=True)
+def _memory_session():
+    session.use(session.StoreSession())
+
+
+def test_the_tools_words_read_at_grade_8_or_below():
+    import re
+
+    import textstat
+
+    from caregiver_course import takehome
+
+    texts = [takehome.JOURNAL_INTRO, takehome.plan_intro().value, takehome.cards_intro().value]
+    plain = re.sub(r"<[^>]+>", " ", " ".join(texts))
+    assert textstat.flesch_kincaid_grade(plain) <= 8
