@@ -7,7 +7,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test check bench
+.PHONY: serve serve-cluster test check bench
+
+# Debian packages the tests need and install if missing (root): chromium (browser tests), postgresql (the store
+# on PostgreSQL; the tests start their own server), nginx (the several-process cluster test).
+DEBS_MISSING = $(strip $(if $(shell command -v chromium),,chromium) \
+  $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
+  $(if $(shell command -v nginx || test -x /usr/sbin/nginx && echo y),,nginx))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +25,20 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)
 	$(BIN)/python -m caregiver_course serve $(if $(WORKSHOP),--workshop)
 
+# For clinics: N course processes behind nginx (sticky sessions, websockets, gzip, limits; TLS with CERT=/KEY=).
+# Shares CAREGIVER_DATABASE_URL (PostgreSQL) when set, else one SQLite file on this machine. See the README.
+serve-cluster: $(STAMP)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing Debian's nginx"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+	$(BIN)/python -m caregiver_course.server.cluster --processes $(or $(N),2) --port $(or $(PORT),8866) \
+	  $(if $(CERT),--certfile $(CERT) --keyfile $(or $(KEY),$(CERT)))
+
 check: $(STAMP)
 	$(BIN)/python -m caregiver_course check
 
 test: $(STAMP)
-	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@if [ -n "$(DEBS_MISSING)" ]; then echo "Installing Debian's $(DEBS_MISSING) for the tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS_MISSING) >/dev/null; fi
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m caregiver_course check
@@ -35,3 +49,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_workshop.py
 	$(BIN)/python benchmarks/bench_toolkit.py
+	$(BIN)/python benchmarks/bench_store.py

@@ -33,6 +33,37 @@ def store(tmp_path):
     return Store(tmp_path / "course.sqlite3")
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server of the tests' own (Debian's package; see pgserver.py). Never skipped."""
+    from pgserver import PgServer, PostgresMissing
+
+    try:
+        server = PgServer().start()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request) -> str:
+    """A new, empty PostgreSQL database for one test."""
+    import secrets
+
+    return pg_server.new_database(f"t_{secrets.token_hex(6)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine_store(request, tmp_path):
+    """The same store API on each engine: a SQLite file, then a PostgreSQL database."""
+    from caregiver_course.store import Store
+
+    if request.param == "sqlite":
+        return Store(tmp_path / "course.sqlite3")
+    return Store(url=request.getfixturevalue("pg_url"))
+
+
 CHROMIUM = os.environ.get("CAREGIVER_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import secrets
 import sys
 import time
 
@@ -23,7 +24,7 @@ if not log.handlers:
 
 
 class StoreSession:
-    """A learner's answers, ticks and steps, saved in the SQLite store (or only kept in memory if store is
+    """A learner's answers, ticks and steps, saved in the store (or only kept in memory if store is
     None, as when a lesson notebook runs on its own). Writes that fail (a locked database) are kept and
     retried with the next one."""
 
@@ -61,6 +62,8 @@ class StoreSession:
 
     def _add(self, event: dict) -> None:
         event.setdefault("at", time.time())
+        # Made once, here: a write retried after an unclear failure carries the same id and is not doubled.
+        event.setdefault("event_id", secrets.token_hex(12))
         if self.workshop_id and event["kind"] == "answer":
             event["workshop_id"] = self.workshop_id
         self.events.append(event)

@@ -1,8 +1,21 @@
-"""Persistence: SQLite (WAL) in a data directory outside the tree Voila serves.
+"""Persistence: one store on two engines, through SQLAlchemy Core with Alembic migrations.
 
-Answers, ticks and steps are append-only events; progress is derived from them. A learner is an anonymous
-id with a long browser token (kept in the browser) and a short resume code (for another device). Nothing
-about the patient is stored. Every write is one transaction.
+SQLite (WAL) in a data directory outside the tree Voila serves is the default: nothing to install. With
+``CAREGIVER_DATABASE_URL=postgresql+psycopg://user:pass@host/db`` every process and machine shares one
+PostgreSQL database instead (see the README's "Serving many learners"). The schema is made and upgraded by
+the Alembic revisions in ``migrations/``, run here when a store opens; an up-to-date database costs one read.
+
+Answers, ticks and steps are append-only events; progress is derived from them. Each event carries an id made
+by the writer, so a retried write never stores it twice. A learner is an anonymous id with a long browser
+token (kept in the browser) and a short resume code (for another device); the store keeps only keyed hashes
+of both. Nothing about the patient is stored. Every write is one transaction.
+
+A store holds at most one database connection at a time, and by default none between transactions (NullPool):
+a kernel that waits for its learner holds nothing on the database server. With CAREGIVER_DATABASE_POOL=1 it
+keeps its one connection (for pgbouncer's transaction pooling: connecting once, not per transaction).
+
+SQLAlchemy is imported when a store opens, Alembic only when a schema must change: importing this module
+(for StoreError, say) stays cheap.
 """
 
 from __future__ import annotations
@@ -10,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,9 +32,13 @@ from pathlib import Path
 from .codes import keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
 from .content import REPO
 
-__all__ = ["Learner", "Store", "StoreError", "Workshop", "normalise_code"]
+__all__ = ["Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
+HEAD = f"v{SCHEMA_VERSION}"
+
+# The SQL of schemas 1-4 as the store ran it before Alembic (SQLite only, version in PRAGMA user_version).
+# Not run any more: kept to document those files and to build them in tests. migrations/ makes the same tables.
 MIGRATIONS = {
     1: """
     CREATE TABLE learners (
@@ -61,9 +78,7 @@ MIGRATIONS = {
     ALTER TABLE events ADD COLUMN workshop_id TEXT;
     CREATE INDEX events_workshop ON events(workshop_id, item);
     """,
-    # 3: learners.token and learners.resume_code now hold keyed hashes (codes.keyed_hash), never the values;
-    # a learner who resumes on another device gets a device token of its own; wrong-code tries per client
-    # (shared by every kernel, for the rate limits) and which client each page's kernel serves.
+    # 3: learners.token and learners.resume_code hold keyed hashes (the data step is in migrations/).
     3: """
     CREATE TABLE devices (
         token_hash TEXT PRIMARY KEY,
@@ -101,21 +116,122 @@ MIGRATIONS = {
     """,
 }
 
+# PostgreSQL error codes that mean "try again later": lock wait or statement timed out, serialization, deadlock,
+# and too many connections at once (more kernels writing at the same moment than max_connections allows).
+_PG_BUSY = {"55P03", "57014", "40001", "40P01", "53300"}
+
 
 class StoreError(Exception):
     """The database could not be used; the message says what to do."""
+
+    conflict = False  # True when a unique value clashed (a random code drawn twice): the caller may retry
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("CAREGIVER_DATA_DIR", REPO / "var"))
 
 
-def _rollback(db: sqlite3.Connection | None) -> None:
-    try:
-        if db is not None and db.in_transaction:
-            db.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass
+def database_url() -> str:
+    """The database every process shares (CAREGIVER_DATABASE_URL); "" means the SQLite file in data_dir()."""
+    return os.environ.get("CAREGIVER_DATABASE_URL", "").strip()
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+def _explain(exc: BaseException) -> StoreError:
+    """A database error as a StoreError with a plain message (the original is kept as its __cause__)."""
+    from sqlalchemy import exc as sa_exc
+
+    text = _first_line(exc)
+    orig = getattr(exc, "orig", None)
+    full = str(orig or exc)
+    if any(w in full for w in ("locked", "busy", "too many clients")) or getattr(orig, "sqlstate", None) in _PG_BUSY:
+        err = StoreError("The progress database is busy. Your answer is kept and will be saved with your next one.")
+    else:
+        err = StoreError(f"The progress database could not be used ({text}).")
+    err.conflict = isinstance(exc, sa_exc.IntegrityError)
+    return err
+
+
+class _Db:
+    """One transaction's connection, with the store's SQL written once for both engines: ``?`` placeholders
+    (turned into the driver's own) and positional parameters, as with sqlite3."""
+
+    def __init__(self, conn, dialect: str):
+        self.conn, self.dialect = conn, dialect
+        self.for_share = " FOR SHARE" if dialect == "postgresql" else ""  # SQLite's write lock covers this
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.dialect == "sqlite" else sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: tuple = ()):
+        return self.conn.exec_driver_sql(self._sql(sql), tuple(params))
+
+    def executemany(self, sql: str, rows: list[tuple]):
+        if rows:
+            self.conn.exec_driver_sql(self._sql(sql), [tuple(r) for r in rows])
+
+
+def _sqlite_engine(path: Path, timeout: float):
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool
+
+    engine = sa.create_engine(f"sqlite:///{path}", poolclass=NullPool, connect_args={"timeout": timeout})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # the store says BEGIN itself (below), as the sqlite3 store did
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cur.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe from corruption; commits skip an fsync
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A write takes SQLite's write lock at once, so two writers never deadlock half-way.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cc_write") else "BEGIN")
+
+    return engine
+
+
+def _postgresql_engine(url: str, timeout: float, keep: bool = False):
+    """NullPool (a connection per transaction, none held between) unless keep: then a pool of exactly one kept
+    connection (CAREGIVER_DATABASE_POOL=1, meant for pgbouncer's transaction pooling; see the README)."""
+    import sqlalchemy as sa
+    from sqlalchemy.pool import NullPool, QueuePool
+
+    pooling = (
+        {"poolclass": QueuePool, "pool_size": 1, "max_overflow": 0, "pool_timeout": timeout, "pool_pre_ping": True}
+        if keep
+        else {"poolclass": NullPool}
+    )
+    engine = sa.create_engine(
+        url,
+        **pooling,
+        # prepare_threshold=None: no server-side prepared statements, so pgbouncer's transaction pooling works.
+        connect_args={"connect_timeout": max(1, round(timeout)), "prepare_threshold": None},
+    )
+    ms = int(timeout * 1000)
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A locked row or a stuck statement becomes a "busy" message after the store's timeout (per transaction,
+        # not per connection, so it works through pgbouncer too).
+        conn.exec_driver_sql(
+            f"SELECT set_config('lock_timeout', '{ms}ms', true), set_config('statement_timeout', '{6 * ms}ms', true)"
+        )
+
+    return engine
+
+
+def new_event_id() -> str:
+    """An event's id, made by the writer (the learner's kernel) before the first try to save it."""
+    return secrets.token_hex(12)
 
 
 @dataclass(frozen=True)
@@ -129,100 +245,151 @@ class Learner:
 
 
 class Store:
-    def __init__(self, path: Path | None = None, timeout: float = 5.0):
-        self.path = Path(path) if path else data_dir() / "course.sqlite3"
+    """The course's database. ``Store()`` opens CAREGIVER_DATABASE_URL, or the SQLite file in the data folder;
+    ``Store(path)`` a SQLite file; ``Store(url=...)`` any database URL SQLAlchemy knows (SQLite or PostgreSQL)."""
+
+    def __init__(self, path: Path | None = None, timeout: float = 5.0, url: str | None = None):
+        url = url or ("" if path else database_url())
+        for plain in ("postgres://", "postgresql://"):  # the driver installed is psycopg 3
+            if url.startswith(plain):
+                url = "postgresql+psycopg://" + url[len(plain) :]
         self.timeout = timeout
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.key = load_key(self.path.with_name(self.path.name + ".key"))
-            self._prepare()
-        except sqlite3.Error as exc:
+        self.url = url or ""
+        self.path: Path | None = None
+        if url and not url.startswith(("sqlite:", "postgresql+psycopg:")):
             raise StoreError(
-                f"The progress database at {self.path} cannot be opened ({exc}). "
-                "Check that the folder exists and can be written to."
-            ) from exc
+                "CAREGIVER_DATABASE_URL must start with postgresql+psycopg:// (PostgreSQL) or sqlite:/// (a file); "
+                f"it starts with {url.split(':', 1)[0]!r}."
+            )
+        if url.startswith("postgresql"):
+            self.dialect = "postgresql"
+            keyfile = data_dir() / "course.key"  # or CAREGIVER_HASH_KEY: every machine must use the same key
+        else:
+            self.dialect = "sqlite"
+            if url:
+                path = Path(url.split(":///", 1)[1]) if ":///" in url else None
+            self.path = Path(path) if path else data_dir() / "course.sqlite3"
+            keyfile = self.path.with_name(self.path.name + ".key")
+        self._lock = threading.Lock()  # one connection at a time per store (threads queue here)
+        try:
+            keyfile.parent.mkdir(parents=True, exist_ok=True)
+            self.key = load_key(keyfile)
+            self.engine = (
+                _sqlite_engine(self.path, timeout)
+                if self.dialect == "sqlite"
+                else _postgresql_engine(self.url, timeout, keep=os.environ.get("CAREGIVER_DATABASE_POOL", "") == "1")
+            )
+            self._prepare()
+        except StoreError:
+            raise
         except OSError as exc:
             raise StoreError(
-                f"The data folder {self.path.parent} cannot be created ({exc}). "
+                f"The data folder {keyfile.parent} cannot be created ({exc}). "
                 "Set CAREGIVER_DATA_DIR to a folder that can be written to."
             ) from exc
+        except Exception as exc:  # the engine's errors (sqlite3, psycopg, SQLAlchemy): said plainly
+            hint = (
+                "Check that the folder exists and can be written to."
+                if self.dialect == "sqlite"
+                else "Check CAREGIVER_DATABASE_URL and that the database server is running."
+            )
+            where = self.path or self._safe_url()
+            raise StoreError(f"The progress database at {where} cannot be opened ({_first_line(exc)}). {hint}") from exc
+
+    def _safe_url(self) -> str:
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "(CAREGIVER_DATABASE_URL)"
 
     # ------------------------------------------------------------------ plumbing
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-        db.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe from corruption; commits skip an fsync
-        return db
 
     @contextmanager
     def _tx(self, write: bool = True):
         """One transaction; a locked or broken database becomes a StoreError with a plain message."""
-        db = None
-        try:
-            db = self._connect()
-            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            yield db
-            db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            _rollback(db)
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StoreError(
-                    "The progress database is busy. Your answer is kept and will be saved with your next one."
-                ) from exc
-            raise StoreError(f"The progress database could not be used ({exc}).") from exc
-        except sqlite3.DatabaseError as exc:
-            _rollback(db)
-            raise StoreError(f"The progress database could not be used ({exc}).") from exc
-        finally:
-            if db is not None:
-                db.close()
+        from sqlalchemy import exc as sa_exc
+
+        with self._lock:
+            try:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(cc_write=write)
+                    with conn.begin():
+                        yield _Db(conn, self.dialect)
+            except sa_exc.DBAPIError as exc:
+                raise _explain(exc) from exc
 
     def _prepare(self, attempts: int = 50) -> None:
-        """WAL mode and an up-to-date schema. Switching to WAL does not wait for other connections, so a
-        new database opened by several kernels at once is retried for a few seconds."""
+        """WAL mode (SQLite) and an up-to-date schema. Switching to WAL does not wait for other connections,
+        so a new database opened by several kernels at once is retried for a few seconds."""
         for attempt in range(attempts):
-            db = self._connect()
             try:
-                db.execute("PRAGMA journal_mode=WAL")
-                self._migrate(db)
+                if self.dialect == "sqlite":
+                    raw = self.engine.raw_connection()
+                    try:
+                        raw.driver_connection.execute("PRAGMA journal_mode=WAL")
+                    finally:
+                        raw.close()
+                if self._revision() != HEAD:
+                    self._migrate()
                 return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or attempt == attempts - 1:
+            except Exception as exc:
+                if isinstance(exc, StoreError) or "locked" not in str(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.05 + 0.05 * secrets.randbelow(4))
-            finally:
-                db.close()
 
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        """Bring the schema up to date. The version is read under the write lock, so kernels starting at
-        the same moment on a new database do not both try to create it."""
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"The database was made by a newer version of the course (schema {version}).")
-            for v in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[v].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                if v == 3:  # replace stored tokens and resume codes by their keyed hashes
-                    rows = db.execute("SELECT id, token, resume_code FROM learners").fetchall()
-                    db.executemany(
-                        "UPDATE learners SET token = ?, resume_code = ? WHERE id = ?",
-                        [(self._hash(t), self._hash(normalise_code(c)), i) for i, t, c in rows],
+    def _revision(self, db: _Db | None = None) -> str:
+        """The Alembic revision of the database ("" if it has none: new, or made before Alembic)."""
+        if db is None:
+            with self.engine.connect() as conn, conn.begin():
+                return self._revision(_Db(conn, self.dialect))
+        if self.dialect == "sqlite":
+            found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'")
+        else:
+            found = db.execute("SELECT 1 WHERE to_regclass('alembic_version') IS NOT NULL")
+        if not found.fetchone():
+            return ""
+        row = db.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else ""
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date with Alembic, under the write lock, so kernels starting at the same
+        moment on a new database do not both try to create it."""
+        from alembic import command
+        from alembic.config import Config
+
+        from .migrations import HERE
+
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(cc_write=True)
+            with conn.begin():
+                db = _Db(conn, self.dialect)
+                if self.dialect == "postgresql":
+                    db.execute("SELECT pg_advisory_xact_lock(?)", (0x63617265,))  # one migrator at a time
+                revision = self._revision(db)
+                if revision == HEAD:
+                    return  # another process did it while we waited
+                legacy = 0
+                if not revision and self.dialect == "sqlite":
+                    legacy = db.execute("PRAGMA user_version").fetchone()[0]  # a file made before Alembic
+                number = int(revision[1:]) if revision[1:].isdigit() else legacy
+                if number > SCHEMA_VERSION or (revision and not revision[1:].isdigit()):
+                    raise StoreError(
+                        f"The database was made by a newer version of the course (schema {revision or number})."
                     )
-                db.execute(f"PRAGMA user_version={v}")
-            db.execute("COMMIT")
-        except BaseException:
-            _rollback(db)
-            raise
+                cfg = Config()
+                cfg.set_main_option("script_location", str(HERE))
+                cfg.attributes["connection"] = conn
+                cfg.attributes["keyed_hash"] = self._hash
+                if legacy:
+                    command.stamp(cfg, f"v{legacy}")
+                command.upgrade(cfg, HEAD)
 
     @property
     def schema_version(self) -> int:
         with self._tx(write=False) as db:
-            return db.execute("PRAGMA user_version").fetchone()[0]
+            return int(self._revision(db)[1:])
 
     # ------------------------------------------------------------------ learners
 
@@ -240,7 +407,7 @@ class Store:
                     )
                 return learner
             except StoreError as exc:
-                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                if not exc.conflict:
                     raise  # a clash of random codes is retried; anything else is reported
         raise StoreError("Could not make a new resume code. Please try again.")
 
@@ -294,7 +461,7 @@ class Store:
                     db.execute("UPDATE learners SET resume_code = ? WHERE id = ?", (self._hash(code), learner_id))
                 return code
             except StoreError as exc:
-                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                if not exc.conflict:
                     raise
         raise StoreError("Could not make a new resume code. Please try again.")
 
@@ -313,18 +480,23 @@ class Store:
     # ------------------------------------------------------------------ events
 
     def add_events(self, learner_id: str, events: list[dict]) -> None:
-        """Append events in one transaction (all or none).
+        """Append events in one transaction (all or none). Idempotent: an event whose ``event_id`` is already
+        stored is skipped, so a write retried after an unclear failure never doubles an answer. An event without
+        an id gets one here (kept in its dict, so retrying with the same dicts is safe too).
 
         An event counts for a workshop only if the learner is in it and it is still open when written.
         """
+        for e in events:
+            e.setdefault("event_id", new_event_id())
         with self._tx() as db:
             db.executemany(
-                "INSERT INTO events(learner_id, at, kind, lesson, item, sub_item, response, status, workshop_id) "
-                "VALUES (?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN participants p "
-                "ON p.workshop_id = w.id WHERE w.id = ? AND w.closed_at IS NULL AND p.learner_id = ?) "
-                "THEN ? END)",
+                "INSERT INTO events(event_id, learner_id, at, kind, lesson, item, sub_item, response, status, "
+                "workshop_id) VALUES (?,?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN "
+                "participants p ON p.workshop_id = w.id WHERE w.id = ? AND w.closed_at IS NULL AND p.learner_id = ?) "
+                "THEN ? END) ON CONFLICT (event_id) DO NOTHING",
                 [
                     (
+                        e["event_id"],
                         learner_id,
                         e.get("at", time.time()),
                         e["kind"],
@@ -344,7 +516,7 @@ class Store:
     def events(self, learner_id: str) -> list[dict]:
         with self._tx(write=False) as db:
             rows = db.execute(
-                "SELECT kind, lesson, item, sub_item, response, status, at, workshop_id FROM events "
+                "SELECT kind, lesson, item, sub_item, response, status, at, workshop_id, event_id FROM events "
                 "WHERE learner_id = ? ORDER BY seq",
                 (learner_id,),
             ).fetchall()
@@ -358,8 +530,9 @@ class Store:
                 "status": status,
                 "at": at,
                 "workshop_id": ws,
+                "event_id": eid,
             }
-            for k, lesson, item, sub, resp, status, at, ws in rows
+            for k, lesson, item, sub, resp, status, at, ws, eid in rows
         ]
 
     def count_events(self, learner_id: str) -> int:
@@ -422,7 +595,7 @@ class Store:
                     )
                 return ws
             except StoreError as exc:
-                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                if not exc.conflict:
                     raise
         raise StoreError("Could not make a join code. Please try again.")
 
@@ -447,7 +620,9 @@ class Store:
 
     def join_workshop(self, workshop_id: str, learner_id: str, nickname: str = "") -> None:
         with self._tx() as db:
-            open_ = db.execute("SELECT closed_at IS NULL FROM workshops WHERE id = ?", (workshop_id,)).fetchone()
+            open_ = db.execute(
+                "SELECT closed_at IS NULL FROM workshops WHERE id = ?" + db.for_share, (workshop_id,)
+            ).fetchone()
             if not open_ or not open_[0]:
                 raise StoreError("This workshop has ended.")
             db.execute(
@@ -462,7 +637,7 @@ class Store:
             rows = db.execute(
                 "SELECT p.learner_id, p.nickname, p.joined_at, MAX(e.at) FROM participants p "
                 "LEFT JOIN events e ON e.learner_id = p.learner_id AND e.at >= p.joined_at "
-                "WHERE p.workshop_id = ? GROUP BY p.learner_id ORDER BY p.joined_at",
+                "WHERE p.workshop_id = ? GROUP BY p.learner_id, p.nickname, p.joined_at ORDER BY p.joined_at",
                 (workshop_id,),
             ).fetchall()
         return [

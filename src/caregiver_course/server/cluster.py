@@ -1,0 +1,167 @@
+"""``make serve-cluster N=2``: N course processes on this machine behind nginx (Debian's package), one link.
+
+Each process is the usual course server (``python -m caregiver_course serve``) on its own local port, trusting
+X-Forwarded-For from the proxy (its client limits then count learners, not the proxy). nginx, configured from
+``deploy/nginx.conf.in``, keeps each browser on one process (a cookie of the proxy's, hashed onto the
+processes), passes the kernel websockets through, compresses, applies per-client limits and, given a
+certificate, serves HTTPS. Every process shares one store: CAREGIVER_DATABASE_URL (PostgreSQL) when it is set,
+else the SQLite file in CAREGIVER_DATA_DIR (WAL: processes on this one machine only).
+
+Ctrl-C stops nginx and the processes. This is a launcher for one machine; for many machines run the same
+processes and the same nginx config on each (see the README, "Serving many learners").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from ..content import REPO
+
+TEMPLATE = REPO / "deploy" / "nginx.conf.in"
+DEFAULTS = {
+    "PAGE_RATE": "60r/m",  # page loads (kernels) per client address; a workshop room behind one router: 30 at once
+    "PAGE_BURST": "40",
+    "REQUEST_RATE": "50r/s",  # every request; a first page load is ~95 requests of scripts and styles
+    "REQUEST_BURST": "400",
+    "CONN_PER_CLIENT": "200",  # open connections per address (websockets included): a room of phones
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "")
+    if not found:
+        raise SystemExit("nginx is not installed: `apt-get install -y nginx` (make serve-cluster does it).")
+    return found
+
+
+def render(listen: str, ports: list[int], prefix: Path, certfile: str = "", keyfile: str = "", **limits: str) -> str:
+    """The nginx configuration for these local ports (the template with its @@marks@@ filled in)."""
+    values = dict(DEFAULTS, **{k.upper(): v for k, v in limits.items() if v})
+    servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
+    tls = ""
+    if certfile:
+        listen += " ssl"
+        tls = (
+            f"        ssl_certificate {certfile};\n        ssl_certificate_key {keyfile or certfile};\n"
+            "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_cache shared:cc_tls:10m;"
+        )
+    # As root, the workers run as nobody; nginx makes its temporary folders theirs.
+    user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+    text = TEMPLATE.read_text()
+    for key, value in {
+        **values,
+        "PREFIX": str(prefix),
+        "USER": user,
+        "SERVERS": servers,
+        "LISTEN": listen,
+        "TLS": tls,
+        "COOKIE_SECURE": "; Secure" if certfile else "",
+    }.items():
+        text = text.replace(f"@@{key}@@", value)
+    if "@@" in text:
+        raise ValueError(f"unfilled mark in {TEMPLATE}: {text[text.index('@@') :][:40]}")
+    return text
+
+
+def wait_healthy(url: str, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m caregiver_course.server.cluster", description=__doc__.split("\n")[0])
+    ap.add_argument("--processes", "-n", type=int, default=2, help="course processes (default 2)")
+    ap.add_argument("--port", type=int, default=8866, help="the one public port (nginx)")
+    ap.add_argument("--ip", default="127.0.0.1", help="where nginx listens (0.0.0.0: the whole network)")
+    ap.add_argument("--upstream-ports", default="", help="the processes' local ports, comma-separated (default: free)")
+    ap.add_argument("--certfile", default="", help="TLS certificate (PEM): serve HTTPS")
+    ap.add_argument("--keyfile", default="", help="its private key (PEM)")
+    ap.add_argument("--workdir", default="", help="nginx's config, logs and pid (default: <data dir>/cluster)")
+    for key in DEFAULTS:
+        ap.add_argument(f"--{key.lower().replace('_', '-')}", default="", help=f"edge limit (default {DEFAULTS[key]})")
+    args, extra = ap.parse_known_args(argv)  # anything else goes to every course process (--CourseVoila.x=...)
+
+    from ..store import data_dir
+
+    env = dict(os.environ)
+    env.setdefault("CAREGIVER_DATA_DIR", str(data_dir()))
+    workdir = Path(args.workdir or Path(env["CAREGIVER_DATA_DIR"]) / "cluster").resolve()
+    (workdir / "tmp").mkdir(parents=True, exist_ok=True)
+    ports = [int(p) for p in args.upstream_ports.split(",") if p] or [free_port() for _ in range(args.processes)]
+    limits = {k.lower(): getattr(args, k.lower()) for k in DEFAULTS}
+    conf = workdir / "nginx.conf"
+    conf.write_text(render(f"{args.ip}:{args.port}", ports, workdir, args.certfile, args.keyfile, **limits))
+    nginx = nginx_binary()
+    subprocess.run([nginx, "-t", "-q", "-p", str(workdir), "-c", str(conf)], check=True)
+
+    from .. import __main__ as cli
+
+    if cli.check(None, None) != 0:
+        print("\nThe course was NOT started: fix the problems above first.", file=sys.stderr)
+        return 1
+    children: list[subprocess.Popen] = []
+
+    def stop(*_):
+        for p in reversed(children):
+            if p.poll() is None:
+                p.terminate()
+        for p in children:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        for port in ports:
+            cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}", "--skip-check"]
+            cmd += ["--CourseVoila.trust_forwarded_for=True", *extra]
+            children.append(subprocess.Popen(cmd, env=env))
+        # Which process serves which port (for an administrator, and for the tests that stop one).
+        (workdir / "processes.txt").write_text("".join(f"{port} {p.pid}\n" for port, p in zip(ports, children)))
+        for port in ports:
+            if not wait_healthy(f"http://127.0.0.1:{port}/cc/health", 120):
+                raise SystemExit(f"the course process on port {port} did not start")
+        children.append(subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]))
+        scheme = "https" if args.certfile else "http"
+        print(
+            f"Serving the caregiver course on {scheme}://{args.ip}:{args.port}/ through nginx "
+            f"({len(ports)} processes on ports {', '.join(map(str, ports))}; config {conf})",
+            flush=True,
+        )
+        # A course process that dies leaves the others serving (nginx sends its learners elsewhere).
+        while children[-1].poll() is None and any(p.poll() is None for p in children[:-1]):
+            time.sleep(1)
+        print("nginx or every course process stopped; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
