@@ -54,7 +54,11 @@ def app(store):
 
 
 def test_start_page_offers_plan_print_cards_calendar_and_journal(app):
-    found = downloads(app.home.widget)
+    # The start page has one button for the tools; they have a page of their own.
+    assert app.home.tools.open_button in app.home.widget.children[1].children
+    app.home.tools.open_button.click()
+    assert app.stage.children == (app.home.tools.widget,)
+    found = downloads(app.stage)
     assert {
         "⬇ My support plan (PDF)",
         "🖨 Print my support plan",

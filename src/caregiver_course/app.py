@@ -315,6 +315,13 @@ class CourseApp:
             log.warning("journal state could not be read", exc_info=True)
             return False
 
+    def show_tools(self) -> None:
+        """The take-home tools' own page: support plan, triage cards, calendar and the way to the journal."""
+        self.current = None
+        self.home.tools.update()
+        self.stage.children = [self.home.tools.widget]
+        self._show_save_problem()
+
     def show_journal(self) -> None:
         """The observation journal's own page (built the first time it is opened)."""
         from .takehome import JournalPage

@@ -34,8 +34,11 @@ class HomePage:
         self.cont = w.Button(description="Start", button_style="primary")
         self.cont.add_class("cc-continue")
         self.cont.on_click(safe_callback(lambda _: self.target and app.show_lesson(self.target)))
+        from .takehome import HomeTools
+
+        self.tools = HomeTools(app)
         top = Panel(
-            [self.overall, self.next_text, self.cont],
+            [self.overall, self.next_text, self.cont, self.tools.open_button],
             summary="Progress and next up",
             classes=("cc-card", "cc-dash-top"),
         )
@@ -72,9 +75,6 @@ class HomePage:
             "Always follow what your clinic tells you.</p>",
             "cc-home-help",
         )
-        from .takehome import HomeTools
-
-        self.tools = HomeTools(app)
         self.widget = Panel(
             [
                 intro,
@@ -82,7 +82,6 @@ class HomePage:
                 self.tools.completion.widget,
                 html("<h2>Lessons</h2>"),
                 lessons,
-                self.tools.widget,
                 side,
                 help_box,
             ],

@@ -182,12 +182,13 @@ def lesson_tools(lesson_id: str, sess) -> list:
     tools = LESSON_TOOLS.get(lesson_id)
     if not tools:
         return []
-    parts: list = [html("<h2>Take it with you</h2>")]
+    # Short: the buttons say what each file is, and the start page's "Take it with you" page explains them.
+    parts: list = [html("<h2>Take it with you</h2><p>Save these on your phone, or print them and keep them close.</p>")]
     for tool in tools:
         if tool == "plan":
-            parts += [plan_intro(), *plan_buttons(sess)]
+            parts += plan_buttons(sess)
         elif tool == "cards":
-            parts += [cards_intro(), *card_buttons(sess)]
+            parts += card_buttons(sess)
         elif tool == "calendar":
             parts.append(CalendarBox(sess).widget)
         elif tool == "completion-note":
@@ -213,9 +214,11 @@ class HomeTools:
         journal_open = button("Open my journal", "cc-journal-open")
         journal_open.on_click(safe_callback(lambda _: app.show_journal()))
         self.journal_text = html("", "cc-journal-status")
+        home = button("⌂ Back to the start page", "cc-tools-home")
+        home.on_click(safe_callback(lambda _: app.show_home()))
         self.widget = Panel(
             [
-                html("<h2>Take it with you</h2>"),
+                html("<h2 class='cc-title' tabindex='-1'>Take it with you</h2>"),
                 plan_intro(),
                 *plan_buttons(sess),
                 cards_intro(),
@@ -223,10 +226,18 @@ class HomeTools:
                 self.calendar.widget,
                 self.journal_text,
                 journal_open,
+                home,
             ],
             summary="Take it with you: support plan, triage cards, calendar, journal",
             classes=("cc-card", "cc-tools", "cc-home-tools"),
         )
+        # The start page shows only this button (beside "Continue"); the tools have a page of their own, one tap
+        # away, so the start page stays short on a phone.
+        self.open_button = button("Take it with you: plan, cards, calendar", "cc-tools-open")
+        self.open_button.tooltip = (
+            "Your support plan, triage cards for your wallet or fridge, a session calendar and a journal"
+        )
+        self.open_button.on_click(safe_callback(lambda _: app.show_tools()))
         self.completion = CompletionBox(app)
 
     def update(self) -> None:

@@ -50,6 +50,9 @@ def pdf_text(data: bytes) -> str:
 
 def test_each_download_gives_a_file_on_a_phone(open_app, phone, server, tmp_path):
     page = open_app(phone.new_page())
+    # A button on the start page (beside Continue) opens the tools' own page.
+    page.locator(".cc-dash-top .cc-tools-open").tap()
+    page.locator(".cc-home-tools .cc-title", has_text="Take it with you").wait_for()
     plan = fetch(page, "My support plan (PDF)", tmp_path, keyboard=True)
     assert plan.startswith(b"%PDF") and "My support plan" in pdf_text(plan)
     for size in ("wallet", "fridge"):

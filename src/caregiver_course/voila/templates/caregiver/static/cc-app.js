@@ -2,7 +2,9 @@
 // Who the learner is travels through a widget message (see cc-widgets.js), not through this script.
 // Focus: when the app shows a new page or step (its title line changes), move focus to that title and
 // scroll up, so keyboard and screen-reader users land at the start of it. Nothing moves while the title
-// stays the same (for example while the learner types into the start page).
+// stays the same (for example while the learner types into the start page). The move happens as soon as the
+// new title is in the page (a MutationObserver), never later: a learner who taps or clicks right after a step
+// appears keeps what they chose.
 (function () {
   "use strict";
   var lastTitle = null;
@@ -22,5 +24,11 @@
       }
     }
   }
-  setInterval(focusTitle, 250);
+  function watch() {
+    if (!document.body) { return false; }
+    new MutationObserver(focusTitle).observe(document.body, { childList: true, subtree: true });
+    focusTitle();
+    return true;
+  }
+  if (!watch()) { document.addEventListener("DOMContentLoaded", watch); }
 })();
