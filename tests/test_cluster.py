@@ -8,7 +8,6 @@ and opens its kernel websocket. Which process holds the kernel is asked of each 
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
 import os
 import signal
@@ -20,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from security.attack import V1, kernel_id_of
+from security.attack import V1, kernel_id_of, run
 
 from caregiver_course.server.cluster import free_port, render
 
@@ -139,7 +138,7 @@ def test_a_page_and_its_kernel_stay_on_one_process_and_both_processes_serve(clus
         # The page's status checks and its websocket, through the proxy with the proxy's cookie, reach the
         # process that holds the kernel (any other process answers 410 / refuses the websocket).
         assert [status(f"{cluster.url}/cc/kernel/{kernel_id}", opener) for _ in range(5)] == [200] * 5
-        assert asyncio.run(open_websocket(cluster, kernel_id, cookie))
+        assert run(open_websocket(cluster, kernel_id, cookie), timeout=60)
     counts = {p: seen.count(p) for p in cluster.ups}
     print(f"pages per process over {TRIES} new browsers: {counts}")
     assert all(counts.values()), f"one process got no page: {counts}"
@@ -175,7 +174,7 @@ def test_a_killed_process_sends_its_learners_to_the_other(cluster):
     alive = next(p for p in cluster.ups if p != dead)
     assert status(f"http://127.0.0.1:{alive}/cc/kernel/{again}") == 200
     assert [status(f"{cluster.url}/cc/kernel/{again}", opener) for _ in range(3)] == [200] * 3
-    assert asyncio.run(open_websocket(cluster, again, cookie))
+    assert run(open_websocket(cluster, again, cookie), timeout=60)
 
 
 def test_the_config_takes_a_certificate_and_nginx_accepts_it(tmp_path):
