@@ -32,7 +32,7 @@ def test_each_learner_server_opens_the_course(monkeypatch):
     template = Path(c.Spawner.environment["JUPYTER_PATH"]) / "voila" / "templates" / "caregiver"
     assert (template / "index.html.j2").exists()
     assert c.Spawner.environment["CAREGIVER_DATABASE_URL"].startswith("postgresql+psycopg://")
-    assert c.Spawner.mem_limit == "256M"
+    assert c.Spawner.mem_limit == "320M"
     assert c.Spawner.environment["CAREGIVER_IDENTITY"] == "hub"  # the learner is the Hub user
 
 

@@ -45,8 +45,9 @@ c.Spawner.environment = {
     # the learner is the Hub user (JUPYTERHUB_USER): the same progress on every device, no resume code needed
     "CAREGIVER_IDENTITY": "hub",
 }
-# Measured: a course kernel is ~60-70 MiB and the single-user server ~90 MiB; 256 MiB leaves room for both.
-c.Spawner.mem_limit = "256M"  # enforced by TLJH's systemd spawner and KubeSpawner (not by LocalProcessSpawner)
+# Measured under a real Hub (tests/test_jupyterhub_live.py): the single-user server ~161 MiB after serving the
+# page, a course kernel 73-82 MiB. 320 MiB leaves room for both and for a reload's second kernel for a while.
+c.Spawner.mem_limit = "320M"  # enforced by TLJH's systemd spawner and KubeSpawner (not by LocalProcessSpawner)
 c.Spawner.cpu_limit = 0.5
 
 # --- idle learners are culled by jupyterhub-idle-culler (TLJH and Z2JH run it already: see the doc)
