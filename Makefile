@@ -10,10 +10,12 @@ STAMP := $(VENV)/.installed
 .PHONY: serve serve-cluster test check bench
 
 # Debian packages the tests need and install if missing (root): chromium (browser tests), postgresql (the store
-# on PostgreSQL; the tests start their own server), nginx (the several-process cluster test).
+# on PostgreSQL; the tests start their own server), nginx (the several-process cluster test),
+# node-configurable-http-proxy (the JupyterHub test's proxy).
 DEBS_MISSING = $(strip $(if $(shell command -v chromium),,chromium) \
   $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql) \
-  $(if $(shell command -v nginx || test -x /usr/sbin/nginx && echo y),,nginx))
+  $(if $(shell command -v nginx || test -x /usr/sbin/nginx && echo y),,nginx) \
+  $(if $(shell command -v configurable-http-proxy),,node-configurable-http-proxy))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

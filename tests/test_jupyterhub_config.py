@@ -32,7 +32,8 @@ def test_each_learner_server_opens_the_course(monkeypatch):
     template = Path(c.Spawner.environment["JUPYTER_PATH"]) / "voila" / "templates" / "caregiver"
     assert (template / "index.html.j2").exists()
     assert c.Spawner.environment["CAREGIVER_DATABASE_URL"].startswith("postgresql+psycopg://")
-    assert c.Spawner.mem_limit == "256M"
+    assert c.Spawner.mem_limit == "320M"
+    assert c.Spawner.environment["CAREGIVER_IDENTITY"] == "hub"  # the learner is the Hub user
 
 
 def test_every_server_setting_names_a_real_option():
@@ -68,3 +69,5 @@ def test_the_local_try_out_uses_a_dummy_login_and_local_processes(monkeypatch):
     assert "authenticator_class" not in load(monkeypatch).JupyterHub
     c = load(monkeypatch, CAREGIVER_HUB_DEMO="1")
     assert c.JupyterHub.authenticator_class == "dummy" and c.JupyterHub.spawner_class == "simple"
+    c = load(monkeypatch, CAREGIVER_HUB_DEMO="1", CAREGIVER_HUB_PASSWORD="a-test-password")
+    assert c.JupyterHub.authenticator_class == "shared-password" and c.Authenticator.allow_all

@@ -2,7 +2,8 @@
 
 Moving between lessons and steps swaps widgets in this kernel; no page load. Progress is saved in the SQLite
 store and derived from events. The browser keeps a long random token (sent by a small message-based widget,
-see widgets.Bridge) so a learner returning on the same browser resumes without any login.
+see widgets.Bridge) so a learner returning on the same browser resumes without any login. Under a JupyterHub that
+opts in (CAREGIVER_IDENTITY=hub), the Hub's user name identifies the learner instead, on every device.
 
 The start page is built once, with what the kernel knows, and later only its text changes in place, so a
 learner typing into it never loses focus or letters. Lesson widgets are cached per learner; navigation
@@ -115,13 +116,17 @@ class CourseApp:
             self.store = self.session.store = _open_store()
             self._show_save_problem()
         current = self.session.learner
-        if current is not None and token in ("", current.token):
+        user = hub_user()
+        if current is not None and (user or token in ("", current.token)):
             self.identity.answer(current.token, current.resume_code)  # a repeated hello: answer again
             return None
         from .store import StoreError
 
         try:
-            learner = self.store.by_token(token) if (self.store and token) else None
+            if user and self.store:  # the Hub says who this is: the browser's saved token does not matter
+                learner = self.store.hub_learner(user)
+            else:
+                learner = self.store.by_token(token) if (self.store and token) else None
             if learner is not None:
                 # The store keeps only a hash of the resume code: the browser holds the code itself, and it
                 # is shown once it is checked.
@@ -293,7 +298,8 @@ class CourseApp:
     def delete_my_data(self) -> str:
         self.workshop, self.session.workshop_id, self.banner.value = None, None, ""
         n = self.session.forget()
-        learner = self.store.new_learner() if self.store else None
+        user = hub_user()
+        learner = (self.store.hub_learner(user) if user else self.store.new_learner()) if self.store else None
         if learner:
             self._become(learner)
         return (
@@ -560,6 +566,16 @@ def _query_value(search: str, name: str) -> str:
 
     values = parse_qs(search.lstrip("?")).get(name, [])
     return values[0][:40] if values else ""
+
+
+def hub_user(environ=None) -> str:
+    """The JupyterHub user this kernel serves, when the deployment asks for it (CAREGIVER_IDENTITY=hub, set by
+    deploy/jupyterhub/jupyterhub_config.py) and the Hub's single-user server says who it is (JUPYTERHUB_USER,
+    which kernels inherit). "" otherwise: the browser's saved token identifies the learner, as without a Hub."""
+    env = os.environ if environ is None else environ
+    if env.get("CAREGIVER_IDENTITY", "").strip().lower() != "hub":
+        return ""
+    return env.get("JUPYTERHUB_USER", "").strip()[:200]
 
 
 def _open_store():

@@ -396,9 +396,10 @@ class Store:
     def _hash(self, value: str) -> str:
         return keyed_hash(self.key, value)
 
-    def new_learner(self) -> Learner:
+    def new_learner(self, token: str = "") -> Learner:
+        """A new learner with a new resume code, and a new random token unless one is given."""
         for _ in range(10):
-            learner = Learner(secrets.token_hex(8), secrets.token_urlsafe(24), new_resume_code())
+            learner = Learner(secrets.token_hex(8), token or secrets.token_urlsafe(24), new_resume_code())
             try:
                 with self._tx() as db:
                     db.execute(
@@ -407,8 +408,8 @@ class Store:
                     )
                 return learner
             except StoreError as exc:
-                if not exc.conflict:
-                    raise  # a clash of random codes is retried; anything else is reported
+                if not exc.conflict or (token and self.by_token(token)):
+                    raise  # a clash of random codes is retried; anything else (a given token taken) is reported
         raise StoreError("Could not make a new resume code. Please try again.")
 
     def by_token(self, token: str) -> Learner | None:
@@ -423,6 +424,20 @@ class Store:
                 (h, h),
             ).fetchone()
         return Learner(row[0], token, "") if row else None
+
+    def hub_learner(self, user: str) -> Learner:
+        """The learner who is this JupyterHub user, made on first use. Their token is derived from the name with
+        the store's key, and the store keeps only its hash, so the name itself is never written."""
+        token = self._hash("hub:" + user)
+        for _ in range(3):
+            if (found := self.by_token(token)) is not None:
+                return found
+            try:
+                return self.new_learner(token)
+            except StoreError as exc:
+                if not exc.conflict:  # a clash: another server of the same user made them just now
+                    raise
+        raise StoreError("Could not find or make this user's progress. Please try again.")
 
     def by_resume_code(self, code: str) -> Learner | None:
         """The learner with this resume code, with a new token for the device that typed it."""
