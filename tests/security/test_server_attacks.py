@@ -160,9 +160,11 @@ def test_a_get_flood_from_one_client_holds_at_most_its_cap_and_a_learner_still_g
     assert all(retry == "60" for _, retry, _ in busy)
     # The flood's kernels, the pool (2) and the learner's page: never more.
     assert peak <= before + PER_CLIENT + 2 + 1
-    # The learner gets in while the flood runs. Measured on 2 cores: 11.9-17.7 s against 3.3-8.6 s without it,
-    # which misses the issue's "under 2x the usual time" (issue 8 stays open for it); this bound guards the rest.
-    assert learner_seconds < 2 * usual + 20
+    # The learner gets in while the flood runs: the last preheated kernel is kept for someone arriving with
+    # nothing open. Measured on 2 cores, 6 runs: 6.4-9.6 s against 3.7-5.2 s without the flood (1.4-2.2x,
+    # median 1.7x; before: 11.9-17.7 s against 3.3-8.6 s). The flood's 21 client threads run on the same two
+    # cores as the server and the browser here, hence 5 s of slack over the issue's 2x.
+    assert learner_seconds < 2 * usual + 5
 
 
 def test_the_busy_page_is_friendly_and_shows_the_help_numbers(srv):
