@@ -69,6 +69,9 @@ def direct_kernels() -> dict[str, float]:
 
     out = {}
     data = tempfile.mkdtemp(prefix="bench-toolkit-data-")
+    from caregiver_course.store import Store
+
+    Store(Path(data) / "course.sqlite3")  # made first, as the course server does before its kernels start
     km, kc = start_new_kernel(kernel_name="python3", env=dict(os.environ, CAREGIVER_DATA_DIR=data))
     pid = km.provisioner.process.pid
 
@@ -155,6 +158,7 @@ def app_kernel(browser, tmp: Path) -> dict[str, float]:
                     "note": "a short note",
                 },
             )
+        page.locator(".cc-dash-top .cc-tools-open").click()  # the tools' own page, then the journal
         page.locator(".cc-journal-open").click()
         page.locator(".cc-journal-chart svg").wait_for(timeout=60_000)
         quiet(srv)
@@ -176,6 +180,7 @@ def app_kernel(browser, tmp: Path) -> dict[str, float]:
         page.wait_for_selector(".cc-home")
         quiet(srv)  # the start page prepares the next lesson in the background
         out["app kernel, back on the start page (MiB)"] = kernels(srv)[mine]
+        page.locator(".cc-dash-top .cc-tools-open").click()
         for label in ("My support plan (PDF)", "Triage card, wallet size (PDF)", "Triage card, fridge size (PDF)"):
             with page.expect_download(timeout=60_000) as info:
                 page.locator("button.cc-download", has_text=label).first.click()

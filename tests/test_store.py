@@ -197,3 +197,20 @@ def test_a_full_disk_tells_a_new_learner_once_and_logs_once(store, monkeypatch, 
     assert "cannot be saved right now" in app.notice.value
     assert sum("progress store cannot be used" in r.getMessage() for r in caplog.records) == 1
     assert not any(r.exc_info for r in caplog.records), "no traceback in the log for a known problem"
+
+
+def test_opening_a_database_that_is_up_to_date_never_loads_alembic(tmp_path):
+    """Every learner's kernel opens the store: Alembic (and Mako) would add about 13 MiB to each one. The
+    course server opens the store before its kernels start, so they always find it up to date."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "course.sqlite3"
+    code = (
+        "import sys; from caregiver_course.store import Store; Store(sys.argv[1]); "
+        "print('alembic' in sys.modules, 'mako' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    again = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert first.stdout.split() == ["True", "True"], first.stderr[-1500:]  # a new file: the migrations run
+    assert again.stdout.split() == ["False", "False"], again.stderr[-1500:]

@@ -128,6 +128,9 @@ class CourseVoila(Voila):
         self.voila_configuration.multi_kernel_manager_class = CourseKernels
         if self.certfile and self.keyfile:  # kernels read their page's request from this server: over TLS too
             os.environ["VOILA_WS_PROTOCOL"] = "wss"
+        # Open (and, on a new install, create or upgrade) the store before any kernel starts: otherwise each
+        # preheated kernel would run the migrations itself and keep Alembic in memory for its whole life.
+        self._store()
         settings = super().init_settings()
         km = self.kernel_manager
         km.__class__ = _with_pages(type(km))
