@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two stamps: serving needs only the course's own dependencies; the tests add their tools (browser driver,
+# JupyterHub, pypdf, ruff...), so a clinic's first `make serve` installs no test tool.
+SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed
 
 .PHONY: serve serve-cluster test check bench
@@ -17,25 +20,33 @@ DEBS_MISSING = $(strip $(if $(shell command -v chromium),,chromium) \
   $(if $(shell command -v nginx || test -x /usr/sbin/nginx && echo y),,nginx) \
   $(if $(shell command -v configurable-http-proxy),,node-configurable-http-proxy))
 
+$(SERVE_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVE_STAMP)
 
-# Workshop setting: `make serve WORKSHOP=1` (network access for the room, 30 kernels kept ready).
-serve: $(STAMP)
-	$(BIN)/python -m caregiver_course serve $(if $(WORKSHOP),--workshop)
+# Workshop setting: `make serve WORKSHOP=1` (network access for the room, 30 kernels kept ready);
+# another port: `make serve PORT=8080`.
+serve: $(SERVE_STAMP)
+	$(BIN)/python -m caregiver_course serve $(if $(WORKSHOP),--workshop) $(if $(PORT),--port=$(PORT))
 
 # For clinics: N course processes behind nginx (sticky sessions, websockets, gzip, limits; TLS with CERT=/KEY=).
 # Shares CAREGIVER_DATABASE_URL (PostgreSQL) when set, else one SQLite file on this machine. See the README.
-serve-cluster: $(STAMP)
+serve-cluster: $(SERVE_STAMP)
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { echo "Installing Debian's nginx"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+	$(if $(CAREGIVER_DATABASE_URL),$(BIN)/pip install --quiet -e '.[postgresql]')
 	$(BIN)/python -m caregiver_course.server.cluster --processes $(or $(N),2) --port $(or $(PORT),8866) \
 	  $(if $(CERT),--certfile $(CERT) --keyfile $(or $(KEY),$(CERT)))
 
-check: $(STAMP)
+check: $(SERVE_STAMP)
 	$(BIN)/python -m caregiver_course check
 
 test: $(STAMP)
