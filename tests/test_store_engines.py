@@ -324,7 +324,8 @@ def _learners(args):
     return acked
 
 
-def test_100_learners_20_answers_2_processes_none_lost_none_doubled(pg_url, tmp_path):
+def test_100_learners_20_answers_2_processes_none_lost_none_doubled(pg_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path))  # the processes' key: the database expects it now
     with mp.get_context("spawn").Pool(2) as pool:
         parts = pool.map(_learners, [(pg_url, 50, 20, str(tmp_path))] * 2)
     acked = {k: v for part in parts for k, v in part.items()}

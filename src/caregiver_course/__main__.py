@@ -73,6 +73,9 @@ def serve(
             file=sys.stderr,
         )
         return 1
+    if (problem := _store_problem()) is not None:
+        print(f"\nThe course was NOT started: {problem}", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     here = Path(__file__).resolve().parent
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(here), env.get("JUPYTER_PATH", "")]))
@@ -114,6 +117,40 @@ def serve(
     os.execve(sys.executable, args, env)
 
 
+def _store_problem() -> str | None:
+    """A progress database that cannot be used is said before the server starts (a wrong key above all)."""
+    from .store import KeyMismatch, Store, StoreError
+
+    try:
+        Store()
+    except KeyMismatch as exc:
+        return str(exc)
+    except StoreError as exc:  # the server itself says more and keeps serving the help numbers
+        print(f"Warning: {exc}", file=sys.stderr)
+    return None
+
+
+def accept_key(yes: bool) -> int:
+    """Make the key in use (course.key or CAREGIVER_HASH_KEY) the progress database's key, on purpose."""
+    from .store import Store, StoreError
+
+    try:
+        store = Store(check_key=False)
+    except StoreError as exc:
+        print(f"The progress database cannot be opened: {exc}")
+        return 2
+    if not yes:
+        print(
+            "This makes the key in use now the database's key. Saved browsers and resume codes made with the old "
+            "key will no longer be found, so those learners start afresh (their old rows stay in the database). "
+            "Back up the database and the old key first. To go ahead, run the same command with --yes."
+        )
+        return 1
+    old = store.accept_key()
+    print(f"Done: the database now expects this key (the old key's fingerprint was {old or 'not recorded'}).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m caregiver_course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     p_verify = sub.add_parser("verify", help="check a certificate's verification code (for clinic staff)")
     p_verify.add_argument("code", help="the code printed on the certificate, like 7K3QX-M9D2A")
     p_verify.add_argument("--date", required=True, help="the date printed on the certificate, as YYYY-MM-DD")
+    p_key = sub.add_parser("accept-key", help="make the hashing key in use the database's key (a deliberate change)")
+    p_key.add_argument("--yes", action="store_true", help="go ahead (without it, the command only explains)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -168,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         return refresh(args.notebooks)
     if args.command == "verify":
         return verify(args.code, args.date)
+    if args.command == "accept-key":
+        return accept_key(args.yes)
     return 2
 
 

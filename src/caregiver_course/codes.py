@@ -57,13 +57,45 @@ def normalise_code(code: str) -> str:
     return "-".join(cleaned.split())
 
 
-def load_key(path: Path) -> bytes:
-    """The hashing key beside the database, made (readable by the owner only) the first time."""
-    env = os.environ.get("CAREGIVER_HASH_KEY", "")
-    if env:
-        return env.encode()
+class KeyProblem(ValueError):
+    """The hashing key cannot be used; the message says what to do."""
+
+
+KEY_FINGERPRINT_LABEL = b"caregiver-course key fingerprint v1"
+
+
+def parse_key(text: str, where: str) -> bytes:
+    """The key from its one text form: the 64 hexadecimal characters of the key file, which the variable
+    CAREGIVER_HASH_KEY may hold too (copy the file's contents into it). Older versions took the variable's text
+    as it was, so a variable that is not hexadecimal still works as before (at least 16 characters)."""
+    text = (text or "").strip()
     try:
-        return bytes.fromhex(path.read_text().strip())
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) >= 16:
+        return key
+    if len(text) >= 16 and not key:
+        return text.encode()
+    raise KeyProblem(
+        f"The hashing key in {where} is too short or cut off. It should be the 64 characters of a course.key "
+        "file (letters a-f and digits). Copy the whole key from the machine that made the database."
+    )
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short, one-way fingerprint of the key: the store keeps it, so a server with another key is noticed."""
+    return hmac.new(key, KEY_FINGERPRINT_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def load_key(path: Path) -> bytes:
+    """The hashing key: CAREGIVER_HASH_KEY if set, else the key file beside the database, made (readable by the
+    owner only) the first time. Both hold the same text (see parse_key)."""
+    env = os.environ.get("CAREGIVER_HASH_KEY", "")
+    if env.strip():
+        return parse_key(env, "CAREGIVER_HASH_KEY")
+    try:
+        return parse_key(path.read_text(), f"the key file {path.name}")
     except FileNotFoundError:
         pass
     key = secrets.token_bytes(32)
@@ -74,7 +106,7 @@ def load_key(path: Path) -> bytes:
     try:
         os.link(tmp, path)  # atomic: the first kernel's key wins, and no one reads a half-written file
     except FileExistsError:
-        key = bytes.fromhex(path.read_text().strip())
+        key = parse_key(path.read_text(), f"the key file {path.name}")
     finally:
         tmp.unlink()
     return key

@@ -29,12 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .codes import keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
+from .codes import KeyProblem, key_fingerprint, keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
 from .content import REPO
 
-__all__ = ["Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
+__all__ = ["KeyMismatch", "Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
 
-SCHEMA_VERSION = 5  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
+SCHEMA_VERSION = 6  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
 HEAD = f"v{SCHEMA_VERSION}"
 
 # The SQL of schemas 1-4 as the store ran it before Alembic (SQLite only, version in PRAGMA user_version).
@@ -125,6 +125,18 @@ class StoreError(Exception):
     """The database could not be used; the message says what to do."""
 
     conflict = False  # True when a unique value clashed (a random code drawn twice): the caller may retry
+
+
+class KeyMismatch(StoreError):
+    """The hashing key differs from the one the database was made with (its fingerprint is in the database)."""
+
+
+KEY_MISMATCH = (
+    "This course's progress database was made with a different hashing key. With this key no learner's saved "
+    "browser or resume code would be found: everyone would silently start afresh. Use the key the database was "
+    "made with (the course.key file, or CAREGIVER_HASH_KEY: the same 64 characters). To change the key on "
+    "purpose, follow 'Changing the key' in the README (python -m caregiver_course accept-key)."
+)
 
 
 def data_dir() -> Path:
@@ -248,7 +260,7 @@ class Store:
     """The course's database. ``Store()`` opens CAREGIVER_DATABASE_URL, or the SQLite file in the data folder;
     ``Store(path)`` a SQLite file; ``Store(url=...)`` any database URL SQLAlchemy knows (SQLite or PostgreSQL)."""
 
-    def __init__(self, path: Path | None = None, timeout: float = 5.0, url: str | None = None):
+    def __init__(self, path: Path | None = None, timeout: float = 5.0, url: str | None = None, check_key: bool = True):
         url = url or ("" if path else database_url())
         for plain in ("postgres://", "postgresql://"):  # the driver installed is psycopg 3
             if url.startswith(plain):
@@ -271,15 +283,21 @@ class Store:
             self.path = Path(path) if path else data_dir() / "course.sqlite3"
             keyfile = self.path.with_name(self.path.name + ".key")
         self._lock = threading.Lock()  # one connection at a time per store (threads queue here)
+        self.keyfile = keyfile
         try:
             keyfile.parent.mkdir(parents=True, exist_ok=True)
-            self.key = load_key(keyfile)
+            try:
+                self.key = load_key(keyfile)
+            except KeyProblem as exc:
+                raise StoreError(str(exc)) from exc
             self.engine = (
                 _sqlite_engine(self.path, timeout)
                 if self.dialect == "sqlite"
                 else _postgresql_engine(self.url, timeout, keep=os.environ.get("CAREGIVER_DATABASE_POOL", "") == "1")
             )
             self._prepare()
+            if check_key:
+                self._check_key()
         except StoreError:
             raise
         except OSError as exc:
@@ -338,6 +356,31 @@ class Store:
                 if isinstance(exc, StoreError) or "locked" not in str(exc) or attempt == attempts - 1:
                     raise
                 time.sleep(0.05 + 0.05 * secrets.randbelow(4))
+
+    def _check_key(self) -> None:
+        """The database keeps the fingerprint of the key it was made with (the first store to open it writes it;
+        a database from before schema 6 takes the key in use then). Another key: KeyMismatch."""
+        mine = key_fingerprint(self.key)
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM store_settings WHERE name = 'key_fingerprint'").fetchone()
+            if row is None:
+                db.execute(
+                    "INSERT INTO store_settings(name, value) VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING",
+                    (mine,),
+                )
+                row = db.execute("SELECT value FROM store_settings WHERE name = 'key_fingerprint'").fetchone()
+        if row[0] != mine:
+            raise KeyMismatch(KEY_MISMATCH)
+
+    def accept_key(self) -> str:
+        """Record this store's key as the database's key (after a deliberate change). Returns the old fingerprint."""
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM store_settings WHERE name = 'key_fingerprint'").fetchone()
+            db.execute("DELETE FROM store_settings WHERE name = 'key_fingerprint'")
+            db.execute(
+                "INSERT INTO store_settings(name, value) VALUES ('key_fingerprint', ?)", (key_fingerprint(self.key),)
+            )
+        return row[0] if row else ""
 
     def _revision(self, db: _Db | None = None) -> str:
         """The Alembic revision of the database ("" if it has none: new, or made before Alembic)."""

@@ -281,10 +281,13 @@ class CourseVoila(Voila):
 
     def _store(self):
         if self.store is None:
-            from ..store import Store, StoreError
+            from ..store import KeyMismatch, Store, StoreError
 
             try:
                 self.store = Store()
+            except KeyMismatch as exc:  # every learner would silently start afresh: refuse to start
+                log.critical("The course was NOT started: %s", exc)
+                raise SystemExit(1) from None
             except StoreError:
                 log.exception("the progress store cannot be opened; rate limits count per server only")
         return self.store
