@@ -151,6 +151,32 @@ def accept_key(yes: bool) -> int:
     return 0
 
 
+def store_copy(command: str, path: Path | None, url: str) -> int:
+    """backup FILE / restore FILE / copy-to URL: the store while it serves, into a file, back, or to PostgreSQL."""
+    from . import backup
+    from .store import Store, StoreError
+
+    try:
+        store = Store(timeout=30)
+        if command == "backup":
+            counted = backup.backup(store, path)
+            done = f"Backed up to {path} (with its key in {path.name}.key: keep the two together, and private)"
+        elif command == "restore":
+            counted = backup.restore(path, store)
+            done = "Restored into the course's progress database"
+        else:
+            # the new database's own fingerprint row (if any) gives way to the copied one; the keys are compared
+            counted = backup.copy_store(store, Store(url=url, timeout=30, check_key=False))
+            done = "Copied into the PostgreSQL database"
+    except StoreError as exc:
+        print(f"Nothing was changed: {exc}", file=sys.stderr)
+        return 1
+    print(f"{done}. Rows, checked on both sides:")
+    for name, n in counted.items():
+        print(f"  {name}: {n}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m caregiver_course", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     p_verify.add_argument("--date", required=True, help="the date printed on the certificate, as YYYY-MM-DD")
     p_key = sub.add_parser("accept-key", help="make the hashing key in use the database's key (a deliberate change)")
     p_key.add_argument("--yes", action="store_true", help="go ahead (without it, the command only explains)")
+    p_backup = sub.add_parser("backup", help="back up the progress database while the course serves")
+    p_backup.add_argument("file", type=Path, help="a new SQLite file for the backup (its key is written beside it)")
+    p_restore = sub.add_parser("restore", help="restore a backup into a new, empty progress database")
+    p_restore.add_argument("file", type=Path, help="the backup file (its .key file beside it)")
+    p_copy = sub.add_parser("copy-to", help="copy the progress database into a new PostgreSQL database")
+    p_copy.add_argument("url", help="postgresql+psycopg://user:password@host/database (empty, made for the course)")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -207,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         return refresh(args.notebooks)
     if args.command == "verify":
         return verify(args.code, args.date)
+    if args.command in ("backup", "restore", "copy-to"):
+        return store_copy(args.command, getattr(args, "file", None), getattr(args, "url", ""))
     if args.command == "accept-key":
         return accept_key(args.yes)
     return 2
