@@ -8,11 +8,22 @@ import sys
 from pathlib import Path
 
 
-def check(data: Path | None, notebooks: Path | None) -> int:
+def check(data: Path | None, notebooks: Path | None, production: bool = False) -> int:
     from . import content
 
     problems = content.preflight_problems(data, notebooks)
     c = content.load(data, notebooks)
+    if production and not problems:
+        from . import production as ready
+
+        if found := ready.problems(c.clinic):
+            print(
+                f"Not ready for learners yet: {len(found)} clinic setting(s) in data/clinic.yaml to fix "
+                "(production mode refuses placeholders and unconfirmed values):\n"
+            )
+            for line in found:
+                print(f"  - {line}")
+            return 1
     if problems:
         print(f"Found {len(problems)} problem(s) in the course files. Fix each one, then run the check again:\n")
         for p in problems:
@@ -60,13 +71,14 @@ def serve(
     certfile: str = "",
     keyfile: str = "",
     skip_check: bool = False,
+    production: bool = False,
 ) -> int:
     """Start the course server (Voila, hardened: caregiver_course.server) with the repository's voila.json."""
     import os
 
     from .content import REPO
 
-    if not skip_check and check(None, None) != 0:
+    if (not skip_check or production) and check(None, None, production=production) != 0:
         print(
             "\nThe course was NOT started, so that no learner sees a broken page or wrong numbers. Fix the "
             "problems above and start it again. (Experts: --skip-check starts it anyway.)",
@@ -207,6 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--skip-check", action="store_true", help="start even if the content check finds problems (for experts)"
     )
+    for p in (p_check, p_serve):
+        p.add_argument(
+            "--production",
+            action="store_true",
+            help="refuse placeholder or unconfirmed clinic values (for a real service, not a try-out)",
+        )
     p_verify = sub.add_parser("verify", help="check a certificate's verification code (for clinic staff)")
     p_verify.add_argument("code", help="the code printed on the certificate, like 7K3QX-M9D2A")
     p_verify.add_argument("--date", required=True, help="the date printed on the certificate, as YYYY-MM-DD")
@@ -222,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     if extra and args.command != "serve":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
-        return check(args.data, args.notebooks)
+        return check(args.data, args.notebooks, production=args.production)
     if args.command == "serve":
         return serve(
             args.port,
@@ -234,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             certfile=args.certfile,
             keyfile=args.keyfile,
             skip_check=args.skip_check,
+            production=args.production,
         )
     if args.command == "refresh":
         return refresh(args.notebooks)
