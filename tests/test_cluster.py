@@ -126,8 +126,13 @@ def load_page(cluster: Cluster):
         page = r.read().decode()
     kernel_id = kernel_id_of(page)
     cookies = {c.name: c.value for c in jar}
-    assert kernel_id and "cc_upstream" in cookies, cookies
-    return opener, kernel_id, f"cc_upstream={cookies['cc_upstream']}"
+    assert kernel_id and "cc_upstream" in cookies and "cc_node" in cookies, cookies
+    opener.jar = jar
+    return opener, kernel_id, cookie_header(jar)
+
+
+def cookie_header(jar) -> str:
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
 def test_a_page_and_its_kernel_stay_on_one_process_and_both_processes_serve(cluster):
@@ -165,7 +170,9 @@ def test_a_killed_process_sends_its_learners_to_the_other(cluster):
     and a reload, with the same cookie, lands on the process still running and gets a new kernel there."""
     opener, kernel_id, cookie = load_page(cluster)
     dead = owner(cluster, kernel_id)
-    os.kill(cluster.pids()[dead], signal.SIGKILL)
+    assert f"cc_node={dead}" in cookie  # the cookie names the process that served the page
+    old_pid = cluster.pids()[dead]
+    os.kill(old_pid, signal.SIGKILL)
     time.sleep(1)
     assert status(f"{cluster.url}/cc/kernel/{kernel_id}", opener) == 410
     with opener.open(cluster.url + APP, timeout=120) as r:
@@ -173,8 +180,50 @@ def test_a_killed_process_sends_its_learners_to_the_other(cluster):
         again = kernel_id_of(r.read().decode())
     alive = next(p for p in cluster.ups if p != dead)
     assert status(f"http://127.0.0.1:{alive}/cc/kernel/{again}") == 200
+    cookie = cookie_header(opener.jar)
+    assert f"cc_node={alive}" in cookie  # the learner now belongs to the process that took them over
     assert [status(f"{cluster.url}/cc/kernel/{again}", opener) for _ in range(3)] == [200] * 3
     assert run(open_websocket(cluster, again, cookie), timeout=60)
+
+    # the launcher starts the dead process again (a new pid, healthy on its port) ...
+    deadline = time.time() + 150
+    while time.time() < deadline and not (
+        cluster.pids().get(dead) not in (None, old_pid) and status(f"http://127.0.0.1:{dead}/cc/health") == 200
+    ):
+        time.sleep(1)
+    assert cluster.pids()[dead] != old_pid and status(f"http://127.0.0.1:{dead}/cc/health") == 200
+    # ... and the learner is not bounced back to it: every request still reaches their kernel
+    for _ in range(10):
+        assert status(f"{cluster.url}/cc/kernel/{again}", opener) == 200
+        time.sleep(0.5)
+    assert run(open_websocket(cluster, again, cookie_header(opener.jar)), timeout=60)
+    log = (cluster.work.parent / "cluster.log").read_text()
+    assert f"[cluster] course {dead} stopped" in log and f"[course {alive}] " in log  # every line says whose it is
+
+
+def test_relative_certificate_paths_work_and_a_missing_one_is_explained(tmp_path):
+    """CERT=cert.pem KEY=key.pem as the README writes it: relative to where the command is typed."""
+    from types import SimpleNamespace
+
+    from caregiver_course.server.cluster import _certificate_problems
+
+    (tmp_path / "cert.pem").write_text("x")
+    (tmp_path / "key.pem").write_text("x")
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        args = SimpleNamespace(certfile="cert.pem", keyfile="key.pem")
+        assert _certificate_problems(args) == ""
+        assert args.certfile == str(tmp_path / "cert.pem") and args.keyfile == str(tmp_path / "key.pem")
+        missing = SimpleNamespace(certfile="nope.pem", keyfile="")
+        assert "does not exist" in _certificate_problems(missing)
+    finally:
+        os.chdir(here)
+    done = subprocess.run(
+        [sys.executable, "-m", "caregiver_course.server.cluster", "--certfile", "nope.pem", f"--workdir={tmp_path}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_the_config_takes_a_certificate_and_nginx_accepts_it(tmp_path):
@@ -189,6 +238,7 @@ def test_the_config_takes_a_certificate_and_nginx_accepts_it(tmp_path):
     conf.write_text(render("127.0.0.1:8443", [9001, 9002], tmp_path, str(cert), str(key)))
     text = conf.read_text()
     assert "listen 127.0.0.1:8443 ssl;" in text and "; Secure" in text and "hash $cc_route consistent" in text
+    assert "upstream cc_node_9001" in text and "server 127.0.0.1:9002 backup;" in text
     from caregiver_course.server.cluster import nginx_binary
 
     r = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)

@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -53,6 +54,13 @@ def render(listen: str, ports: list[int], prefix: Path, certfile: str = "", keyf
     """The nginx configuration for these local ports (the template with its @@marks@@ filled in)."""
     values = dict(DEFAULTS, **{k.upper(): v for k, v in limits.items() if v})
     servers = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
+    node_upstreams = "\n".join(
+        f"    upstream cc_node_{p} {{\n        server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;\n"
+        + "".join(f"        server 127.0.0.1:{q} backup;\n" for q in ports if q != p)
+        + "        keepalive 8;\n    }"
+        for p in ports
+    )
+    node_map = "\n".join(f'        "{p}" cc_node_{p};' for p in ports)
     tls = ""
     if certfile:
         listen += " ssl"
@@ -68,6 +76,8 @@ def render(listen: str, ports: list[int], prefix: Path, certfile: str = "", keyf
         "PREFIX": str(prefix),
         "USER": user,
         "SERVERS": servers,
+        "NODE_UPSTREAMS": node_upstreams,
+        "NODE_MAP": node_map,
         "LISTEN": listen,
         "TLS": tls,
         "COOKIE_SECURE": "; Secure" if certfile else "",
@@ -91,6 +101,57 @@ def wait_healthy(url: str, timeout: float) -> bool:
     return False
 
 
+def _certificate_problems(args) -> str:
+    """Certificate paths are taken from where the command was typed (nginx would read them from its own folder)."""
+    if not args.certfile:
+        return ""
+    args.certfile = str(Path(args.certfile).expanduser().resolve())
+    args.keyfile = str(Path(args.keyfile or args.certfile).expanduser().resolve())
+    for what, path in (("certificate", args.certfile), ("certificate's key", args.keyfile)):
+        if not Path(path).is_file():
+            return f"the {what} file {path} does not exist. Give the path of the PEM file (CERT=... KEY=...)."
+    return ""
+
+
+class Labelled:
+    """One child process whose output lines go to ours with a label ("[course 8001]"), and which is started
+    again if it dies (after a pause that grows while it keeps dying, up to a minute)."""
+
+    def __init__(self, label: str, cmd: list[str], env: dict):
+        self.label, self.cmd, self.env = label, cmd, env
+        self.proc: subprocess.Popen | None = None
+        self.restarts, self.next_start, self.pause = 0, 0.0, 1.0
+
+    def start(self) -> subprocess.Popen:
+        self.proc = subprocess.Popen(
+            self.cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        )
+        threading.Thread(target=self._pump, args=(self.proc,), daemon=True).start()
+        return self.proc
+
+    def _pump(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            sys.stdout.write(f"[{self.label}] {line}")
+            sys.stdout.flush()
+
+    def supervise(self) -> bool:
+        """Start it again if it died (True when it did)."""
+        if self.proc is None or self.proc.poll() is None:
+            return False
+        now = time.monotonic()
+        if not self.next_start:
+            print(f"[cluster] {self.label} stopped (exit {self.proc.returncode}); starting it again", flush=True)
+            self.next_start = now + self.pause
+            self.pause = min(60.0, self.pause * 2)
+            return False
+        if now < self.next_start:
+            return False
+        self.next_start = 0.0
+        self.restarts += 1
+        self.start()
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m caregiver_course.server.cluster", description=__doc__.split("\n")[0])
     ap.add_argument("--processes", "-n", type=int, default=2, help="course processes (default 2)")
@@ -102,7 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", default="", help="nginx's config, logs and pid (default: <data dir>/cluster)")
     for key in DEFAULTS:
         ap.add_argument(f"--{key.lower().replace('_', '-')}", default="", help=f"edge limit (default {DEFAULTS[key]})")
+    ap.add_argument("--production", action="store_true", help="refuse placeholder or unconfirmed clinic values")
     args, extra = ap.parse_known_args(argv)  # anything else goes to every course process (--CourseVoila.x=...)
+    problems = _certificate_problems(args)
+    if problems:
+        print(f"The course was NOT started: {problems}", file=sys.stderr)
+        return 1
+    if not any(a.startswith("--CourseVoila.max_kernels=") for a in extra):
+        # the machine's kernel budget is shared out: N processes must not each promise the whole memory
+        from .kernels import default_max_kernels
+
+        extra = [*extra, f"--CourseVoila.max_kernels={max(4, default_max_kernels() // max(1, args.processes))}"]
 
     from ..store import data_dir
 
@@ -119,43 +190,52 @@ def main(argv: list[str] | None = None) -> int:
 
     from .. import __main__ as cli
 
-    if cli.check(None, None) != 0:
+    if cli.check(None, None, production=args.production) != 0:
         print("\nThe course was NOT started: fix the problems above first.", file=sys.stderr)
         return 1
-    children: list[subprocess.Popen] = []
+    courses: list[Labelled] = []
+    nginx_proc: list[subprocess.Popen] = []
 
     def stop(*_):
-        for p in reversed(children):
+        procs = [c.proc for c in courses if c.proc is not None] + nginx_proc
+        for p in reversed(procs):
             if p.poll() is None:
                 p.terminate()
-        for p in children:
+        for p in procs:
             try:
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+    def note_processes():
+        # Which process serves which port (for an administrator, and for the tests that stop one).
+        (workdir / "processes.txt").write_text("".join(f"{port} {c.proc.pid}\n" for port, c in zip(ports, courses)))
 
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
         for port in ports:
             cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}", "--skip-check"]
             cmd += ["--CourseVoila.trust_forwarded_for=True", *extra]
-            children.append(subprocess.Popen(cmd, env=env))
-        # Which process serves which port (for an administrator, and for the tests that stop one).
-        (workdir / "processes.txt").write_text("".join(f"{port} {p.pid}\n" for port, p in zip(ports, children)))
+            courses.append(Labelled(f"course {port}", cmd, env))
+            courses[-1].start()
+        note_processes()
         for port in ports:
             if not wait_healthy(f"http://127.0.0.1:{port}/cc/health", 120):
                 raise SystemExit(f"the course process on port {port} did not start")
-        children.append(subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]))
+        nginx_proc.append(subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf), "-g", "daemon off;"]))
         scheme = "https" if args.certfile else "http"
         print(
             f"Serving the caregiver course on {scheme}://{args.ip}:{args.port}/ through nginx "
             f"({len(ports)} processes on ports {', '.join(map(str, ports))}; config {conf})",
             flush=True,
         )
-        # A course process that dies leaves the others serving (nginx sends its learners elsewhere).
-        while children[-1].poll() is None and any(p.poll() is None for p in children[:-1]):
-            time.sleep(1)
-        print("nginx or every course process stopped; stopping the rest", file=sys.stderr)
+        # A course process that dies leaves the others serving (nginx sends its learners elsewhere), and is
+        # started again; its learners stay where they were moved (the cc_node cookie, see nginx.conf.in).
+        while nginx_proc[0].poll() is None:
+            if any([c.supervise() for c in courses]):
+                note_processes()
+            time.sleep(0.5)
+        print("nginx stopped; stopping the course processes", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
