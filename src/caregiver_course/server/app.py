@@ -362,8 +362,10 @@ class CourseVoila(Voila):
         loggers = [logging.getLogger(), self.log, log] + [
             logging.getLogger(n) for n in ("tornado.access", "tornado.application", "tornado.general", "asyncio")
         ]
-        for handler in {h for lg in loggers for h in lg.handlers}:
-            handler.addFilter(repeat)
+        # Loggers without a handler of their own (Tornado's access log here) write through logging.lastResort.
+        for handler in {h for lg in loggers for h in lg.handlers} | {logging.lastResort}:
+            if handler is not None:
+                handler.addFilter(repeat)
 
         def summary():
             for (name, _level, what, *_), hidden in repeat.pending():
