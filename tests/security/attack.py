@@ -5,7 +5,9 @@ Only ever aimed at this machine's loopback addresses. Every call has a timeout."
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import re
 import threading
 import time
@@ -143,3 +145,94 @@ def run(coro, timeout: float = 120.0):
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+class RawSocket:
+    """A kernel websocket spoken by hand, so a test decides exactly what is sent and whether anything is read
+    (Tornado's own client reads for us). Client frames are masked, as the protocol requires."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, base_url: str, kernel_id: str, timeout: float = 20.0, rcvbuf: int = 0) -> RawSocket:
+        host, port = base_url.split("://", 1)[1].split(":")
+        assert host in ("localhost", "127.0.0.1"), "attacks aim at this machine only"
+        sock = None
+        if rcvbuf:  # a small receive window: a client that does not read fills the server's buffer sooner
+            import socket
+
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.connect(("127.0.0.1", int(port)))
+            sock.setblocking(False)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(sock=sock), timeout)
+        else:
+            reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", int(port)), timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                f"GET /api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex} HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {V1}\r\n\r\n"
+            ).encode()
+        )
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout)
+        assert head.startswith(b"HTTP/1.1 101"), head[:200]
+        return cls(reader, writer)
+
+    @staticmethod
+    def frame(payload: bytes, opcode: int = 2) -> bytes:
+        mask = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            head = bytes([0x80 | opcode, 0x80 | n])
+        elif n < 65536:
+            head = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            head = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return head + mask + masked
+
+    def send(self, *payloads: bytes) -> None:
+        """Queue frames as one write: they reach the server in one burst."""
+        self.writer.write(b"".join(self.frame(p) for p in payloads))
+
+    async def drain(self, timeout: float = 20.0) -> None:
+        await asyncio.wait_for(self.writer.drain(), timeout)
+
+    def close(self) -> None:
+        self.writer.transport.abort()
+
+
+class MemoryWatch:
+    """Samples a process's resident memory (MiB) from another thread; records the largest."""
+
+    def __init__(self, pid: int, every: float = 0.2):
+        self.pid, self.every, self.peak = pid, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mib(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

@@ -7,7 +7,9 @@ What it changes in a plain Voila server (each part is explained where it is done
 * the kernel websocket guard (see wire.py and handlers.py);
 * only the app's own pages are served: no notebook list, no contents API, no files;
 * Voila's scripts and extensions under versioned paths, cached for a year;
-* HTTPS when given a certificate (workshop mode).
+* HTTPS when given a certificate (workshop mode);
+* the standalone front door: timeouts, a body size limit, connection caps, no version headers, bounded
+  logging of repeated errors (see front.py).
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ import time
 from pathlib import Path
 
 from jupyter_core.utils import ensure_async
+from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
 from traitlets import Bool, Float, Integer, List, Unicode
 from voila.app import Voila
+from voila.static_file_handler import TemplateStaticFileHandler
 from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from . import handlers, wire
+from . import front, handlers, pages, wire
 from .kernels import KernelBook, Policy, default_max_kernels
 
 log = logging.getLogger("caregiver_course.server")
@@ -118,6 +122,20 @@ class CourseVoila(Voila):
     trust_forwarded_for = Bool(
         False, config=True, help="Take the client address from X-Forwarded-For (only behind your own proxy)."
     )
+    header_timeout = Float(front.HEADER_TIMEOUT, config=True, help="Seconds a client has to send its headers.")
+    body_timeout = Float(front.BODY_TIMEOUT, config=True, help="Seconds a client has to send a request body.")
+    max_body_bytes = Integer(front.MAX_BODY_BYTES, config=True, help="Largest request body accepted.")
+    max_connections = Integer(
+        0, config=True, help="Most open connections at once (0: 4000, or half the process's file limit if lower)."
+    )
+    max_connections_per_client = Integer(
+        0, config=True, help="Most open connections from one client address (0: 200, or 8 per kernel it may hold)."
+    )
+    websocket_write_buffer = Integer(
+        handlers.WRITE_BUFFER_LIMIT,
+        config=True,
+        help="Bytes queued for a page that does not read its kernel's messages before its connection is closed.",
+    )
 
     store = None
 
@@ -160,6 +178,7 @@ class CourseVoila(Voila):
             cc_pages=set(pages),
             cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
             cc_trust_forwarded_for=self.trust_forwarded_for,
+            cc_write_buffer_limit=self.websocket_write_buffer,
             cc_kernel_alive=self._kernel_alive,
             cc_touch_kernel=self._touch_kernel,
             cc_client_hash=self._client_hash,
@@ -185,6 +204,8 @@ class CourseVoila(Voila):
         replace = {
             VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
             TornadoVoilaHandler: handlers.CoursePageHandler,
+            KernelHandler: handlers.OwnKernelHandler,
+            TemplateStaticFileHandler: handlers.TemplateStaticHandler,
         }
         drop = {VoilaContentsHandler, TornadoVoilaTreeHandler}
         out = []
@@ -213,7 +234,9 @@ class CourseVoila(Voila):
             (url_path_join(base, r"/voila/?"), handlers.RedirectToApp),
         ]
         last = [(url_path_join(base, r"/(.*)"), handlers.NotFoundHandler)] if not self.notebook_path else []
-        return first + out + last
+        # Every error page is the course's own plain page with the help numbers (Jupyter's error template
+        # could itself fail, logging a traceback per request).
+        return [(pattern, handlers.plain_errors(cls), *rest) for pattern, cls, *rest in first + out + last]
 
     @functools.cached_property
     def asset_tag(self) -> str:
@@ -295,10 +318,65 @@ class CourseVoila(Voila):
     # ------------------------------------------------------------------ listen
 
     def listen(self):
+        self._bound_repeated_logs()
+        self.app.transforms.append(front.NoVersionHeaders)
         ctx = self._ssl_context()
-        if ctx is not None:
-            self.app.listen = functools.partial(self.app.listen, ssl_options=ctx)
+        per_client = self.max_connections_per_client or max(
+            front.MIN_CONNECTIONS_PER_ADDRESS, 8 * self.max_kernels_per_client
+        )
+        count = front.ConnectionCount(
+            0 if self.trust_forwarded_for else per_client,  # behind a proxy every connection is the proxy's
+            front.connections_cap(self.max_connections),
+        )
+        page = front.refusal_page(pages.error_page(503))
+
+        def listen(port, address=None, **kwargs):
+            server = front.GuardedHTTPServer(
+                self.app,
+                ssl_options=ctx,
+                idle_connection_timeout=self.header_timeout,
+                body_timeout=self.body_timeout,
+                max_body_size=self.max_body_bytes,
+                max_header_size=front.MAX_HEADER_BYTES,
+                max_buffer_size=max(front.MAX_BUFFER_BYTES, self.max_body_bytes + front.MAX_HEADER_BYTES),
+                **kwargs,
+            )
+            server.cc_count, server.cc_refusal_page = count, page
+            server.listen(port, address or "")
+            self.cc_http_server = server
+            return server
+
+        self.app.listen = listen
+        log.info(
+            "Connections: at most %d at once, %s per client address; %.0f s to send headers, %.0f s for a body "
+            "of at most %d bytes",
+            count.total,
+            count.per_address or "no cap",
+            self.header_timeout,
+            self.body_timeout,
+            self.max_body_bytes,
+        )
         return super().listen()
+
+    def _bound_repeated_logs(self):
+        """One filter on every handler the server logs through: a repeated warning or error is written a few
+        times a minute, then counted (see front.RepeatFilter)."""
+        repeat = front.RepeatFilter()
+        loggers = [logging.getLogger(), self.log, log] + [
+            logging.getLogger(n) for n in ("tornado.access", "tornado.application", "tornado.general", "asyncio")
+        ]
+        # Loggers without a handler of their own (Tornado's access log here) write through logging.lastResort.
+        for handler in {h for lg in loggers for h in lg.handlers} | {logging.lastResort}:
+            if handler is not None:
+                handler.addFilter(repeat)
+
+        def summary():
+            for (name, _level, what, *_), hidden in repeat.pending():
+                log.warning("%d more log lines like %r from %s in the last minute were not shown", hidden, what, name)
+
+        from tornado.ioloop import PeriodicCallback
+
+        PeriodicCallback(summary, repeat.interval * 1000).start()
 
     def _ssl_context(self):
         if not (self.certfile and self.keyfile):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 
 from jupyter_server.base.handlers import FileFindHandler
+from jupyter_server.services.kernels.handlers import KernelHandler
 from tornado import web
 from tornado.iostream import StreamBufferFullError
-from tornado.websocket import WebSocketClosedError
-from voila.static_file_handler import MultiStaticFileHandler
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
+from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, WebsocketHandler
 
@@ -22,6 +24,7 @@ ADMISSION: contextvars.ContextVar = contextvars.ContextVar("cc_admission", defau
 HELP_MARKER = "<!--cc-help-bar-->"
 MAX_REFUSED = 20  # refused messages before a websocket is closed
 WRITE_BUFFER_LIMIT = 16 * 1024 * 1024  # bytes queued for a client that does not read
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def client_address(handler: web.RequestHandler) -> str:
@@ -119,15 +122,48 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
 
     async def open(self, kernel_id):
         self.cc_refused = 0
-        if self.ws_connection is not None and getattr(self.ws_connection, "stream", None) is not None:
-            self.ws_connection.stream.max_write_buffer_size = WRITE_BUFFER_LIMIT
+        self.cc_dropped = 0
+        self.cc_budget = wire.FrameBudget()
+        conn = self.ws_connection
+        # The protocol is pinned here: Jupyter Server asks for it again with every frame, and once the socket
+        # starts to close its answer would be "none", which sends the frame to the older parser.
+        self.cc_protocol = conn.selected_subprotocol if conn is not None else None
+        if self.cc_protocol != wire.V1_PROTOCOL:
+            log.warning("closed a kernel websocket without the %s subprotocol", wire.V1_PROTOCOL)
+            self.close(1008, "policy")
+            return
+        if getattr(conn, "stream", None) is not None:
+            conn.stream.max_write_buffer_size = self.settings.get("cc_write_buffer_limit", WRITE_BUFFER_LIMIT)
         self.settings["cc_book"].connected(self.kernel_id)
         self.cc_counted = True
         await super().open(kernel_id)
 
+    @property
+    def selected_subprotocol(self):
+        """The protocol pinned at open(), still known while the socket closes (see wire.frame_gate)."""
+        pinned = getattr(self, "cc_protocol", None)
+        if pinned is not None:
+            return pinned
+        conn = self.ws_connection
+        return conn.selected_subprotocol if conn is not None else None
+
+    def close(self, code=None, reason=None):
+        self.cc_closing = True  # from now on every frame is dropped unread
+        super().close(code, reason)
+
     def on_message(self, ws_message):
+        conn = self.ws_connection
+        closing = getattr(self, "cc_closing", False) or conn is None or conn.is_closing()
+        dropped = wire.frame_gate(getattr(self, "cc_protocol", None), closing)
+        if dropped:
+            self.cc_dropped = getattr(self, "cc_dropped", 0) + 1
+            if self.cc_dropped == 1:
+                log.warning("dropped a frame to kernel %s unread: %s", self.kernel_id, dropped)
+            return None
         try:
             try:
+                if not self.cc_budget.take():
+                    raise wire.Refused(f"more than {wire.FRAMES_PER_SECOND} frames a second")
                 wire.check_incoming(ws_message)
             except wire.Refused:
                 raise
@@ -162,6 +198,7 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
         return future
 
     def on_close(self):
+        self.cc_closing = True
         if getattr(self, "cc_counted", False):
             self.cc_counted = False
             self.settings["cc_book"].disconnected(self.kernel_id)
@@ -235,3 +272,57 @@ class NotFoundHandler(web.RequestHandler):
     def prepare(self):
         self.set_status(404)
         self.finish(pages.not_found(self.settings["cc_home_url"]))
+
+
+class OwnKernelHandler(KernelHandler):
+    """Jupyter's kernel API (`/api/kernels/<id>`), answered only to the client address whose page took the
+    kernel; anyone else gets "not found", as for a kernel that does not exist. The page's script asks it only
+    after its websocket closed (is the kernel dead, or should it reconnect?); a "not found" makes it try the
+    websocket again, so a phone that changed networks still reconnects."""
+
+    def _owned(self, kernel_id: str) -> None:
+        holding = self.settings["cc_book"].held.get(kernel_id)
+        if holding is None or holding.client != client_address(self):
+            raise web.HTTPError(404)
+
+    async def get(self, kernel_id):
+        self._owned(kernel_id)
+        await super().get(kernel_id)
+
+    async def delete(self, kernel_id):
+        self._owned(kernel_id)
+        await super().delete(kernel_id)
+
+
+class TemplateStaticHandler(TemplateStaticFileHandler):
+    """Voila's template files, at `<template>/static/<file>` only: any other address is "not found" (Voila's
+    own handler fails on some with a 500 and a traceback in the log)."""
+
+    async def get(self, path, include_body=True):
+        parts = path.split("/")
+        if (
+            len(parts) < 3
+            or parts[1] != "static"
+            or not TEMPLATE_NAME.fullmatch(parts[0])
+            or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts[2:])
+        ):
+            raise web.HTTPError(404)
+        await super().get(path, include_body)
+
+
+def plain_errors(cls):
+    """The handler class, answering its errors with the course's own page (help numbers, no traceback, no
+    path). Websocket handlers are left as they are."""
+    if not isinstance(cls, type) or not issubclass(cls, web.RequestHandler) or issubclass(cls, WebSocketHandler):
+        return cls
+    if "write_error" in cls.__dict__ and cls.__module__ == __name__:
+        return cls
+    return type(cls.__name__, (PlainErrors, cls), {"__module__": __name__, "__qualname__": cls.__qualname__})
+
+
+class PlainErrors(web.RequestHandler):
+    def write_error(self, status_code, **kwargs):
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        home = self.settings.get("cc_home_url", "/")
+        self.finish(pages.not_found(home) if status_code == 404 else pages.error_page(status_code))

@@ -17,6 +17,7 @@ Going out, error reports and stderr text never reach the page: they would show s
 from __future__ import annotations
 
 import json
+import time
 
 V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 MAX_PARTS = 16  # channel, header, parent header, metadata, content and a few buffers
@@ -28,10 +29,47 @@ ALLOWED_MSG_TYPES = {"comm_open", "comm_msg", "comm_close", "comm_info_request",
 ALLOWED_COMM_TARGETS = {"jupyter.widget.control"}  # the page asks for all widget states through this
 ALLOWED_COMM_METHODS = {"update", "request_state", "request_states", "custom"}
 BLOCKED_OUTGOING = {"error", "execute_input"}
+# The page sends a message per click or keystroke, and waits for the kernel before sending the next update of
+# one widget: a few a second. Far more than that is a client making the kernel answer (some answers are 20 KB)
+# faster than anyone could use, which costs the server the time to pass every answer on.
+FRAMES_PER_SECOND = 50
+FRAME_BURST = 200
 
 
 class Refused(ValueError):
     """A message the server will not pass on. The text is for the server log, never for the client."""
+
+
+class FrameBudget:
+    """A token bucket of frames for one socket: take() is False once the client sends faster than the rate."""
+
+    def __init__(self, rate: float = FRAMES_PER_SECOND, burst: int = FRAME_BURST, clock=time.monotonic):
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens, self.last = float(burst), clock()
+
+    def take(self) -> bool:
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+def frame_gate(protocol: str | None, closing: bool) -> str | None:
+    """Why a frame must be dropped before anything reads it, or None if it may be checked.
+
+    A socket the server has started to close (after too many refused frames, or a client that does not read)
+    still receives the frames already on their way; Jupyter Server would then no longer find the socket's
+    protocol and read them with its older parser, whose offset table a v1 frame turns into a huge number.
+    So nothing is read once closing has begun, and nothing but the v1 protocol pinned when the socket opened
+    is ever read."""
+    if closing:
+        return "a frame after the socket began to close"
+    if protocol != V1_PROTOCOL:
+        return f"a frame on a socket without the v1 protocol ({str(protocol)[:40]!r})"
+    return None
 
 
 def parse_v1(frame: bytes) -> tuple[str, list[bytes]]:

@@ -1,0 +1,81 @@
+"""The pure rules of the server's front door and websocket gate (no server started)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from caregiver_course.server import front, wire
+
+
+def test_no_frame_is_read_once_closing_began_or_without_the_v1_protocol():
+    assert wire.frame_gate(wire.V1_PROTOCOL, closing=False) is None
+    assert wire.frame_gate(wire.V1_PROTOCOL, closing=True)
+    for other in (None, "", "kernel.v5.2", "v1.kernel.websocket.jupyter.org "):
+        assert wire.frame_gate(other, closing=False)
+        assert wire.frame_gate(other, closing=True)
+
+
+def test_a_socket_may_send_a_burst_then_a_steady_rate_of_frames():
+    now = [0.0]
+    budget = wire.FrameBudget(rate=50, burst=200, clock=lambda: now[0])
+    assert sum(budget.take() for _ in range(1000)) == 200
+    now[0] = 1.0
+    assert sum(budget.take() for _ in range(1000)) == 50
+    now[0] = 100.0  # a quiet minute refills the burst, never more
+    assert sum(budget.take() for _ in range(1000)) == 200
+
+
+def test_connections_are_capped_per_address_and_in_total():
+    count = front.ConnectionCount(per_address=3, total=5)
+    assert [count.take("a") for _ in range(3)] == [None, None, None]
+    assert "one address" in count.take("a")
+    assert count.take("b") is None and count.take("b") is None
+    assert "the server holds" in count.take("c")  # total reached
+    count.release("a")
+    assert count.take("c") is None
+    for _ in range(10):  # releasing more than was taken never goes below zero
+        count.release("zzz")
+    assert count.count >= 0 and "zzz" not in count.open
+    unlimited = front.ConnectionCount(per_address=0, total=4)  # behind a proxy: the total only
+    assert [unlimited.take("proxy") for _ in range(5)] == [None] * 4 + [unlimited.take("proxy")]
+
+
+def _record(msg, *args, level=logging.ERROR, name="tornado.application", exc=False):
+    exc_info = None
+    if exc:
+        try:
+            raise ValueError("x")
+        except ValueError:
+            exc_info = sys.exc_info()
+    return logging.LogRecord(name, level, __file__, 1, msg, args, exc_info)
+
+
+def test_a_repeated_error_is_logged_a_few_times_a_minute_then_counted():
+    now = [0.0]
+    f = front.RepeatFilter(interval=60, burst=3, clock=lambda: now[0])
+    passed = [f.filter(_record("Uncaught exception %s", f"GET /x/{i}", exc=True)) for i in range(1000)]
+    assert sum(passed) == 3
+    assert f.filter(_record("another kind of error %s", "y"))  # other kinds are not held back
+    assert f.filter(_record("info %s", 1, level=logging.INFO))  # info lines are never limited
+    now[0] = 61.0
+    first = _record("Uncaught exception %s", "GET /x/again", exc=True)
+    assert f.filter(first) and "997 more like this" in first.getMessage()
+    # Access-log lines are kinds by status code, whatever the path.
+    lines = [f.filter(_record(f"404 GET /p{i} (127.0.0.1) 1.00ms", name="tornado.access")) for i in range(50)]
+    assert sum(lines) == 3
+    assert f.filter(_record("500 GET /p (127.0.0.1) 1.00ms", name="tornado.access"))
+
+
+def test_one_record_reaching_two_handlers_counts_once_and_kinds_are_bounded():
+    f = front.RepeatFilter(interval=60, burst=1, clock=lambda: 0.0)
+    r = _record("once %s", 1)
+    assert f.filter(r) and f.filter(r)  # the second handler sees the same decision
+    for i in range(front.RepeatFilter.MAX_KINDS * 2):
+        f.filter(_record(f"message number {'x' * (i % 7)} {chr(65 + i % 26)}{i // 26 % 26}", name=f"n{i}"))
+    assert len(f.windows) <= front.RepeatFilter.MAX_KINDS
+    later = front.RepeatFilter(interval=1, burst=1, clock=lambda: 0.0)
+    for _ in range(5):
+        later.filter(_record("again %s", 1))
+    later.clock = lambda: 5.0
+    assert [(k[2], n) for k, n in later.pending()] == [("again %s", 4)]
