@@ -144,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--skip-check", action="store_true", help="start even if the content check finds problems (for experts)"
     )
+    p_hub = sub.add_parser("hub", help="the course server for one JupyterHub learner (JupyterHub starts it)")
+    p_hub.add_argument("--skip-check", action="store_true", help="start even if the content check finds problems")
     p_verify = sub.add_parser("verify", help="check a certificate's verification code (for clinic staff)")
     p_verify.add_argument("code", help="the code printed on the certificate, like 7K3QX-M9D2A")
     p_verify.add_argument("--date", required=True, help="the date printed on the certificate, as YYYY-MM-DD")
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "serve":
+    if extra and args.command not in ("serve", "hub"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
         return check(args.data, args.notebooks)
@@ -164,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             keyfile=args.keyfile,
             skip_check=args.skip_check,
         )
+    if args.command == "hub":  # c.Spawner.cmd in deploy/jupyterhub/jupyterhub_config.py
+        if not args.skip_check and check(None, None) != 0:
+            return 1
+        from .server.hub import main as hub
+
+        return hub(extra)
     if args.command == "refresh":
         return refresh(args.notebooks)
     if args.command == "verify":
