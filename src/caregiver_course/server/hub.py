@@ -217,6 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the package: its Voila template
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [here, os.environ.get("JUPYTER_PATH", "")]))
     where = hub_addresses(os.environ)
+    try:
+        import jupyterhub.services.auth  # noqa: F401 (the Hub's OAuth client)
+    except ImportError:
+        raise SystemExit("caregiver-course hub needs the jupyterhub package here: pip install jupyterhub") from None
     pools = {"default": {"pool_size": 0}}
     args = [
         str(notebooks_dir()),
