@@ -32,7 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 RECIPE = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 APP = "/voila/render/course.ipynb"
 PASSWORD = "course-" + secrets.token_hex(6)
-START_WAIT = 90  # seconds for the Hub to answer
+START_WAIT = 180  # seconds for the Hub to answer (65 s seen on a busy machine)
 SPAWN_WAIT = 120  # seconds for a learner's server to be ready
 LEARNERS = ("alice", "bob")
 ACTIVITY_EVERY = 3  # seconds between a server's activity reports (300 in production)
@@ -353,6 +353,16 @@ def test_the_recipe_on_a_real_hub_serves_the_course_and_nothing_else(tmp_path, b
             for user, tab in zip(LEARNERS, tabs):
                 tab.wait_for_selector(".cc-home", timeout=120_000)
                 assert tab.url.split("?")[0] == f"{hub.url}/user/{user}{APP}"
+                # the page's own status checks (script fetches, as cc-status.js makes them) pass the Hub's login
+                kid = kernel_id_of(tab.content())
+                statuses = tab.evaluate(
+                    """async (url) => [
+                        (await fetch(url, {cache: "no-store", credentials: "same-origin"})).status,
+                        (await fetch(url, {method: "POST", cache: "no-store", credentials: "same-origin"})).status,
+                    ]""",
+                    f"/user/{user}/cc/kernel/{kid}",
+                )
+                assert kid and statuses == [200, 200], (user, kid, statuses)
             store = Store(hub.data / "course.sqlite3")
             deadline = time.time() + 20
             while len(store.learner_ids()) < 2 and time.time() < deadline:
