@@ -1,4 +1,4 @@
-"""JupyterHub: the caregiver course as what each learner's single-user server opens (see docs/jupyterhub.md).
+"""JupyterHub: each learner's server is the caregiver course and nothing else (see docs/jupyterhub.md).
 
 The Littlest JupyterHub (one server): copy this file to /opt/tljh/config/jupyterhub_config.d/caregiver.py and
 run `sudo tljh-config reload`. Zero to JupyterHub (Kubernetes): the same settings as Helm values (the doc lists
@@ -6,38 +6,30 @@ them). A local try-out (`CAREGIVER_HUB_DEMO=1 jupyterhub -f deploy/jupyterhub/ju
 dummy authenticator and a local-process spawner; tests/test_jupyterhub_live.py runs it that way, with its own
 ports and files set in a small config file that loads this one first.
 
-Each learner gets a single-user Jupyter server running Voila as a server extension, opened at the course page;
-every server uses one shared store (CAREGIVER_DATABASE_URL: PostgreSQL) and one hashing key.
+Each learner's server is `caregiver-course hub`: the course server (only the course pages, the kernel websocket
+guard, no code execution) behind the Hub's login, in place of jupyterhub-singleuser (a full Jupyter server with
+JupyterLab, terminals and the contents API). Every server uses one shared store (CAREGIVER_DATABASE_URL:
+PostgreSQL) and one hashing key.
 """
 
 import os
+import socket
 import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 (JupyterHub provides it)
 
-# Where the course is installed (its notebooks/ and the package's Voila template).
-COURSE = Path(os.environ.get("CAREGIVER_COURSE_DIR", "/opt/caregiver-course"))
-PACKAGE = COURSE / "src" / "caregiver_course"
 APP_URL = "/voila/render/course.ipynb"
 
-# --- every learner's server opens the course (Voila inside the single-user Jupyter server)
+# --- every learner's server is the course server for that learner alone
+c.Spawner.cmd = ["caregiver-course", "hub"]  # on the PATH of the learners' environment
 c.Spawner.default_url = APP_URL
-c.Spawner.notebook_dir = str(COURSE / "notebooks")
 c.Spawner.args = [
-    "--VoilaConfiguration.template=caregiver",
-    "--VoilaConfiguration.theme=light",
-    "--VoilaConfiguration.show_tracebacks=False",
-    "--VoilaConfiguration.strip_sources=True",
-    "--VoilaExecutor.timeout=60",
-    # the learner's own kernel: culled when the page is gone (the Hub's culler then stops the server)
-    "--MappingKernelManager.cull_idle_timeout=600",
-    "--MappingKernelManager.cull_interval=60",
-    # a learner opens the course, never JupyterLab's file browser or a terminal
-    "--ServerApp.terminals_enabled=False",
+    # a course kernel left alone goes after 30 minutes (asking "Are you still there?" 10 minutes before), the
+    # closed page's after 2; the Hub's culler then stops the idle server
+    "--CourseVoila.idle_timeout=1800",
 ]
 c.Spawner.environment = {
-    "JUPYTER_PATH": str(PACKAGE),  # the course's Voila template (voila/templates/caregiver)
     # one store for every learner's server; without it each server would keep its own SQLite file
     "CAREGIVER_DATABASE_URL": os.environ.get("CAREGIVER_DATABASE_URL", ""),
     "CAREGIVER_HASH_KEY": os.environ.get("CAREGIVER_HASH_KEY", ""),  # the same key everywhere
@@ -45,8 +37,7 @@ c.Spawner.environment = {
     # the learner is the Hub user (JUPYTERHUB_USER): the same progress on every device, no resume code needed
     "CAREGIVER_IDENTITY": "hub",
 }
-# Measured under a real Hub (tests/test_jupyterhub_live.py): the single-user server ~161 MiB after serving the
-# page, a course kernel 73-82 MiB. 320 MiB leaves room for both and for a reload's second kernel for a while.
+# Measured under a real Hub (tests/test_jupyterhub_live.py): see docs/jupyterhub.md.
 c.Spawner.mem_limit = "320M"  # enforced by TLJH's systemd spawner and KubeSpawner (not by LocalProcessSpawner)
 c.Spawner.cpu_limit = 0.5
 
@@ -74,7 +65,28 @@ if os.environ.get("CAREGIVER_HUB_DEMO"):
         c.Authenticator.allow_all = True
     c.JupyterHub.spawner_class = "simple"  # jupyterhub.spawner.SimpleLocalProcessSpawner
     c.JupyterHub.bind_url = os.environ.get("CAREGIVER_HUB_URL", "http://127.0.0.1:8000")
-    c.Spawner.environment["PATH"] = os.environ.get("PATH", "")
-    c.SimpleLocalProcessSpawner.home_dir_template = os.environ.get(
-        "CAREGIVER_HUB_HOMES", "/tmp/caregiver-hub/{username}"
-    )
+
+    def _free_port() -> int:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    # the Hub's own API and the proxy's API on free ports (8081 and 8001 are often taken)
+    c.JupyterHub.hub_bind_url = f"http://127.0.0.1:{_free_port()}"
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{_free_port()}"
+    # the Hub's files (its database, cookie secret, pid files), the learners' homes and the course's data in one
+    # folder outside the repository
+    STATE = Path(os.environ.get("CAREGIVER_HUB_STATE", "/tmp/caregiver-hub"))
+    (STATE / "homes").mkdir(parents=True, exist_ok=True)
+    c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+    c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+    c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+    c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+    c.SimpleLocalProcessSpawner.home_dir_template = str(STATE / "homes" / "{username}")
+    if "CAREGIVER_DATA_DIR" not in os.environ:
+        c.Spawner.environment["CAREGIVER_DATA_DIR"] = str(STATE / "data")
+    # the servers find caregiver-course where the Hub was started from
+    c.Spawner.environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    # Debian's configurable-http-proxy keeps its modules in /usr/share/nodejs, where only Debian's own node looks
+    if Path("/usr/share/nodejs").is_dir():
+        os.environ["NODE_PATH"] = os.pathsep.join(filter(None, ["/usr/share/nodejs", os.environ.get("NODE_PATH")]))

@@ -219,7 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument(
         "--skip-check", action="store_true", help="start even if the content check finds problems (for experts)"
     )
-    for p in (p_check, p_serve):
+    p_hub = sub.add_parser("hub", help="the course server for one JupyterHub learner (JupyterHub starts it)")
+    p_hub.add_argument("--skip-check", action="store_true", help="start even if the content check finds problems")
+    for p in (p_check, p_serve, p_hub):
         p.add_argument(
             "--production",
             action="store_true",
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     p_copy = sub.add_parser("copy-to", help="copy the progress database into a new PostgreSQL database")
     p_copy.add_argument("url", help="postgresql+psycopg://user:password@host/database (empty, made for the course)")
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "serve":
+    if extra and args.command not in ("serve", "hub"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "check":
         return check(args.data, args.notebooks, production=args.production)
@@ -254,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
             skip_check=args.skip_check,
             production=args.production,
         )
+    if args.command == "hub":  # c.Spawner.cmd in deploy/jupyterhub/jupyterhub_config.py
+        if (not args.skip_check or args.production) and check(None, None, production=args.production) != 0:
+            return 1
+        from .server.hub import main as hub
+
+        return hub(extra)
     if args.command == "refresh":
         return refresh(args.notebooks)
     if args.command == "verify":
