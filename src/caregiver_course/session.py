@@ -75,6 +75,11 @@ class StoreSession:
             return True
         if not (self.learner and self.pending):
             return not self.pending
+        from .kernelstats import timed_save
+
+        return timed_save(self._save_pending)
+
+    def _save_pending(self) -> bool:
         from .store import StoreError
 
         try:

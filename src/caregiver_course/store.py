@@ -429,6 +429,11 @@ class Store:
                     command.stamp(cfg, f"v{legacy}")
                 command.upgrade(cfg, HEAD)
 
+    def ping(self) -> None:
+        """One trivial read: raises StoreError if the database does not answer (readiness checks)."""
+        with self._tx(write=False) as db:
+            db.execute("SELECT 1").fetchone()
+
     @property
     def schema_version(self) -> int:
         with self._tx(write=False) as db:

@@ -80,6 +80,8 @@ class CourseKernels(AsyncMappingKernelManager):
             log.info("Culling kernel %s: %s", kernel_id, reason)
             await ensure_async(self.shutdown_kernel(kernel_id))
             self.cc_book.forget(kernel_id)
+            if getattr(self, "cc_metrics", None) is not None:
+                self.cc_metrics.kernel_gone(kernel_id)
         return None
 
 
@@ -167,6 +169,11 @@ class CourseVoila(Voila):
             )
         )
         km.cc_book = self.book
+        from ..store import data_dir
+        from .metrics import Metrics
+
+        self.metrics = Metrics(stats_dir=data_dir() / "stats" / str(self.port))
+        km.cc_metrics = self.metrics
         pages = list(self.pages)
         if self.serve_lessons:
             pages += sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]-*.ipynb"))
@@ -184,6 +191,10 @@ class CourseVoila(Voila):
             cc_client_hash=self._client_hash,
             cc_note_client=self._note_client,
             cc_lower_priority=self._lower_priority,
+            cc_metrics=self.metrics,
+            cc_metrics_token=metrics_token(),
+            cc_gauges=self._gauges,
+            cc_readiness=self._readiness,
         )
         log.info(
             "Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to "
@@ -218,6 +229,8 @@ class CourseVoila(Voila):
         base = self.base_url
         first = [
             (url_path_join(base, r"/cc/health"), handlers.HealthHandler),
+            (url_path_join(base, r"/cc/metrics"), handlers.MetricsHandler),
+            (url_path_join(base, r"/cc/ready"), handlers.ReadyHandler),
             (url_path_join(base, r"/cc/kernel/(\w+-\w+-\w+-\w+-\w+)"), handlers.KernelStatusHandler),
             (
                 url_path_join(base, f"/voila/{tag}/static/(.*)"),
@@ -297,6 +310,49 @@ class CourseVoila(Voila):
             os.setpriority(os.PRIO_PROCESS, pid, 10)
         except Exception:  # not a local process, or already gone
             log.debug("could not lower the priority of kernel %s", kernel_id, exc_info=True)
+
+    async def _readiness(self) -> list[str]:
+        """What would stop a newcomer now: the database not answering, or no room for another kernel."""
+        import asyncio
+
+        problems = []
+        store = self._store()
+        if store is None:
+            problems.append("the progress database cannot be opened")
+        else:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(store.ping), timeout=5)
+            except Exception:
+                problems.append("the progress database does not answer")
+        if len(self.book.held) >= self.book.policy.max_kernels:
+            problems.append("every kernel place is taken")
+        return problems
+
+    def _gauges(self) -> dict:
+        """The metrics read when asked: kernels now, and the wrong tries every process wrote to the store."""
+        book = self.book
+        km = self.kernel_manager
+        ready = 0
+        for pool in getattr(km, "_pools", {}).values():
+            ready += sum(1 for f in pool if f.done() and not f.cancelled() and f.exception() is None)
+        out = {
+            ("caregiver_kernels_in_use", ()): len(book.held),
+            ("caregiver_kernels_ready", ()): ready,
+            ("caregiver_kernels_max", ()): book.policy.max_kernels,
+        }
+        store = self._store()
+        if store is not None:
+            import time as _time
+
+            from ..store import StoreError
+
+            for scope in ("resume", "workshop", "secret"):
+                try:
+                    n = len(store.failures(scope, _time.time() - 3600))
+                except StoreError:
+                    continue
+                out[("caregiver_wrong_tries_last_hour", (("kind", scope),))] = n
+        return out
 
     def _client_hash(self, address: str) -> str:
         store = self._store()
@@ -385,6 +441,23 @@ class CourseVoila(Voila):
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         ctx.load_cert_chain(self.certfile, self.keyfile)
         return ctx
+
+
+def metrics_token() -> str:
+    """The token a metrics scraper sends (CAREGIVER_METRICS_TOKEN, or the file metrics_token in the data
+    folder); "" turns /cc/metrics off. Shorter than 16 characters is refused, as a guessable token."""
+    from ..store import data_dir
+
+    token = os.environ.get("CAREGIVER_METRICS_TOKEN", "").strip()
+    if not token:
+        try:
+            token = (data_dir() / "metrics_token").read_text().strip()
+        except OSError:
+            token = ""
+    if token and len(token) < 16:
+        log.warning("the metrics token is shorter than 16 characters; /cc/metrics stays off")
+        return ""
+    return token
 
 
 def main(argv=None):

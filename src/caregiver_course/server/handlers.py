@@ -171,6 +171,8 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
                 raise wire.Refused(f"a frame the checks could not read ({type(exc).__name__})") from exc
         except wire.Refused as why:
             self.cc_refused = getattr(self, "cc_refused", 0) + 1
+            if (metrics := self.settings.get("cc_metrics")) is not None:
+                metrics.count("caregiver_refused_frames_total")
             if self.cc_refused == 1:
                 log.warning("refused a message to kernel %s: %s", self.kernel_id, why)
             if self.cc_refused >= MAX_REFUSED:
@@ -217,6 +219,35 @@ class HealthHandler(web.RequestHandler):
     def get(self):
         self.set_header("Cache-Control", "no-store")
         self.finish({"ok": True})
+
+
+class ReadyHandler(web.RequestHandler):
+    """Readiness, for a proxy or a monitor: 200 when the progress database answers and a newcomer would get a
+    kernel; 503 with the reasons otherwise (no address, path or database message in them)."""
+
+    async def get(self):
+        self.set_header("Cache-Control", "no-store")
+        reasons = await self.settings["cc_readiness"]()
+        self.set_status(503 if reasons else 200)
+        self.finish({"ready": not reasons, "problems": reasons})
+
+
+class MetricsHandler(web.RequestHandler):
+    """Prometheus text for a scraper that sends the metrics token (Authorization: Bearer ...). Without the
+    right token, or with none configured, the same plain "not found" as any other unknown address."""
+
+    def get(self):
+        import hmac
+
+        token = self.settings.get("cc_metrics_token") or ""
+        sent = self.request.headers.get("Authorization", "")
+        if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            self.set_status(404)
+            self.finish(pages.not_found(self.settings["cc_home_url"]))
+            return
+        self.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.settings["cc_metrics"].render(self.settings["cc_gauges"]()))
 
 
 class KernelStatusHandler(web.RequestHandler):
