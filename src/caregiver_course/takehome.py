@@ -174,7 +174,7 @@ class CalendarBox:
 
 
 def _when(s: dt.datetime) -> str:
-    return f"{s:%A} {s.day} {s:%B %Y}, {s.hour}:{s.minute:02d}"
+    return f"{s:%A} {s.day} {s:%B %Y}, {content_mod.get().clinic.clock_time(s)}"
 
 
 def lesson_tools(lesson_id: str, sess) -> list:
