@@ -314,3 +314,17 @@ def test_a_crisis_sign_shows_the_crisis_line_to_call_and_text(app):
     assert "Crisis sign" in box and "href='tel:988'" in box and "href='sms:988'" in box
     app.journal.effects.value = ["rash"]  # a call-the-clinic sign: no red box
     assert app.journal.alert.value == ""
+
+
+def test_saving_todays_entry_leaves_a_fresh_form_for_today_that_says_saving_replaces_it(app):
+    app.show_journal()
+    page = app.journal
+    page._turn_on()
+    assert page.day.value == dt.date.today()
+    _learner_enters(page, "4", "8", ["tired"], session=True, note="calm")
+    assert _form(page) == ("", "", [], [], "") and page.day.value == dt.date.today()
+    assert "Today's entry is saved" in page.editing.value and "replaces" in page.editing.value
+    page.day.value = dt.date.today() - dt.timedelta(days=3)  # another day, with no entry: still fresh
+    assert page.editing.value == "" and _form(page) == ("", "", [], [], "")
+    page.day.value = dt.date.today()  # back to today: its entry opens to edit
+    assert _form(page) == ("4", "8", ["tired"], ["yes"], "calm") and "already has an entry" in page.editing.value

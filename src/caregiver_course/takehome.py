@@ -535,10 +535,13 @@ class JournalPage:
             )
         self._fresh_form()
         nxt = min(dt.date.fromisoformat(day) + dt.timedelta(days=1), dt.date.today())
-        if self.day.value != nxt:
+        if nxt.isoformat() == day:  # today's entry was saved: the form stays fresh, and says what saving does
+            self.editing.value = (
+                "<p class='cc-note'>ℹ Today's entry is saved. To change it, fill in the form again: saving "
+                "replaces today's entry.</p>"
+            )
+        elif self.day.value != nxt:
             self.day.value = nxt  # loads that day's entry if it has one
-        else:
-            self._day_changed()
         self._draw()
 
     # -- the form
@@ -568,6 +571,7 @@ class JournalPage:
         if entry is None:
             if self._loaded:
                 self._fresh_form()
+            self.editing.value = ""
             return
         sleep = min(J.SLEEP, key=lambda h: abs(h - float(entry["sleep"])))
         self.mood.show(str(entry["mood"]))
