@@ -442,3 +442,16 @@ def test_the_wallet_card_is_one_page_of_card_panels_with_cut_and_fold_lines(numb
     stream = PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
     assert b"] 0 d" in stream  # dashed and dotted lines (a PDF dash pattern)
     assert text.index("EMERGENCY") < text.index("CRISIS LINE") < text.index("CALL THE CLINIC")
+
+
+@pytest.mark.parametrize("treatment", ["iv_ketamine", "esketamine"])
+def test_the_wallet_card_text_stays_inside_its_panels(data_copy, treatment):
+    c = _with(data_copy, treatment_type=treatment)
+    fits: list = []
+    triage_card.wallet_pdf(c, URL, fits)
+    assert fits == [True]
+    path = data_copy / "side_effects.yaml"  # a table twice as wordy would not fit: the check can fail
+    path.write_text(path.read_text().replace("short: chest pain", "short: " + "chest pain and pressure " * 40))
+    fits = []
+    triage_card.wallet_pdf(content.load(data_copy), URL, fits)
+    assert fits == [False]

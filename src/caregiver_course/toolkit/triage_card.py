@@ -6,9 +6,12 @@ Every sign comes from the side-effect table (data/side_effects.yaml), so the car
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from . import pdf as P
+
+log = logging.getLogger("caregiver_course")
 
 GROUPS = ("emergency", "crisis", "clinic", "expected")  # the most urgent first, as a worried reader looks
 WORDS = {"expected": "Expected", "clinic": "Call the clinic", "emergency": "Emergency", "crisis": "Crisis line"}
@@ -131,6 +134,7 @@ class _Strip:
         self.pdf, self.x, self.top, self.pad = pdf, x, y, pad
         self.panel = 0
         self.y = y + pad
+        self.overflow = False  # True if the text ran past the last panel (a test checks it never does)
 
     @property
     def width(self) -> float:
@@ -144,6 +148,8 @@ class _Strip:
         if self.y + height > self.bottom() and self.panel < PANELS - 1:
             self.panel += 1
             self.y = self.top + self.panel * CARD[1] + self.pad
+        if self.y + height > self.bottom():
+            self.overflow = True
 
     def text(self, text: str, size: float, style: str = "", colour=P.INK) -> None:
         pdf = self.pdf
@@ -162,8 +168,8 @@ class _Strip:
         self.y += _band_head(self.pdf, group, self.x + self.pad, self.y, self.width, size) + 0.6
 
 
-def _wallet_card(pdf, content, course_url: str, x: float, y: float) -> int:
-    """One folded wallet card at (x, y); returns how many panels it took."""
+def _wallet_card(pdf, content, course_url: str, x: float, y: float) -> tuple[int, bool]:
+    """One folded wallet card at (x, y); returns how many panels it took, and whether every word fits in them."""
     clinic = content.clinic
     strip = _Strip(pdf, x, y)
     strip.text("When to get help", 11, "B")
@@ -181,7 +187,9 @@ def _wallet_card(pdf, content, course_url: str, x: float, y: float) -> int:
     _numbers(pdf, clinic, 8, strip.width - qr_size - 2)
     strip.y = max(pdf.get_y(), top + qr_size) + 0.5
     strip.text("Scan the code for the course.", 8, colour=P.GREY)
-    return strip.panel + 1
+    if strip.overflow:
+        log.warning("the wallet card's text runs past its last panel: shorten the side-effect table's short names")
+    return strip.panel + 1, not strip.overflow
 
 
 def _cut_and_fold(pdf, x: float, y: float, panels: int) -> None:
@@ -199,9 +207,10 @@ def _cut_and_fold(pdf, x: float, y: float, panels: int) -> None:
     pdf.set_line_width(0.2)
 
 
-def wallet_pdf(content, course_url: str) -> bytes:
+def wallet_pdf(content, course_url: str, fits: list | None = None) -> bytes:
     """One page of the clinic's paper with two wallet cards (one to keep, one to give), each a strip of
-    card-size panels (85.6 x 54 mm) to cut out on the dashed line and fold like a fan on the dotted lines."""
+    card-size panels (85.6 x 54 mm) to cut out on the dashed line and fold like a fan on the dotted lines.
+    ``fits`` (a list) gets True if every word stayed inside the card's panels."""
     clinic = content.clinic
     pdf = P.new_pdf(f"When to get help (wallet card) - {clinic.shown('clinic_name')}", clinic.paper_mm, margin=12)
     pdf.set_auto_page_break(False)
@@ -217,8 +226,10 @@ def wallet_pdf(content, course_url: str) -> bytes:
     y0 = pdf.get_y() + 6
     for i in range(2):
         x = x0 + i * (CARD[0] + gap)
-        panels = _wallet_card(pdf, content, course_url, x, y0)
+        panels, fitted = _wallet_card(pdf, content, course_url, x, y0)
         _cut_and_fold(pdf, x, y0, panels)
+    if fits is not None:
+        fits.append(fitted)
     return P.to_bytes(pdf)
 
 
