@@ -77,6 +77,6 @@ print(
 
 for name in files:
     subprocess.run(
-        ["pdftoppm", "-r", "150" if "wallet" in name else "60", "-png", str(out / name), str(out / name[:-4])],
+        ["pdftoppm", "-r", "100" if "wallet" in name else "60", "-png", str(out / name), str(out / name[:-4])],
         check=True,
     )

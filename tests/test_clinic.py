@@ -8,7 +8,9 @@ from caregiver_course import clinic, content, session, widgets
 from caregiver_course.app import CourseApp
 
 NOT_VALUES = {"treatment_type", "companion_in_room", "facilitator_secret"}  # enumerations, or never shown
-NOT_VALUES |= set(clinic.NUMBERS) | clinic.TIMES | {"course_url"}  # numbers for the calendar, and the QR's address
+NOT_VALUES |= (
+    set(clinic.NUMBERS) | clinic.TIMES | {"course_url"} | set(clinic.CHOICES)
+)  # numbers, QR address, paper, clock
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ message (never binary buffers); the journal is opt-in, survives a reload and goe
 completion record appears when every lesson is done, and the typed name is never stored."""
 
 import base64
+import csv
 import datetime as dt
 import io
 import sqlite3
@@ -231,3 +232,99 @@ def test_the_tools_words_read_at_grade_8_or_below():
     texts = [takehome.JOURNAL_INTRO, takehome.plan_intro().value, takehome.cards_intro().value]
     plain = re.sub(r"<[^>]+>", " ", " ".join(texts))
     assert textstat.flesch_kincaid_grade(plain) <= 8
+
+
+# --------------------------------------------------------------------------- the journal as a learner uses it (issue 17)
+
+
+def _save_button(page):
+    return next(b for b in walk(page.widget) if getattr(b, "description", "") == "Save this entry")
+
+
+def _learner_enters(page, mood, sleep, effects=(), session=False, note=""):
+    """What a learner does on the form: tap a mood, a sleep, the signs, maybe the session box, type, press Save."""
+    page.mood.value = mood
+    page.sleep.value = sleep
+    page.effects.value = list(effects)
+    if session:
+        page.session_day.value = ["yes"]
+    if note:
+        page.note.value = note
+    _save_button(page).click()
+
+
+def _form(page):
+    return (page.mood.value, page.sleep.value, page.effects.value, page.session_day.value, page.note.value)
+
+
+def test_three_days_entered_as_a_learner_gives_three_right_entries_in_the_csv_and_the_pdf(app):
+    today = dt.date.today()
+    year = today.year if today >= dt.date(today.year, 12, 2) else today.year - 1
+    nov30, dec1, dec2 = dt.date(year, 11, 30), dt.date(year, 12, 1), dt.date(year, 12, 2)
+    app.show_journal()
+    page = app.journal
+    page._turn_on()
+    page.day.value = nov30
+    assert "Will save:" in page.summary.value and "mood not chosen" in page.summary.value
+    page.mood.value, page.effects.value, page.session_day.value = "3", ["nausea"], ["yes"]
+    assert "nausea" in page.summary.value and "session day" in page.summary.value  # beside the Save button
+    _learner_enters(page, "3", "6", ["nausea"], session=True, note="first session")
+    assert "Saved the entry for" in page.saved.value
+    assert _form(page) == ("", "", [], [], "") and page.day.value == dec1  # fresh; only the date moves on
+    _learner_enters(page, "3", "7")  # 1 Dec: nothing noticed, no session
+    assert _form(page) == ("", "", [], [], "") and page.day.value == dec2
+    page.effects.value = ["chest-pain"]  # 2 Dec: an emergency sign ticked
+    assert "cc-journal-alert" in page.alert.value and "href='tel:911'" in page.alert.value
+    assert "Emergency sign" in page.alert.value and "⚠" in page.alert.value  # icon and words, not colour alone
+    _learner_enters(page, "2", "5", ["chest-pain"])
+    assert "Saved the entry" in page.saved.value and "href='tel:911'" in page.saved.value
+    assert "cc-feedback-correct" not in page.saved.value  # never only a green "Saved"
+    assert page.alert.value == ""  # the new form has nothing ticked
+    assert "href='tel:911'" in page.flags.value and "Chest pain" in page.flags.value  # the trend view
+
+    _, data, _ = press(downloads(page.widget)["⬇ Journal entries (CSV)"])
+    rows = list(csv.reader(io.StringIO(data.decode())))[1:]
+    assert [(r[0], r[1], r[2], r[3], r[4]) for r in rows] == [
+        (nov30.isoformat(), "3", "6", "yes", "nausea"),
+        (dec1.isoformat(), "3", "7", "no", ""),
+        (dec2.isoformat(), "2", "5", "no", "chest pain"),
+    ]
+    _, data, _ = press(downloads(page.widget)["⬇ Journal for the care team (PDF)"])
+    text = pdf_text(data)
+    assert "3 days" in text and "1 session day." in text
+    assert "2 Dec: Chest pain or pressure. Emergency: Call 911 now" in text
+    assert "1 Dec 3 7 h" in text and "30 Nov 3 6 h yes nausea" in text and "2 Dec 2 5 h chest pain" in text
+
+    page.day.value = nov30  # a day with an entry opens it to edit
+    assert _form(page) == ("3", "6", ["nausea"], ["yes"], "first session")
+    assert "already has an entry" in page.editing.value
+    page.mood.value = "4"
+    _save_button(page).click()
+    assert "Updated the entry" in page.saved.value
+    entries = page.entries()
+    assert len(entries) == 3 and entries[0]["mood"] == 4 and entries[0]["session"]
+    assert page.day.value == dec1 and _form(page) == ("3", "7", [], [], "")  # the next day has an entry too
+
+
+def test_a_crisis_sign_shows_the_crisis_line_to_call_and_text(app):
+    app.show_journal()
+    app.journal._turn_on()
+    app.journal.effects.value = ["suicide-talk"]
+    box = app.journal.alert.value
+    assert "Crisis sign" in box and "href='tel:988'" in box and "href='sms:988'" in box
+    app.journal.effects.value = ["rash"]  # a call-the-clinic sign: no red box
+    assert app.journal.alert.value == ""
+
+
+def test_saving_todays_entry_leaves_a_fresh_form_for_today_that_says_saving_replaces_it(app):
+    app.show_journal()
+    page = app.journal
+    page._turn_on()
+    assert page.day.value == dt.date.today()
+    _learner_enters(page, "4", "8", ["tired"], session=True, note="calm")
+    assert _form(page) == ("", "", [], [], "") and page.day.value == dt.date.today()
+    assert "Today's entry is saved" in page.editing.value and "replaces" in page.editing.value
+    page.day.value = dt.date.today() - dt.timedelta(days=3)  # another day, with no entry: still fresh
+    assert page.editing.value == "" and _form(page) == ("", "", [], [], "")
+    page.day.value = dt.date.today()  # back to today: its entry opens to edit
+    assert _form(page) == ("4", "8", ["tired"], ["yes"], "calm") and "already has an entry" in page.editing.value

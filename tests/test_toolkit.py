@@ -61,7 +61,8 @@ def test_the_support_plan_has_the_ticks_the_choices_and_the_numbers(numbered):
     assert 1 <= pages <= 2
     assert "503-555-0100" in text and "503-555-0199" in text and "911" in text and "988" in text
     assert "Test Valley Clinic" in text
-    assert "Session: Thursday 3 December 2026, 9:30" in text  # the learner's planned session
+    # the learner's planned session, with the fasting times as clock times (4 h and 1.5 h before)
+    assert "Session: Thursday 3 December 2026, 9:30 am: stop eating at 5:30 am, stop drinking at 8:00 am" in text
     for cid, item_ids in ticked.items():
         for item in c.checklists[cid].items:
             line = words(c.clinic.fill(item.text))
@@ -83,7 +84,7 @@ def test_a_plan_with_nothing_ticked_is_a_form_to_fill_in(numbered):
 def test_the_triage_card_agrees_with_the_side_effect_table(numbered, size):
     c = numbered
     text, pages = pdf_text(triage_card.card_pdf(c, URL, size))
-    assert pages <= (3 if size == "wallet" else 1)
+    assert pages == 1
     for word in ("EXPECTED", "CALL THE CLINIC", "EMERGENCY", "CRISIS LINE"):
         assert word in text
     assert "503-555-0100" in text and "503-555-0199" in text and "Call 911 now" in text and "988" in text
@@ -146,13 +147,14 @@ def test_calendar_events_and_reminders_follow_the_settings(numbered):
         evening = dt.datetime.combine(s.date() - dt.timedelta(days=1), dt.time(20, 30))  # evening_reminder
         assert by_kind["fasting"].decoded("dtstart") == evening
         food, drink = s - dt.timedelta(hours=4), s - dt.timedelta(hours=1.5)  # fasting_*_hours
-        assert f"stop eating at {food.hour}:{food.minute:02d}" in str(by_kind["fasting"]["summary"])
-        assert f"drinking at {drink.hour}:{drink.minute:02d}" in str(by_kind["fasting"]["summary"])
+        assert f"stop eating at {c.clock_time(food)}" in str(by_kind["fasting"]["summary"])
+        assert f"drinking at {c.clock_time(drink)}" in str(by_kind["fasting"]["summary"])
+        assert c.clock_time(food).endswith((" am", " pm"))  # 12-hour clock unless the clinic sets 24h
         ride = dt.datetime.combine(s.date() - dt.timedelta(days=3), dt.time(20, 30))  # ride_reminder_days
         assert by_kind["ride"].decoded("dtstart") == ride
         until = s + dt.timedelta(minutes=90) + dt.timedelta(hours=18)  # no_driving_hours after the visit
         assert by_kind["no-driving"].decoded("dtend") == until
-        assert f"{until.hour}:{until.minute:02d}" in str(by_kind["no-driving"]["summary"])
+        assert c.clock_time(until) in str(by_kind["no-driving"]["summary"])
         for kind in ("fasting", "ride"):  # these two ring
             alarms = by_kind[kind].walk("VALARM")
             assert alarms and alarms[0].decoded("trigger") == dt.timedelta(0)
@@ -324,3 +326,132 @@ def test_an_unfinished_course_gives_no_certificate(store, numbered):
     assert progress.overall(progress.lesson_progress(numbered, []), numbered)[0] == 0
     code = certificate.verification_code(store.key, learner.id, "2026-11-27")
     assert certificate.verify(store, numbered, code, "2026-11-27") is None
+
+
+# --------------------------------------------------------------------------- paper, print size and clock (issue 17)
+
+
+def font_sizes(data: bytes) -> list[tuple[float, str]]:
+    """Every piece of text in a PDF with the size it is printed at (font size times the text and page scale)."""
+    out = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+
+        def visit(text, cm, tm, _font, size):
+            if text.strip():
+                scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+                out.append((round(size * scale, 2), text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return out
+
+
+def every_pdf(c) -> dict[str, bytes]:
+    """Every PDF the course makes, with content enough to fill each (a flagged journal, a finished course)."""
+    lines = [certificate.LessonLine(i + 1, x.title, True, 3, 3, ("A key point",)) for i, x in enumerate(c.lessons)]
+    return {
+        "plan": plan.plan_pdf(c, {"session-day-plan": {"driver"}}, [dt.datetime(2026, 12, 3, 9, 30)]),
+        "wallet": triage_card.card_pdf(c, URL, "wallet"),
+        "fridge": triage_card.card_pdf(c, URL, "fridge"),
+        "journal": journal.export_pdf(_entries(c), c, today=dt.date(2026, 11, 27)),
+        "certificate": certificate.certificate_pdf(c, lines, "AAAAA-BBBBB", dt.date(2026, 11, 27), name="Sam"),
+    }
+
+
+def _with(data_copy, **settings):
+    path = data_copy / "clinic.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    for name, value in settings.items():
+        if value is None:
+            cfg.pop(name, None)
+        else:
+            cfg[name] = value
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    c = content.load(data_copy)
+    assert c.problems == [], c.problems
+    return c
+
+
+def test_no_text_under_8_pt_in_any_pdf_and_letter_paper_for_a_us_clinic(numbered):
+    assert numbered.clinic.paper == "letter"  # the shipped clinic.yaml: a US clinic
+    for name, data in every_pdf(numbered).items():
+        sizes = font_sizes(data)
+        assert sizes, name
+        small = [(size, text) for size, text in sizes if size < 8]
+        assert not small, f"{name}: text under 8 pt: {small[:5]}"
+        for page in PdfReader(io.BytesIO(data)).pages:
+            box = sorted((round(float(page.mediabox.width)), round(float(page.mediabox.height))))
+            assert box == [612, 792], f"{name} is not US Letter: {box}"
+
+
+def test_a4_paper_for_a_clinic_outside_the_us_and_when_the_clinic_says_so(data_copy):
+    outside = _with(data_copy, paper=None, emergency_number="112")  # no paper setting: not 911, so A4
+    assert outside.clinic.paper == "a4"
+    for name, data in every_pdf(outside).items():
+        for page in PdfReader(io.BytesIO(data)).pages:
+            box = sorted((round(float(page.mediabox.width)), round(float(page.mediabox.height))))
+            assert box == [595, 842], f"{name} is not A4: {box}"
+    assert _with(data_copy, paper="A4", emergency_number="911").clinic.paper == "a4"  # the setting wins
+    assert _with(data_copy, paper=None, emergency_number="911").clinic.paper == "letter"
+
+
+def test_paper_and_clock_settings_are_checked_with_a_clear_message(data_copy):
+    path = data_copy / "clinic.yaml"
+    cfg = yaml.safe_load(path.read_text())
+    cfg["paper"] = "legal"
+    cfg["clock"] = "am/pm"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    problems = [str(p) for p in content.load(data_copy).problems]
+    assert any("paper" in p and "'legal' is not one of: letter" in p and "a4" in p for p in problems), problems
+    assert any("clock" in p and "12h" in p and "24h" in p for p in problems), problems
+
+
+def test_clock_times_follow_the_clinic_clock_setting(data_copy):
+    twelve = _with(data_copy, clock=None).clinic
+    assert [twelve.clock_time(dt.time(h, m)) for h, m in ((3, 30), (12, 0), (0, 5), (19, 0))] == [
+        "3:30 am",
+        "12:00 pm",
+        "12:05 am",
+        "7:00 pm",
+    ]
+    assert twelve.shown("evening_reminder") == "7:00 pm"  # lessons filling {evening_reminder} read it so too
+    c = _with(data_copy, clock="24h")
+    assert c.clinic.clock_time(dt.time(3, 30)) == "03:30" and c.clinic.shown("evening_reminder") == "19:00"
+    session = dt.datetime(2026, 12, 3, 9, 30)
+    cal = Calendar.from_ical(calendar.calendar_ics(c.clinic, [session]))
+    fasting = next(e for e in cal.walk("VEVENT") if str(e["categories"].cats[0]) == "fasting")
+    assert "stop eating at 03:30, drinking at 07:30" in str(fasting["summary"])
+    text, _ = pdf_text(plan.plan_pdf(c, {}, [session]))
+    assert "9:30 am" not in text and "09:30: stop eating at 03:30" in text
+
+
+def test_the_fridge_card_puts_the_emergency_first_and_leaves_a_line_for_numbers_not_set(data_copy):
+    c = content.load(data_copy)  # the shipped file: the clinic's own numbers are not set yet
+    text, pages = pdf_text(triage_card.card_pdf(c, URL, "fridge"))
+    assert pages == 1
+    order = [text.index(word) for word in ("EMERGENCY", "CRISIS LINE", "CALL THE CLINIC", "EXPECTED")]
+    assert order == sorted(order), order
+    assert "Emergency: 911" in text and "Clinic: ____" in text and "After hours: ____" in text
+    assert "(the phone number on your appointment card)" in text  # what to write in
+
+
+def test_the_wallet_card_is_one_page_of_card_panels_with_cut_and_fold_lines(numbered):
+    data = triage_card.card_pdf(numbered, URL, "wallet")
+    text, pages = pdf_text(data)
+    assert pages == 1 and "Cut along the dashed line" in text and "Fold on the dotted lines" in text
+    assert text.count("When to get help") >= 2  # two cards, one to keep and one to give
+    stream = PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
+    assert b"] 0 d" in stream  # dashed and dotted lines (a PDF dash pattern)
+    assert text.index("EMERGENCY") < text.index("CRISIS LINE") < text.index("CALL THE CLINIC")
+
+
+@pytest.mark.parametrize("treatment", ["iv_ketamine", "esketamine"])
+def test_the_wallet_card_text_stays_inside_its_panels(data_copy, treatment):
+    c = _with(data_copy, treatment_type=treatment)
+    fits: list = []
+    triage_card.wallet_pdf(c, URL, fits)
+    assert fits == [True]
+    path = data_copy / "side_effects.yaml"  # a table twice as wordy would not fit: the check can fail
+    path.write_text(path.read_text().replace("short: chest pain", "short: " + "chest pain and pressure " * 40))
+    fits = []
+    triage_card.wallet_pdf(content.load(data_copy), URL, fits)
+    assert fits == [False]

@@ -73,6 +73,8 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "evening_reminder": ("for the calendar: the time of the reminder the evening before, like 19:00", True, ""),
     "ride_reminder_days": ("for the calendar: how many days before a session to plan the ride home", True, "C4"),
     "course_url": ("the course's web address for the QR code on the triage card (empty: the page's own)", False, ""),
+    "paper": ("the paper of every PDF: letter or a4 (left out: letter when the emergency number is 911)", False, ""),
+    "clock": ("how clock times are written: 12h (3:30 am) or 24h (03:30); left out: 12h", False, ""),
 }
 
 # Settings that must be a number (lowest, highest) or a time of day: the calendar counts with them.
@@ -84,6 +86,12 @@ NUMBERS: dict[str, tuple[float, float]] = {
     "ride_reminder_days": (0, 14),
 }
 TIMES = {"evening_reminder"}
+# Settings with a fixed list of values (what each means, for the error message).
+CHOICES: dict[str, dict[str, str]] = {
+    "paper": {"letter": "US Letter, 8.5 x 11 inches", "a4": "A4, 210 x 297 mm"},
+    "clock": {"12h": "3:30 am, 7:00 pm", "24h": "03:30, 19:00"},
+}
+PAPER_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}  # portrait (width, height)
 
 # Names that must never be a setting or a placeholder: content is shown to every learner.
 FORBIDDEN = {
@@ -147,6 +155,10 @@ class Clinic:
             return DEFAULT_NUMBERS.get(name, CHECK_NOTE)
         if name == "treatment_type":
             text = TREATMENT_TYPES.get(s.value, s.value)
+        elif name in TIMES:
+            import datetime as dt
+
+            text = self.clock_time(dt.time(*self.time_of_day(name)))
         elif name == "companion_in_room":
             text = "yes" if YES_NO.get(s.value, False) else "no"
         else:
@@ -164,6 +176,26 @@ class Clinic:
         """A time setting (TIMES) as (hour, minute); (19, 0) if it is missing."""
         hour, _, minute = (self.value(name) or "19:00").partition(":")
         return int(hour), int(minute)
+
+    @property
+    def paper(self) -> str:
+        """'letter' or 'a4': the clinic's setting, else Letter for a US clinic (emergency number 911), else A4."""
+        chosen = self.value("paper").lower()
+        if chosen in PAPER_MM:
+            return chosen
+        return "letter" if (self.value("emergency_number") or DEFAULT_NUMBERS["emergency_number"]) == "911" else "a4"
+
+    @property
+    def paper_mm(self) -> tuple[float, float]:
+        return PAPER_MM[self.paper]
+
+    def clock_time(self, when) -> str:
+        """A time of day (datetime.time or datetime) as learners read it: '3:30 am' (12h, the default) or
+        '03:30' with ``clock: 24h``. Lessons and take-home files use this one formatter."""
+        if self.value("clock").lower() == "24h":
+            return f"{when.hour:02d}:{when.minute:02d}"
+        hour = when.hour % 12 or 12
+        return f"{hour}:{when.minute:02d} {'am' if when.hour < 12 else 'pm'}"
 
     def is_set(self, name: str) -> bool:
         return bool(self.value(name))
@@ -312,6 +344,12 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if name == "companion_in_room" and entry not in YES_NO:
             problems.append(Problem(file, name, "value", "write yes or no"))
             continue
+        if name in CHOICES:
+            entry = entry.lower()
+            if entry and entry not in CHOICES[name]:
+                listed = "; ".join(f"{k} ({v})" for k, v in CHOICES[name].items())
+                problems.append(Problem(file, name, "value", f"'{entry}' is not one of: {listed}"))
+                continue
         if name in NUMBERS or name in TIMES:
             bad = [v for v in (entry, esketamine.strip()) if v and not _fits(name, v)]
             if bad:
@@ -424,4 +462,6 @@ LEARNER_LABELS: dict[str, str] = {
     "evening_reminder": "Calendar reminder the evening before, at",
     "ride_reminder_days": "Plan the ride home this many days before",
     "course_url": "The course's web address",
+    "paper": "Paper size of the printed files",
+    "clock": "Clock",
 }

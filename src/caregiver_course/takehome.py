@@ -174,7 +174,7 @@ class CalendarBox:
 
 
 def _when(s: dt.datetime) -> str:
-    return f"{s:%A} {s.day} {s:%B %Y}, {s.hour}:{s.minute:02d}"
+    return f"{s:%A} {s.day} {s:%B %Y}, {content_mod.get().clinic.clock_time(s)}"
 
 
 def lesson_tools(lesson_id: str, sess) -> list:
@@ -397,6 +397,18 @@ class JournalPage:
         save = button("Save this entry", "cc-journal-save", "primary")
         self.saved = html("", "cc-journal-result")
         save.on_click(safe_callback(self._save, self.saved))
+        # Beside the button: what will be saved (a phone shows the ticks screens above), and, for a sign from
+        # the emergency or crisis group, what to do now with the number to tap.
+        self.editing = html("", "cc-journal-editing")
+        self.summary = html("", "cc-journal-summary")
+        self.alert = html("", "cc-journal-alert-box")
+        self._loaded = ""  # the day whose saved entry the form shows (to edit), or ""
+        self.day.observe(safe_callback(self._day_changed, self.saved), "value")
+        for field in (self.mood, self.sleep, self.effects, self.session_day, self.note):
+            field.observe(safe_callback(self._form_changed, self.saved), "value")
+        save_row = w.Box([save, self.summary])
+        save_row.add_class("cc-field-row")
+        save_row.add_class("cc-journal-save-row")
         self.trend = html("", "cc-journal-chart")
         self.flags = html("", "cc-journal-flags")
         self.table = html("", "cc-journal-table")
@@ -421,7 +433,18 @@ class JournalPage:
                 "the first.</p>"
             ),
             Panel(
-                [self.day, self.mood, self.sleep, self.effects, self.session_day, self.note, save, self.saved],
+                [
+                    self.day,
+                    self.editing,
+                    self.mood,
+                    self.sleep,
+                    self.effects,
+                    self.session_day,
+                    self.note,
+                    self.alert,
+                    save_row,
+                    self.saved,
+                ],
                 summary="Journal entry",
                 classes=("cc-card", "cc-journal-form"),
             ),
@@ -447,6 +470,9 @@ class JournalPage:
         if self.widget.children != wanted:
             self.widget.children = wanted
         if on:
+            if not self._loaded and self._form_empty():  # a day that has an entry opens it to edit
+                self._day_changed()
+            self._form_changed()
             self._draw()
 
     def _need_store(self):
@@ -496,11 +522,93 @@ class JournalPage:
         except StoreError as exc:
             self.saved.value = f"<p role='status' aria-live='polite' class='cc-error'>⚠ {escape(str(exc))}</p>"
             return
-        self.saved.value = (
-            f"<p role='status' aria-live='polite' class='cc-feedback-correct'>✓ Saved the entry for "
-            f"{escape(_day(day))}.</p>"
-        )
+        urgent = _urgent_box(self.app.content, entry["effects"], saved=True)
+        verb = "Updated" if self._loaded == day else "Saved"
+        if urgent:  # never only a green "Saved": the action and the number come first
+            self.saved.value = (
+                f"<div role='status' aria-live='polite'><p>{verb} the entry for {escape(_day(day))}.</p>{urgent}</div>"
+            )
+        else:
+            self.saved.value = (
+                f"<p role='status' aria-live='polite' class='cc-feedback-correct'>✓ {verb} the entry for "
+                f"{escape(_day(day))}. The form is ready for the next day.</p>"
+            )
+        self._fresh_form()
+        nxt = min(dt.date.fromisoformat(day) + dt.timedelta(days=1), dt.date.today())
+        if nxt.isoformat() == day:  # today's entry was saved: the form stays fresh, and says what saving does
+            self.editing.value = (
+                "<p class='cc-note'>ℹ Today's entry is saved. To change it, fill in the form again: saving "
+                "replaces today's entry.</p>"
+            )
+        elif self.day.value != nxt:
+            self.day.value = nxt  # loads that day's entry if it has one
         self._draw()
+
+    # -- the form
+
+    def _form_empty(self) -> bool:
+        return (
+            not (self.mood.value or self.sleep.value or self.effects.value or self.session_day.value)
+            and not (self.note.value or "").strip()
+        )
+
+    def _fresh_form(self) -> None:
+        """Every answer back to empty (the date is left as it is)."""
+        self._loaded = ""
+        self.mood.show("")
+        self.sleep.show("")
+        self.effects.show([])
+        self.session_day.show([])
+        self.note.value = ""
+        self.editing.value = ""
+
+    def _day_changed(self, _=None) -> None:
+        """A day with a saved entry opens it to edit; leaving such a day gives a fresh form."""
+        from .toolkit import journal as J
+
+        day = self.day.value.isoformat() if isinstance(self.day.value, dt.date) else ""
+        entry = next((e for e in self.entries() if e["day"] == day), None) if day else None
+        if entry is None:
+            if self._loaded:
+                self._fresh_form()
+            self.editing.value = ""
+            return
+        sleep = min(J.SLEEP, key=lambda h: abs(h - float(entry["sleep"])))
+        self.mood.show(str(entry["mood"]))
+        self.sleep.show(str(sleep))
+        known = {r.id for r in self.app.content.side_effects}
+        self.effects.show([x for x in entry.get("effects", []) if x in known])
+        self.session_day.show(["yes"] if entry.get("session") else [])
+        self.note.value = entry.get("note", "")
+        self._loaded = day
+        self.editing.value = (
+            f"<p role='status' aria-live='polite' class='cc-note'>✎ This day already has an entry: it is "
+            f"shown below to change. Saving replaces it ({escape(_day(day))}).</p>"
+        )
+
+    def _form_changed(self, _=None) -> None:
+        """The one-line summary beside Save, and the red box for an emergency or crisis sign."""
+        from .toolkit import journal as J
+
+        c = self.app.content
+        parts = []
+        day = self.day.value
+        parts.append(escape(_day(day.isoformat())) if isinstance(day, dt.date) else "no day chosen")
+        mood = J.MOODS.get(int(self.mood.value)) if str(self.mood.value or "").isdigit() else None
+        parts.append(f"mood {escape(mood)}" if mood else "mood not chosen")
+        sleep = self.sleep.value
+        parts.append(f"sleep {escape(J.sleep_label(float(sleep)))}" if _is_number(sleep) else "sleep not chosen")
+        parts.append("session day" if "yes" in (self.session_day.value or []) else "no session")
+        names = J.effect_names({"effects": list(self.effects.value or [])}, c)
+        parts.append(escape(", ".join(names)) if names else "no side effects")
+        if (self.note.value or "").strip():
+            parts.append("a note")
+        summary = f"<p class='cc-journal-summary-text'><strong>Will save:</strong> {' · '.join(parts)}.</p>"
+        if self.summary.value != summary:
+            self.summary.value = summary
+        urgent = _urgent_box(c, list(self.effects.value or []))
+        if self.alert.value != urgent:
+            self.alert.value = urgent
 
     def _draw(self) -> None:
         from .toolkit import journal as J
@@ -518,9 +626,14 @@ class JournalPage:
         )
         found = J.flags(entries, c)
         if found:
+            from .redflags import GROUP_ICONS, actions_html
+            from .toolkit.triage_card import WORDS
+
             items = "".join(
-                f"<li><strong>{escape(_day(f.day))}: {escape(f.sign)}</strong>. What to do: {escape(f.advice)}</li>"
-                for f in found[-10:]
+                f"<li class='cc-journal-flag cc-journal-flag-{f.group}'><strong><span aria-hidden='true'>"
+                f"{GROUP_ICONS[f.group]}</span> {escape(WORDS[f.group])}: {escape(_day(f.day))}: {escape(f.sign)}"
+                f"</strong>. What to do: {escape(f.advice)}{actions_html(c.clinic, f.group)}</li>"
+                for f in found[:10]
             )
             self.flags.value = (
                 "<h3>Signs to act on</h3><p>You noted signs that the side-effect table says to act on. If you "
@@ -555,6 +668,39 @@ class JournalPage:
         if not entries:
             raise Refused("Add an entry first.")
         return J.to_csv(entries, self.app.content)
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+URGENT = {"emergency": "Emergency sign", "crisis": "Crisis sign"}
+
+
+def _urgent_box(content, effects, saved: bool = False) -> str:
+    """A red box (icon and words, not colour alone) for ticked emergency or crisis signs: what to do now,
+    with the numbers as tel:/sms: links. '' when none is ticked."""
+    from .redflags import GROUP_ICONS, actions_html
+
+    rows = {r.id: r for r in content.side_effects}
+    parts = []
+    for group in ("emergency", "crisis"):
+        names = [content.clinic.fill(rows[e].name) for e in effects if e in rows and rows[e].group == group]
+        if names:
+            parts.append(
+                f"<p><strong><span aria-hidden='true'>{GROUP_ICONS[group]}</span> {URGENT[group]}: "
+                f"{escape('; '.join(names))}.</strong> "
+                + ("Do not wait for the visit." if saved else "Do this now, then save the entry.")
+                + f"</p>{actions_html(content.clinic, group)}"
+            )
+    if not parts:
+        return ""
+    role = "" if saved else " role='alert'"
+    return f"<div class='cc-journal-alert'{role}>{''.join(parts)}</div>"
 
 
 def _day(day: str) -> str:

@@ -130,6 +130,14 @@ class Choices(_Browser):
         self.on_check = on_check
         self.on_msg(safe_callback(lambda _w, content, _buffers: self._message(content)))
 
+    def show(self, value) -> None:
+        """Set the choices from the kernel (a fresh form, or a saved entry loaded to edit) and draw them so.
+
+        The page draws value changes only when the choices are first drawn (later ones are echoes of the
+        learner's own taps), so the kernel asks for this redraw with a message of its own."""
+        self.value = value
+        self.send({"show": value})
+
     def _message(self, content) -> None:
         if isinstance(content, dict) and content.get("event") == "check" and self.on_check is not None:
             if "value" in content:  # the choices as the learner sees them (the same trust as a value update)

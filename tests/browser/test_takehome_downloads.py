@@ -114,3 +114,56 @@ def test_each_download_gives_a_file_on_a_phone(open_app, phone, server, tmp_path
     text = pdf_text(cert)
     assert "Sam Rivera" in text and "Verification code" in text
     assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_an_emergency_sign_in_the_journal_shows_the_red_box_with_a_number_to_tap(open_app, phone):
+    """Issue 17: ticking an emergency sign shows, at the Save button, a red box with the action and a tel: link;
+    after Save the form is fresh in the page too (no tick left behind) and the date moves on."""
+    page = open_app(phone.new_page())
+    page.locator(".cc-dash-top .cc-tools-open").tap()
+    page.locator(".cc-journal-open").tap()
+    page.locator(".cc-journal-on").tap()
+    form = page.locator(".cc-journal-form")
+    form.wait_for(timeout=30_000)
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    form.locator(".cc-journal-day input").fill(yesterday.isoformat())
+    form.locator(".cc-option", has_text="2 - low").tap()
+    form.locator(".cc-option", has_text="5 hours").tap()
+    form.locator(".cc-option", has_text="Chest pain").tap()
+
+    box = form.locator(".cc-journal-alert-box .cc-journal-alert")
+    box.wait_for(timeout=30_000)
+    call = box.locator("a[href='tel:911']")
+    assert call.is_visible() and "Call 911" in call.inner_text()
+    assert "Emergency sign" in box.inner_text() and "⚠" in box.inner_text()  # icon and words, not colour alone
+    link = call.bounding_box()
+    assert link["height"] >= 44 and link["width"] >= 44, "the number is too small to tap"
+    # At the button: the box sits just above the Save row, and the summary beside Save says what is ticked.
+    save = form.locator(".cc-journal-save")
+    save.scroll_into_view_if_needed()
+    gap = save.bounding_box()["y"] - (box.bounding_box()["y"] + box.bounding_box()["height"])
+    assert 0 <= gap < 60, gap
+    summary = form.locator(".cc-journal-summary")
+    page.wait_for_function(
+        "() => (document.querySelector('.cc-journal-summary') || {}).innerText?.includes('chest pain')",
+        timeout=30_000,
+    )
+    assert "mood 2 - low" in summary.inner_text()
+
+    save.tap()
+    result = page.locator(".cc-journal-result")
+    result.filter(has_text="Saved the entry").wait_for(timeout=30_000)
+    assert result.locator("a[href='tel:911']").count() == 1  # not only a green "Saved"
+    # The fresh form: nothing ticked in the page, and the date on the next day (today).
+    page.wait_for_function(
+        "() => !document.querySelector('.cc-journal-alert-box .cc-journal-alert')"
+        " && Array.from(document.querySelectorAll('.cc-journal-form .cc-option input')).every(i => !i.checked)",
+        timeout=30_000,
+    )
+    page.wait_for_function(
+        "(today) => (document.querySelector('.cc-journal-day input') || {}).value === today",
+        arg=dt.date.today().isoformat(),
+        timeout=30_000,
+    )
+    page.locator(".cc-journal-flags a[href='tel:911']").first.wait_for(timeout=30_000)  # the trend view
+    assert "Traceback" not in page.locator("body").inner_text()

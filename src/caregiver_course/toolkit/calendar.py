@@ -25,12 +25,8 @@ class Reminder:
     text: str
 
 
-def _hm(t: dt.datetime) -> str:
-    return f"{t.hour}:{t.minute:02d}"
-
-
-def _when(t: dt.datetime) -> str:
-    return f"{t:%A} {t.day} {t:%B}, {_hm(t)}"
+def _when(clinic, t: dt.datetime) -> str:
+    return f"{t:%A} {t.day} {t:%B}, {clinic.clock_time(t)}"
 
 
 def reminders(clinic, session: dt.datetime) -> list[Reminder]:
@@ -46,6 +42,11 @@ def reminders(clinic, session: dt.datetime) -> list[Reminder]:
     )
     drive = end + dt.timedelta(hours=clinic.number("no_driving_hours"))
     name = clinic.shown("clinic_name")
+    hm = clinic.clock_time
+
+    def _when_(t):
+        return _when(clinic, t)
+
     out = [
         Reminder(
             "session",
@@ -59,12 +60,12 @@ def reminders(clinic, session: dt.datetime) -> list[Reminder]:
         ),
         Reminder(
             "fasting",
-            f"Tomorrow's session: stop eating at {_hm(stop_food)}, drinking at {_hm(stop_drink)}",
+            f"Tomorrow's session: stop eating at {hm(stop_food)}, drinking at {hm(stop_drink)}",
             evening,
             evening + dt.timedelta(minutes=15),
             clinic.fill(
-                f"Session: {_when(session)}. Stop eating at {_when(stop_food)}. "
-                f"Stop drinking at {_when(stop_drink)}. The clinic's rules: no food for {{fasting_solids}}; "
+                f"Session: {_when_(session)}. Stop eating at {_when_(stop_food)}. "
+                f"Stop drinking at {_when_(stop_drink)}. The clinic's rules: no food for {{fasting_solids}}; "
                 "no drinks for {fasting_liquids}. "
                 "Ask the clinic about these medicines: {medicines_to_review}. Do not stop or change any medicine "
                 "without asking."
@@ -75,11 +76,11 @@ def reminders(clinic, session: dt.datetime) -> list[Reminder]:
             "Arrange the ride home from the session",
             ride,
             ride + dt.timedelta(minutes=15),
-            f"Session: {_when(session)} at {name}. A responsible adult must take them home; they cannot drive.",
+            f"Session: {_when_(session)} at {name}. A responsible adult must take them home; they cannot drive.",
         ),
         Reminder(
             "no-driving",
-            f"No driving until {_when(drive)}",
+            f"No driving until {_when_(drive)}",
             end,
             drive,
             clinic.fill(

@@ -82,11 +82,11 @@ def certificate_pdf(
     clinic = content.clinic
     version = version or __version__
     name = " ".join(str(name or "").split())[:60]
-    pdf = P.new_pdf("Certificate of completion", (297, 210), margin=18)
+    pdf = P.new_pdf("Certificate of completion", tuple(reversed(content.clinic.paper_mm)), margin=18)
     pdf.set_auto_page_break(False)
     pdf.set_draw_color(*P.COLOURS["clinic"])
     pdf.set_line_width(1.2)
-    pdf.rect(9, 9, 279, 192)
+    pdf.rect(9, 9, pdf.w - 18, pdf.h - 18)
     pdf.set_line_width(0.2)
     pdf.set_y(26)
     pdf.set_font("Helvetica", "B", 30)
@@ -118,7 +118,7 @@ def certificate_pdf(
     pdf.ln(3)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(0, 6, f"All quizzes: {total_right} of {total_q} right", align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_y(170)
+    pdf.set_y(pdf.h - 40)
     pdf.set_font("Helvetica", "", 11)
     half = (pdf.w - 2 * pdf.l_margin) / 3
     pdf.cell(half, 6, P.safe(f"Date: {day:%d %B %Y}"))

@@ -73,17 +73,34 @@ class Flag:
     group: str
     sign: str
     advice: str
+    action: str = ""  # the group's action with the clinic's number written in ("Call 911 now, ...")
+
+    def line(self) -> str:
+        """The flag in words for the PDF: the sign, its group, the number to call and the row's advice."""
+        from .triage_card import WORDS
+
+        advice = self.advice
+        if self.group == "emergency":  # "Call now." is already said, with the number, by the action
+            advice = advice.removeprefix("Call now.").strip()
+        return f"{_label(self.day)}: {self.sign}. {WORDS[self.group]}: {self.action} {advice}".strip()
 
 
 def flags(entries: list[dict], content) -> list[Flag]:
     """Entries that match a 'call the clinic', 'emergency' or crisis row, with that row's advice."""
+    from ..redflags import PHONE, raw_value
+    from .triage_card import action
+
     rows = {r.id: r for r in content.side_effects}
+    clinic = content.clinic
     out = []
     for e in entries:
         for rid in e.get("effects", []):
             r = rows.get(rid)
             if r is not None and r.group in ACT_ON:
-                out.append(Flag(e["day"], r.group, content.clinic.fill(r.name), content.clinic.fill(r.what_to_do)))
+                act = action(clinic, r.group)
+                if r.group == "clinic" and not PHONE.match(raw_value(clinic, "clinic_phone")):
+                    act = ""  # the card's "write its numbers in below" means nothing here; the advice says call
+                out.append(Flag(e["day"], r.group, clinic.fill(r.name), clinic.fill(r.what_to_do), act))
     order = {g: i for i, g in enumerate(ACT_ON)}
     return sorted(out, key=lambda f: (order[f.group], f.day), reverse=False)
 
@@ -192,7 +209,7 @@ def _chart_pdf(pdf, entries: list[dict], x: float, y: float, w: float, h: float)
     """The trend drawn with vector lines: mood on the left scale, sleep dashed on the right, S = session."""
     pdf.set_draw_color(180, 180, 180)
     pdf.set_line_width(0.2)
-    pdf.set_font("Helvetica", "", 7)
+    pdf.set_font("Helvetica", "", 8)
     for m in range(1, 6):
         yy = y + h - (m - 1) / 4 * h
         pdf.line(x, yy, x + w, yy)
@@ -231,7 +248,7 @@ def _chart_pdf(pdf, entries: list[dict], x: float, y: float, w: float, h: float)
         pdf.set_fill_color(0x8A, 0x4A, 0x00)
         pdf.rect(px - 0.8, py - 0.8, 1.6, 1.6, style="F")
     labels_every = max(1, n // 10)
-    pdf.set_font("Helvetica", "", 6.5)
+    pdf.set_font("Helvetica", "", 8)
     for i, e in enumerate(entries):
         if i % labels_every == 0 or i == n - 1:
             pdf.text(xs[i] - 3, y + h + 4, _label(e["day"]))
@@ -243,7 +260,7 @@ def export_pdf(entries: list[dict], content, today: dt.date | None = None, rows:
     """One page for the care team: the trend chart and a short table of the last days."""
     today = today or dt.date.today()
     clinic = content.clinic
-    pdf = P.new_pdf("Observation journal for the care team", margin=12)
+    pdf = P.new_pdf("Observation journal for the care team", clinic.paper_mm, margin=12)
     pdf.set_auto_page_break(False)
     P.heading(pdf, "Observation journal, for the care team", 15, 0)
     P.para(
@@ -263,7 +280,7 @@ def export_pdf(entries: list[dict], content, today: dt.date | None = None, rows:
     if found:
         P.heading(pdf, "Signs noted that the side-effect table says to act on", 10, 1)
         for f in found[:6]:
-            P.para(pdf, f"{_label(f.day)}: {f.sign}. What to do: {f.advice}", 8)
+            P.para(pdf, f.line(), 9, "B" if f.group in ("emergency", "crisis") else "")
     P.heading(pdf, f"The last {min(rows, len(entries))} days", 10, 1)
     cols = (18, 14, 18, 14, 62, 60)
     heads = ("Date", "Mood", "Sleep", "Session", "Side effects", "Note")
@@ -271,7 +288,7 @@ def export_pdf(entries: list[dict], content, today: dt.date | None = None, rows:
     for wdt, head in zip(cols, heads):
         pdf.cell(wdt, 5, head, border="B")
     pdf.ln(5)
-    pdf.set_font("Helvetica", "", 7.5)
+    pdf.set_font("Helvetica", "", 8)
     for e in entries[-rows:]:
         if pdf.get_y() > pdf.h - 22:
             break
@@ -294,7 +311,7 @@ def export_pdf(entries: list[dict], content, today: dt.date | None = None, rows:
         pdf,
         "The full list is in the CSV file. "
         + clinic.fill("If something is urgent, do not wait for the visit: call {emergency_number} in an emergency."),
-        7.5,
+        8,
         colour=P.GREY,
     )
     return P.to_bytes(pdf)

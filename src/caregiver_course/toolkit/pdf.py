@@ -51,8 +51,9 @@ def safe(text: str) -> str:
     return "".join(out)
 
 
-def new_pdf(title: str, size=(210, 297), margin: float = 15):
-    """A portrait document of size (width, height) in mm, with its title and language set (read aloud)."""
+def new_pdf(title: str, size: tuple[float, float], margin: float = 15):
+    """A document of size (width, height) in mm (the clinic's paper: ``clinic.paper_mm``), with its title and
+    language set (read aloud)."""
     from fpdf import FPDF
 
     pdf = FPDF(unit="mm", format=size)

@@ -39,9 +39,19 @@ class Part:
     items: tuple[tuple[str, bool], ...]  # (text, ticked)
 
 
-def sessions_text(sessions) -> list[str]:
-    """Planned sessions as 'Thursday 3 December 2026, 9:00'."""
-    return [f"{s:%A} {s.day} {s:%B %Y}, {s.hour}:{s.minute:02d}" for s in sorted(sessions)]
+def sessions_text(sessions, clinic) -> list[str]:
+    """Planned sessions as 'Thursday 3 December 2026, 9:30 am: stop eating at 3:30 am, drinking at 7:30 am'
+    (the fasting times counted back by the clinic's fasting_solids_hours and fasting_liquids_hours)."""
+    out = []
+    for s in sorted(sessions):
+        food = s - dt.timedelta(hours=clinic.number("fasting_solids_hours"))
+        drink = s - dt.timedelta(hours=clinic.number("fasting_liquids_hours"))
+        day = "" if food.date() == s.date() else " the day before"
+        out.append(
+            f"{s:%A} {s.day} {s:%B %Y}, {clinic.clock_time(s)}: stop eating at {clinic.clock_time(food)}{day}, "
+            f"stop drinking at {clinic.clock_time(drink)}"
+        )
+    return out
 
 
 def parts(content, checked: dict[str, set[str]]) -> list[Part]:
@@ -63,7 +73,7 @@ def numbers(clinic) -> list[tuple[str, str]]:
 def plan_pdf(content, checked: dict[str, set[str]], sessions=(), today: dt.date | None = None) -> bytes:
     clinic = content.clinic
     today = today or dt.date.today()
-    pdf = P.new_pdf("My support plan", margin=13)
+    pdf = P.new_pdf("My support plan", clinic.paper_mm, margin=13)
     P.heading(pdf, "My support plan", 18, 0)
     P.para(pdf, f"{clinic.shown('clinic_name')} - made on {today:%d %B %Y}", 9, colour=P.GREY)
     P.heading(pdf, "Numbers to keep close", 12)
@@ -74,7 +84,7 @@ def plan_pdf(content, checked: dict[str, set[str]], sessions=(), today: dt.date 
         pdf.set_font("Helvetica", "", 10)
         pdf.multi_cell(0, 5, P.safe(value), new_x="LMARGIN", new_y="NEXT", align="L")
     P.heading(pdf, "Session dates", 12)
-    planned = sessions_text(sessions)
+    planned = sessions_text(sessions, clinic)
     if planned:
         for line in planned:
             P.tick_box(pdf, f"Session: {line}", False, 10)
@@ -98,7 +108,7 @@ def plan_html(content, checked: dict[str, set[str]], sessions=(), today: dt.date
     clinic = content.clinic
     today = today or dt.date.today()
     rows = "".join(f"<li><strong>{escape(label)}:</strong> {escape(value)}</li>" for label, value in numbers(clinic))
-    planned = sessions_text(sessions)
+    planned = sessions_text(sessions, clinic)
     dates = (
         "".join(f"<li>☐ Session: {escape(line)}</li>" for line in planned)
         if planned

@@ -110,7 +110,10 @@ function renderChoices({ model, el: root }) {
   // so the inputs follow the learner's taps only.
   const onFeedback = () => { feedback.innerHTML = model.get("feedback"); };
   model.on("change:feedback", onFeedback);
-  return () => { model.off("change:feedback", onFeedback); };
+  // The kernel's own redraw (Choices.show): a form made fresh after a save, or a saved entry loaded to edit.
+  const onShow = (msg) => { if (msg && Object.prototype.hasOwnProperty.call(msg, "show")) { show(msg.show); } };
+  model.on("msg:custom", onShow);
+  return () => { model.off("change:feedback", onFeedback); model.off("msg:custom", onShow); };
 }
 
 const KEY = "caregiver-course-learner";
