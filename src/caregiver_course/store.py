@@ -32,7 +32,7 @@ from pathlib import Path
 from .codes import keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
 from .content import REPO
 
-__all__ = ["Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
+__all__ = ["Learner", "SignedOut", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
 
 SCHEMA_VERSION = 5  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
 HEAD = f"v{SCHEMA_VERSION}"
@@ -125,6 +125,11 @@ class StoreError(Exception):
     """The database could not be used; the message says what to do."""
 
     conflict = False  # True when a unique value clashed (a random code drawn twice): the caller may retry
+
+
+class SignedOut(StoreError):
+    """This device no longer belongs to the learner: a new resume code was made, which signs out every device
+    added with the old one."""
 
 
 def data_dir() -> Path:
@@ -467,18 +472,38 @@ class Store:
             ).fetchone()
         return row is not None
 
-    def new_code_for(self, learner_id: str) -> str:
-        """Give the learner a new resume code (the old one stops working) and return it."""
+    def new_code_for(self, learner_id: str, keep_token: str = "") -> str:
+        """Give the learner a new resume code and return it. The old code stops working, and every device that
+        was added with a resume code is signed out, except the one asking (keep_token). The learner's first
+        browser (its token is the learner's own) stays."""
         for _ in range(10):
             code = new_resume_code()
             try:
                 with self._tx() as db:
                     db.execute("UPDATE learners SET resume_code = ? WHERE id = ?", (self._hash(code), learner_id))
+                    db.execute(
+                        "DELETE FROM devices WHERE learner_id = ? AND token_hash <> ?",
+                        (learner_id, self._hash(keep_token) if keep_token else ""),
+                    )
                 return code
             except StoreError as exc:
                 if not exc.conflict:
                     raise
         raise StoreError("Could not make a new resume code. Please try again.")
+
+    def device_ok(self, learner_id: str, token: str) -> bool:
+        """Does the browser holding this token still belong to this learner? (False once it was signed out.)"""
+        with self._tx(write=False) as db:
+            return self._device_ok(db, learner_id, token)
+
+    def _device_ok(self, db: _Db, learner_id: str, token: str) -> bool:
+        h = self._hash(token)
+        row = db.execute(
+            "SELECT 1 FROM learners WHERE id = ? AND token = ? UNION ALL "
+            "SELECT 1 FROM devices WHERE learner_id = ? AND token_hash = ? LIMIT 1",
+            (learner_id, h, learner_id, h),
+        ).fetchone()
+        return row is not None
 
     def delete_learner(self, learner_id: str) -> int:
         """Remove every row about this learner. Returns how many events were removed."""
@@ -494,16 +519,19 @@ class Store:
 
     # ------------------------------------------------------------------ events
 
-    def add_events(self, learner_id: str, events: list[dict]) -> None:
+    def add_events(self, learner_id: str, events: list[dict], token: str = "") -> None:
         """Append events in one transaction (all or none). Idempotent: an event whose ``event_id`` is already
         stored is skipped, so a write retried after an unclear failure never doubles an answer. An event without
         an id gets one here (kept in its dict, so retrying with the same dicts is safe too).
 
-        An event counts for a workshop only if the learner is in it and it is still open when written.
+        An event counts for a workshop only if the learner is in it and it is still open when written. Given the
+        writing device's token, a device that was signed out (a new resume code) writes nothing: SignedOut.
         """
         for e in events:
             e.setdefault("event_id", new_event_id())
         with self._tx() as db:
+            if token and not self._device_ok(db, learner_id, token):
+                raise SignedOut("This device was signed out because a new resume code was made.")
             db.executemany(
                 "INSERT INTO events(event_id, learner_id, at, kind, lesson, item, sub_item, response, status, "
                 "workshop_id) VALUES (?,?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN "
