@@ -105,6 +105,10 @@ class StoreSession:
             return False
         self.pending = []
         self.last_error = ""
+        from .store import MAX_EVENTS, compact
+
+        if len(self.events) > MAX_EVENTS:  # the store compacted too: keep this page's copy as small
+            self.events = [self.events[i] for i in compact(self.events)]
         return True
 
     def attempts(self) -> list[tuple[str, str]]:

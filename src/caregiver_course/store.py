@@ -234,6 +234,28 @@ def _postgresql_engine(url: str, timeout: float, keep: bool = False):
     return engine
 
 
+MAX_EVENTS = 2000  # stored events per learner; past this, the learner's events are compacted (see compact)
+
+
+def compact(events: list[dict]) -> list[int]:
+    """Which events to keep (their indexes, in order) when a learner's events are compacted. The rule keeps
+    everything progress, scores, resume points and workshop counts are made from: the latest event of each
+    kind of thing (each question's answer, each checklist item's tick, each lesson's opened/step/end), and for
+    answers also the latest right one (a question counts as right once any try was right) and the first in
+    each workshop (the room's first-try counts). The rest are older repeats: the same answer changed back and
+    forth, the same step opened again. How many remain is bounded by the course's content, not by time."""
+    keep: dict[tuple, int] = {}
+    for i, e in enumerate(events):
+        key = (e["kind"], e["lesson"], e["item"], e.get("sub_item", ""))
+        keep[("latest", *key)] = i
+        if e["kind"] == "answer":
+            if e.get("status") == "correct":
+                keep[("right", *key)] = i
+            if e.get("workshop_id"):
+                keep.setdefault(("first", e["workshop_id"], *key), i)
+    return sorted(set(keep.values()))
+
+
 def new_event_id() -> str:
     """An event's id, made by the writer (the learner's kernel) before the first try to save it."""
     return secrets.token_hex(12)
@@ -555,6 +577,21 @@ class Store:
                     for e in events
                 ],
             )
+            n = db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
+            if n > MAX_EVENTS:
+                self._compact(db, learner_id)
+
+    def _compact(self, db: _Db, learner_id: str) -> None:
+        rows = db.execute(
+            "SELECT seq, kind, lesson, item, sub_item, status, workshop_id FROM events WHERE learner_id = ? "
+            "ORDER BY seq",
+            (learner_id,),
+        ).fetchall()
+        names = ("seq", "kind", "lesson", "item", "sub_item", "status", "workshop_id")
+        events = [dict(zip(names, r)) for r in rows]
+        kept = {events[i]["seq"] for i in compact(events)}
+        gone = [(learner_id, e["seq"]) for e in events if e["seq"] not in kept]
+        db.executemany("DELETE FROM events WHERE learner_id = ? AND seq = ?", gone)
 
     def events(self, learner_id: str) -> list[dict]:
         with self._tx(write=False) as db:
