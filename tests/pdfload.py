@@ -20,8 +20,8 @@ from pathlib import Path
 SESSION = r"""
 import json, sys, threading, time
 from caregiver_course.toolkit import worker
-start, per, nice = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-worker.NICE = nice
+start, per, nice, wait = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+worker.NICE, worker.QUEUE_WAIT = nice, wait
 out = [None] * per
 def one(i):
     t = time.monotonic()
@@ -76,7 +76,13 @@ def page_start(env: dict) -> float:
 
 
 def burst(
-    data_dir: Path, sessions: int = 4, per: int = 4, slots: int = 1, nice: int = 10, probe_pages: int = 0
+    data_dir: Path,
+    sessions: int = 4,
+    per: int = 4,
+    slots: int = 1,
+    nice: int = 10,
+    probe_pages: int = 0,
+    queue_wait: float = 900,
 ) -> dict:
     """Run sessions x per PDF requests at once; return the most workers seen running at once, every result,
     the workers' niceness, and (probe_pages > 0) that many page starts timed while the burst runs."""
@@ -86,7 +92,7 @@ def burst(
     start = time.time() + 3.0  # every session has imported the package by then
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", SESSION, str(start), str(per), str(nice)],
+            [sys.executable, "-c", SESSION, str(start), str(per), str(nice), str(queue_wait)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

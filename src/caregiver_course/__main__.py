@@ -73,6 +73,12 @@ def serve(
             file=sys.stderr,
         )
         return 1
+    os.environ.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
+    from .clinic import facilitator_secret, secret_problem
+
+    if problem := secret_problem(facilitator_secret()):
+        print(f"The course was NOT started. {problem}", file=sys.stderr)
+        return 1
     env = dict(os.environ)
     here = Path(__file__).resolve().parent
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(here), env.get("JUPYTER_PATH", "")]))

@@ -137,7 +137,7 @@ class CourseApp:
                 learner = self.store.new_learner()
         except StoreError as exc:  # a full disk or a broken database: keep going in memory, and say so once
             if not self._store_failed:
-                log.warning("progress store cannot be used: %s", exc)
+                log.warning("progress store cannot be used: %s %s", exc, exc.detail)
             self._store_failed = True
             self.session.last_error = (
                 "Your progress cannot be saved right now. You can still use every lesson. Please tell the clinic staff."

@@ -101,7 +101,7 @@ class StoreSession:
             return False
         except StoreError as exc:
             self.last_error = str(exc)
-            log.warning("could not save %d event(s): %s", len(self.pending), exc)
+            log.warning("could not save %d event(s): %s %s", len(self.pending), exc, exc.detail)
             return False
         self.pending = []
         self.last_error = ""

@@ -122,9 +122,18 @@ _PG_BUSY = {"55P03", "57014", "40001", "40P01", "53300"}
 
 
 class StoreError(Exception):
-    """The database could not be used; the message says what to do."""
+    """The database could not be used; the message says what to do (in plain words: learners read it)."""
 
     conflict = False  # True when a unique value clashed (a random code drawn twice): the caller may retry
+    detail = ""  # the database's own words, for the server's log only
+
+
+# A full disk, in the words SQLite, PostgreSQL and the system use (SQLite often says only "disk I/O error").
+_FULL = ("disk i/o error", "database or disk is full", "no space left", "disk full", "could not extend file")
+DISK_FULL = (
+    "The course's server is out of storage space, so your progress cannot be saved right now. What you do on "
+    "this page is kept here and saved when there is room again. Please tell the clinic staff."
+)
 
 
 class SignedOut(StoreError):
@@ -156,8 +165,14 @@ def _explain(exc: BaseException) -> StoreError:
     full = str(orig or exc)
     if any(w in full for w in ("locked", "busy", "too many clients")) or getattr(orig, "sqlstate", None) in _PG_BUSY:
         err = StoreError("The progress database is busy. Your answer is kept and will be saved with your next one.")
-    else:
-        err = StoreError(f"The progress database could not be used ({text}).")
+    elif any(w in full.lower() for w in _FULL) or getattr(orig, "sqlstate", None) == "53100":
+        err = StoreError(DISK_FULL)
+    else:  # the database's own words (which may name a file) go to the log, never to the page
+        err = StoreError(
+            "The progress database could not be used just now. Your answers on this page are kept. If this keeps "
+            "happening, please tell the clinic staff."
+        )
+    err.detail = text
     err.conflict = isinstance(exc, sa_exc.IntegrityError)
     return err
 

@@ -323,9 +323,9 @@ class CompletionBox:
         code = certificate.verification_code(app.store.key, app.session.learner.id, today.isoformat())
         from dataclasses import asdict
 
-        from .toolkit import worker
+        from .toolkit import strip_controls, worker
 
-        name = " ".join(str(self.name.value or "").split())[:60]
+        name = " ".join(strip_controls(self.name.value or "").split())[:60]
         return worker.make("certificate", lines=[asdict(x) for x in lines], code=code, day=today.isoformat(), name=name)
 
 

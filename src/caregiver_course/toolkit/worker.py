@@ -35,7 +35,7 @@ TIMEOUT = 90  # seconds; a PDF takes well under a second once the library is loa
 QUEUE_WAIT = 240  # seconds a request may wait for a free slot before the learner is asked to try again
 NICE = 10  # added to the worker's niceness: page loads and kernels go first
 SLOTS_ENV = "CAREGIVER_PDF_WORKERS"  # how many PDF workers may run at once on this machine
-MAKING = "Your file is being made…"
+MAKING = "Your file is being made…"  # what the page says when the button is pressed (cc-widgets.js)
 QUEUED = "Your file is being made. It is in the queue behind other files: it can take a minute."
 
 # Who to tell while a request waits (set by the download button for the time of one request).
@@ -112,8 +112,7 @@ def _lower_priority() -> None:  # runs in the child just before the worker start
 def make(kind: str, **payload) -> bytes:
     """The file of this kind (plan, card, journal, certificate), made in a child process."""
     request = json.dumps({"kind": kind, **payload}, default=str).encode()
-    _tell(MAKING)
-    with slot():
+    with slot():  # the page says "Your file is being made…" already; a wait adds that it is queued
         try:
             proc = subprocess.run(
                 [sys.executable, "-m", "caregiver_course.toolkit.worker"],
