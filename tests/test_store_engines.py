@@ -256,7 +256,8 @@ def test_too_many_connections_is_busy_not_broken():
         'connection failed: connection to server at "10.0.0.5", port 5432 failed\nFATAL:  sorry, too many clients already'
     )
     assert "busy" in str(_explain(sa_exc.OperationalError("connect", {}, full)))
-    assert "could not be used" in str(_explain(sa_exc.OperationalError("x", {}, Refused("disk full"))))
+    assert "out of storage space" in str(_explain(sa_exc.OperationalError("x", {}, Refused("disk full"))))
+    assert "could not be used" in str(_explain(sa_exc.OperationalError("x", {}, Refused("no such table: x"))))
 
 
 def test_a_locked_table_is_busy_and_the_session_keeps_the_answer(pg_url):

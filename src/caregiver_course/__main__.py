@@ -85,6 +85,12 @@ def serve(
             file=sys.stderr,
         )
         return 1
+    os.environ.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
+    from .clinic import facilitator_secret, secret_problem
+
+    if problem := secret_problem(facilitator_secret()):
+        print(f"The course was NOT started. {problem}", file=sys.stderr)
+        return 1
     if (problem := _store_problem()) is not None:
         print(f"\nThe course was NOT started: {problem}", file=sys.stderr)
         return 1

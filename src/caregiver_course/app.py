@@ -137,7 +137,7 @@ class CourseApp:
                 learner = self.store.new_learner()
         except StoreError as exc:  # a full disk or a broken database: keep going in memory, and say so once
             if not self._store_failed:
-                log.warning("progress store cannot be used: %s", exc)
+                log.warning("progress store cannot be used: %s %s", exc, exc.detail)
             self._store_failed = True
             self.session.last_error = (
                 "Your progress cannot be saved right now. You can still use every lesson. Please tell the clinic staff."
@@ -152,7 +152,7 @@ class CourseApp:
     def new_resume_code(self) -> str:
         """Make a new resume code for this learner (the old one stops working). Returns it."""
         learner = self.session.learner
-        code = self.store.new_code_for(learner.id)
+        code = self.store.new_code_for(learner.id, keep_token=learner.token)
         self.session.learner = dataclasses.replace(learner, resume_code=code)
         self.identity.answer(learner.token, code)
         return code
@@ -274,6 +274,32 @@ class CourseApp:
         )
         self.home.update()
 
+    def _check_signed_in(self) -> bool:
+        """False (and this device starts afresh, with a plain message) if this device was signed out: a new
+        resume code was made on another device, which signs out the devices added with the old code."""
+        from .store import StoreError
+
+        learner = self.session.learner
+        if self.store is None or learner is None or not learner.token or hub_user():
+            return True
+        if self.session.device_ok():  # a database that cannot be read counts as yes: writes are checked again
+            return True
+        log.info("a device was signed out by a new resume code")
+        self.session.signed_out = False
+        self.session.learner, self.session.events, self.session.pending = None, [], []
+        self.workshop, self.session.workshop_id, self.banner.value = None, None, ""
+        self.current = None
+        try:
+            self._become(self.store.new_learner())
+        except StoreError:
+            self.identity.answer("", "")
+        self.announce.value = (
+            "<p role='status' aria-live='polite' class='cc-signed-out'>This device was signed out, because a new "
+            "resume code was made for that progress. To go on with it here, type the new resume code under "
+            "<em>Your code and your data</em>. Or simply start afresh.</p>"
+        )
+        return False
+
     def _check_workshop_open(self) -> None:
         """A phone learns that the facilitator closed the workshop (checked when the learner does something)."""
         if self.workshop is None or self.store is None:
@@ -323,6 +349,8 @@ class CourseApp:
 
     def show_tools(self) -> None:
         """The take-home tools' own page: support plan, triage cards, calendar and the way to the journal."""
+        if not self._check_signed_in():
+            return
         self.current = None
         self.home.tools.update()
         self.stage.children = [self.home.tools.widget]
@@ -332,6 +360,8 @@ class CourseApp:
         """The observation journal's own page (built the first time it is opened)."""
         from .takehome import JournalPage
 
+        if not self._check_signed_in():
+            return
         if self.journal is None:
             self.journal = JournalPage(self)
         self.current = None
@@ -344,6 +374,8 @@ class CourseApp:
 
     def show_home(self) -> None:
         self.current = None
+        if not self._check_signed_in():
+            return  # it showed the start page of the fresh learner
         self._check_workshop_open()
         target = self.home.update()
         if self.stage.children != (self.home.widget,):
@@ -371,6 +403,8 @@ class CourseApp:
 
     def show_lesson(self, lesson_id: str, record: bool = True, step: int | None = None) -> None:
         lesson = self.content.lesson(lesson_id)
+        if not self._check_signed_in():
+            return
         if record:
             self.session.record_step(lesson_id, "opened")
         if step is None:
@@ -501,6 +535,8 @@ class CourseApp:
 
     def _on_change(self) -> None:
         """Something was recorded: update counts in place (never rebuild what the learner is using)."""
+        if self.session.signed_out and not self._check_signed_in():
+            return
         self._show_save_problem()
         self._check_workshop_open()
         if self.current:

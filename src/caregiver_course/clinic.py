@@ -266,6 +266,20 @@ def check_placeholders(text: str, file: str, item: str, field_name: str) -> list
     return problems
 
 
+MIN_SECRET_LENGTH = 12  # characters: with the limit on wrong tries, too long to guess
+
+
+def secret_problem(secret: str) -> str:
+    """'' if the facilitator secret is long enough (or none is set), else what to do, in plain words."""
+    if not secret or len(secret) >= MIN_SECRET_LENGTH:
+        return ""
+    return (
+        f"The facilitator secret is too short: it has {len(secret)} characters, and it needs at least "
+        f"{MIN_SECRET_LENGTH}. Choose a longer one (for example three words and a number, like "
+        f"'plum-river-lamp-47'), set it again in {SECRET_ENV} or in the file {SECRET_FILE}, then start the course."
+    )
+
+
 def facilitator_secret() -> str:
     """The workshop facilitator's secret: from the environment, else from a file outside data/.
 

@@ -459,7 +459,9 @@ class Dashboard:
 
         participants, results = self.data()
         frame = ws_logic.export_frame(content_mod.get(), results, len(participants))
-        csv = frame.to_csv(index=False)
+        from .toolkit import strip_controls
+
+        csv = strip_controls(frame.to_csv(index=False))  # no control character from a content file reaches it
         name = f"workshop-{self.workshop.join_code}-{time.strftime('%Y%m%d-%H%M')}.csv"
         folder = Path(data_dir()) / "exports"
         folder.mkdir(parents=True, exist_ok=True)
@@ -468,7 +470,7 @@ class Dashboard:
         self.export_area.value = (
             f"<p role='status'>✓ Results exported ({len(frame)} rows, no names). "
             f"<a download='{name}' href='data:text/csv;base64,{b64}'>Download {name}</a>. "
-            f"A copy is saved on the server in {escape(str(folder))}.</p>"
+            "A copy is also saved on the course's server, in the <code>exports</code> folder of its data folder.</p>"
         )
 
 

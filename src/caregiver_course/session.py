@@ -38,6 +38,7 @@ class StoreSession:
         self.last_error: str = ""
         self.origin: str = ""  # the page's own address (for the QR code back to the course)
         self.planned: list = []  # session dates typed for the calendar: this page only, never stored
+        self.signed_out = False  # a new resume code was made on another device: this one no longer belongs
 
     @property
     def seed(self) -> str:
@@ -60,6 +61,20 @@ class StoreSession:
         self.planned = []
         return n
 
+    def device_ok(self) -> bool:
+        """False once this device was signed out (a new resume code was made on another device)."""
+        if self.signed_out:
+            return False
+        if self.store is None or self.learner is None or not self.learner.token:
+            return True
+        from .store import StoreError
+
+        try:
+            self.signed_out = not self.store.device_ok(self.learner.id, self.learner.token)
+        except StoreError:
+            return True
+        return not self.signed_out
+
     def _add(self, event: dict) -> None:
         event.setdefault("at", time.time())
         # Made once, here: a write retried after an unclear failure carries the same id and is not doubled.
@@ -80,16 +95,25 @@ class StoreSession:
         return timed_save(self._save_pending)
 
     def _save_pending(self) -> bool:
-        from .store import StoreError
+        from .store import SignedOut, StoreError
 
         try:
-            self.store.add_events(self.learner.id, self.pending)
+            self.store.add_events(self.learner.id, self.pending, token=self.learner.token)
+        except SignedOut:
+            # Nothing more goes to that learner from here; the app starts this device afresh and says why.
+            self.signed_out = True
+            self.pending = []
+            return False
         except StoreError as exc:
             self.last_error = str(exc)
-            log.warning("could not save %d event(s): %s", len(self.pending), exc)
+            log.warning("could not save %d event(s): %s %s", len(self.pending), exc, exc.detail)
             return False
         self.pending = []
         self.last_error = ""
+        from .store import MAX_EVENTS, compact
+
+        if len(self.events) > MAX_EVENTS:  # the store compacted too: keep this page's copy as small
+            self.events = [self.events[i] for i in compact(self.events)]
         return True
 
     def attempts(self) -> list[tuple[str, str]]:

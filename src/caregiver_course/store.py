@@ -32,7 +32,7 @@ from pathlib import Path
 from .codes import KeyProblem, key_fingerprint, keyed_hash, load_key, new_resume_code, new_workshop_code, normalise_code
 from .content import REPO
 
-__all__ = ["KeyMismatch", "Learner", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
+__all__ = ["KeyMismatch", "Learner", "SignedOut", "Store", "StoreError", "Workshop", "database_url", "normalise_code"]
 
 SCHEMA_VERSION = 6  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
 HEAD = f"v{SCHEMA_VERSION}"
@@ -122,9 +122,23 @@ _PG_BUSY = {"55P03", "57014", "40001", "40P01", "53300"}
 
 
 class StoreError(Exception):
-    """The database could not be used; the message says what to do."""
+    """The database could not be used; the message says what to do (in plain words: learners read it)."""
 
     conflict = False  # True when a unique value clashed (a random code drawn twice): the caller may retry
+    detail = ""  # the database's own words, for the server's log only
+
+
+# A full disk, in the words SQLite, PostgreSQL and the system use (SQLite often says only "disk I/O error").
+_FULL = ("disk i/o error", "database or disk is full", "no space left", "disk full", "could not extend file")
+DISK_FULL = (
+    "The course's server is out of storage space, so your progress cannot be saved right now. What you do on "
+    "this page is kept here and saved when there is room again. Please tell the clinic staff."
+)
+
+
+class SignedOut(StoreError):
+    """This device no longer belongs to the learner: a new resume code was made, which signs out every device
+    added with the old one."""
 
 
 class KeyMismatch(StoreError):
@@ -163,8 +177,14 @@ def _explain(exc: BaseException) -> StoreError:
     full = str(orig or exc)
     if any(w in full for w in ("locked", "busy", "too many clients")) or getattr(orig, "sqlstate", None) in _PG_BUSY:
         err = StoreError("The progress database is busy. Your answer is kept and will be saved with your next one.")
-    else:
-        err = StoreError(f"The progress database could not be used ({text}).")
+    elif any(w in full.lower() for w in _FULL) or getattr(orig, "sqlstate", None) == "53100":
+        err = StoreError(DISK_FULL)
+    else:  # the database's own words (which may name a file) go to the log, never to the page
+        err = StoreError(
+            "The progress database could not be used just now. Your answers on this page are kept. If this keeps "
+            "happening, please tell the clinic staff."
+        )
+    err.detail = text
     err.conflict = isinstance(exc, sa_exc.IntegrityError)
     return err
 
@@ -239,6 +259,28 @@ def _postgresql_engine(url: str, timeout: float, keep: bool = False):
         )
 
     return engine
+
+
+MAX_EVENTS = 2000  # stored events per learner; past this, the learner's events are compacted (see compact)
+
+
+def compact(events: list[dict]) -> list[int]:
+    """Which events to keep (their indexes, in order) when a learner's events are compacted. The rule keeps
+    everything progress, scores, resume points and workshop counts are made from: the latest event of each
+    kind of thing (each question's answer, each checklist item's tick, each lesson's opened/step/end), and for
+    answers also the latest right one (a question counts as right once any try was right) and the first in
+    each workshop (the room's first-try counts). The rest are older repeats: the same answer changed back and
+    forth, the same step opened again. How many remain is bounded by the course's content, not by time."""
+    keep: dict[tuple, int] = {}
+    for i, e in enumerate(events):
+        key = (e["kind"], e["lesson"], e["item"], e.get("sub_item", ""))
+        keep[("latest", *key)] = i
+        if e["kind"] == "answer":
+            if e.get("status") == "correct":
+                keep[("right", *key)] = i
+            if e.get("workshop_id"):
+                keep.setdefault(("first", e["workshop_id"], *key), i)
+    return sorted(set(keep.values()))
 
 
 def new_event_id() -> str:
@@ -515,18 +557,38 @@ class Store:
             ).fetchone()
         return row is not None
 
-    def new_code_for(self, learner_id: str) -> str:
-        """Give the learner a new resume code (the old one stops working) and return it."""
+    def new_code_for(self, learner_id: str, keep_token: str = "") -> str:
+        """Give the learner a new resume code and return it. The old code stops working, and every device that
+        was added with a resume code is signed out, except the one asking (keep_token). The learner's first
+        browser (its token is the learner's own) stays."""
         for _ in range(10):
             code = new_resume_code()
             try:
                 with self._tx() as db:
                     db.execute("UPDATE learners SET resume_code = ? WHERE id = ?", (self._hash(code), learner_id))
+                    db.execute(
+                        "DELETE FROM devices WHERE learner_id = ? AND token_hash <> ?",
+                        (learner_id, self._hash(keep_token) if keep_token else ""),
+                    )
                 return code
             except StoreError as exc:
                 if not exc.conflict:
                     raise
         raise StoreError("Could not make a new resume code. Please try again.")
+
+    def device_ok(self, learner_id: str, token: str) -> bool:
+        """Does the browser holding this token still belong to this learner? (False once it was signed out.)"""
+        with self._tx(write=False) as db:
+            return self._device_ok(db, learner_id, token)
+
+    def _device_ok(self, db: _Db, learner_id: str, token: str) -> bool:
+        h = self._hash(token)
+        row = db.execute(
+            "SELECT 1 FROM learners WHERE id = ? AND token = ? UNION ALL "
+            "SELECT 1 FROM devices WHERE learner_id = ? AND token_hash = ? LIMIT 1",
+            (learner_id, h, learner_id, h),
+        ).fetchone()
+        return row is not None
 
     def delete_learner(self, learner_id: str) -> int:
         """Remove every row about this learner. Returns how many events were removed."""
@@ -542,16 +604,19 @@ class Store:
 
     # ------------------------------------------------------------------ events
 
-    def add_events(self, learner_id: str, events: list[dict]) -> None:
+    def add_events(self, learner_id: str, events: list[dict], token: str = "") -> None:
         """Append events in one transaction (all or none). Idempotent: an event whose ``event_id`` is already
         stored is skipped, so a write retried after an unclear failure never doubles an answer. An event without
         an id gets one here (kept in its dict, so retrying with the same dicts is safe too).
 
-        An event counts for a workshop only if the learner is in it and it is still open when written.
+        An event counts for a workshop only if the learner is in it and it is still open when written. Given the
+        writing device's token, a device that was signed out (a new resume code) writes nothing: SignedOut.
         """
         for e in events:
             e.setdefault("event_id", new_event_id())
         with self._tx() as db:
+            if token and not self._device_ok(db, learner_id, token):
+                raise SignedOut("This device was signed out because a new resume code was made.")
             db.executemany(
                 "INSERT INTO events(event_id, learner_id, at, kind, lesson, item, sub_item, response, status, "
                 "workshop_id) VALUES (?,?,?,?,?,?,?,?,?, CASE WHEN EXISTS (SELECT 1 FROM workshops w JOIN "
@@ -575,6 +640,21 @@ class Store:
                     for e in events
                 ],
             )
+            n = db.execute("SELECT COUNT(*) FROM events WHERE learner_id = ?", (learner_id,)).fetchone()[0]
+            if n > MAX_EVENTS:
+                self._compact(db, learner_id)
+
+    def _compact(self, db: _Db, learner_id: str) -> None:
+        rows = db.execute(
+            "SELECT seq, kind, lesson, item, sub_item, status, workshop_id FROM events WHERE learner_id = ? "
+            "ORDER BY seq",
+            (learner_id,),
+        ).fetchall()
+        names = ("seq", "kind", "lesson", "item", "sub_item", "status", "workshop_id")
+        events = [dict(zip(names, r)) for r in rows]
+        kept = {events[i]["seq"] for i in compact(events)}
+        gone = [(learner_id, e["seq"]) for e in events if e["seq"] not in kept]
+        db.executemany("DELETE FROM events WHERE learner_id = ? AND seq = ?", gone)
 
     def events(self, learner_id: str) -> list[dict]:
         with self._tx(write=False) as db:

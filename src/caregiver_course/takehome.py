@@ -38,7 +38,12 @@ def course_url(sess, clinic) -> str:
     return (origin if ORIGIN.match(origin) else "http://localhost:8866") + APP_PATH
 
 
+SIGNED_OUT = "This device was signed out, because a new resume code was made. Go to the start page."
+
+
 def _checked(sess, content) -> dict[str, set[str]]:
+    if hasattr(sess, "device_ok") and not sess.device_ok():
+        raise Refused(SIGNED_OUT)
     return {cid: sess.checked(cid) for cid in content.checklists}
 
 
@@ -310,15 +315,17 @@ class CompletionBox:
         lines = self.lines()
         if not certificate.all_done(lines):
             raise Refused("The certificate is ready when every lesson is done.")
+        if not app.session.device_ok():
+            raise Refused(SIGNED_OUT)
         if app.store is None or app.session.learner is None:
             raise Refused("The certificate cannot be made right now, because progress cannot be saved. Try later.")
         today = dt.date.today()
         code = certificate.verification_code(app.store.key, app.session.learner.id, today.isoformat())
         from dataclasses import asdict
 
-        from .toolkit import worker
+        from .toolkit import strip_controls, worker
 
-        name = " ".join(str(self.name.value or "").split())[:60]
+        name = " ".join(strip_controls(self.name.value or "").split())[:60]
         return worker.make("certificate", lines=[asdict(x) for x in lines], code=code, day=today.isoformat(), name=name)
 
 
@@ -460,7 +467,7 @@ class JournalPage:
 
     def entries(self) -> list[dict]:
         app = self.app
-        if app.store is None or app.session.learner is None:
+        if app.store is None or app.session.learner is None or not app._check_signed_in():
             return []
         return app.store.journal_entries(app.session.learner.id)
 
@@ -477,6 +484,8 @@ class JournalPage:
 
     def _need_store(self):
         app = self.app
+        if not app._check_signed_in():
+            raise Refused(SIGNED_OUT)
         if app.store is None or app.session.learner is None:
             raise Refused("The journal cannot be used right now, because progress cannot be saved. Try later.")
         return app.store, app.session.learner.id

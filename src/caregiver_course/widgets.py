@@ -172,6 +172,10 @@ class Download(_Browser):
     def _message(self, content) -> None:
         if not isinstance(content, dict) or content.get("event") not in ("download", "print"):
             return
+        from .toolkit import worker
+
+        # While the file waits for a PDF worker, the page says so (the button stays busy until the file comes).
+        token = worker.notice.set(lambda text: self.send({"status": text}))
         try:
             data = self.make()
             if self.action == "print":
@@ -186,9 +190,14 @@ class Download(_Browser):
             self.send({"file": {"name": name, "mime": self.mime, "data": base64.b64encode(raw).decode("ascii")}})
         except Refused as exc:
             self.send({"error": str(exc)})
+        except worker.Busy:
+            log.warning("no PDF worker came free for %s", self.filename)
+            self.send({"error": "Many files are being made right now. Please try again in a minute."})
         except Exception:
             log.exception("making %s failed", self.filename)
             self.send({"error": "Sorry, the file could not be made. Please try again, or tell the clinic staff."})
+        finally:
+            worker.notice.reset(token)
 
 
 def problem_box(problems: list[Problem], what: str) -> Panel:

@@ -1,9 +1,10 @@
 """``make serve-cluster N=2``: N course processes on this machine behind nginx (Debian's package), one link.
 
-Each process is the usual course server (``python -m caregiver_course serve``) on its own local port, trusting
-X-Forwarded-For from the proxy (its client limits then count learners, not the proxy). nginx, configured from
-``deploy/nginx.conf.in``, keeps each browser on one process (a cookie of the proxy's, hashed onto the
-processes), passes the kernel websockets through, compresses, applies per-client limits and, given a
+Each process is the usual course server (``python -m caregiver_course serve``) on its own local port, on the
+loopback address only (workshop mode too: nginx is the one public door), trusting X-Forwarded-For from the proxy
+on loopback only (its client limits then count learners, not the proxy), with its share of the per-client caps.
+nginx, configured from ``deploy/nginx.conf.in``, keeps each browser on one process (a cookie of the proxy's,
+hashed onto the processes), passes the kernel websockets through, compresses, applies per-client limits and, given a
 certificate, serves HTTPS. Every process shares one store: CAREGIVER_DATABASE_URL (PostgreSQL) when it is set,
 else the SQLite file in CAREGIVER_DATA_DIR (WAL: processes on this one machine only).
 
@@ -35,6 +36,38 @@ DEFAULTS = {
     "REQUEST_BURST": "400",
     "CONN_PER_CLIENT": "200",  # open connections per address (websockets included): a room of phones
 }
+
+
+# The servers' per-client caps (CourseVoila's defaults, and `serve --workshop`'s), shared out between the
+# processes. A browser without the proxy's cookie is hashed onto a process by a new random id at each request,
+# so one address's pages spread over every process: each process allows its share, and the address as a whole
+# holds about the cap, not the cap once per process. (A browser with the cookie stays on one process.)
+PER_CLIENT = {"max_kernels_per_client": 8, "max_loading_per_client": 2}
+
+
+def _workshop_caps(pool: int) -> dict[str, int]:
+    return {"max_kernels_per_client": max(8, 2 * pool), "max_loading_per_client": max(2, pool)}
+
+
+def process_command(port: int, processes: int, extra: list[str], environ: dict | None = None) -> list[str]:
+    """The command of one course process: on loopback only (nginx is the one public door, even in workshop
+    mode), trusting X-Forwarded-For (from nginx on loopback only), with its share of the per-client caps."""
+    from ..__main__ import WORKSHOP_POOL
+
+    env = os.environ if environ is None else environ
+    workshop = env.get("CAREGIVER_WORKSHOP", "") not in ("", "0", "no")
+    caps = dict(_workshop_caps(WORKSHOP_POOL) if workshop else PER_CLIENT)
+    rest = []
+    for arg in extra:
+        name, _, value = arg.removeprefix("--CourseVoila.").partition("=")
+        if arg.startswith("--CourseVoila.") and name in caps and value.isdigit():
+            caps[name] = int(value)  # the operator's cap, for the whole cluster
+        elif not arg.startswith(("--ip", "--Voila.ip", "--ServerApp.ip")):  # never another address
+            rest.append(arg)
+    cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}", "--ip=127.0.0.1", "--skip-check"]
+    cmd += ["--CourseVoila.trust_forwarded_for=True", *rest]
+    cmd += [f"--CourseVoila.{k}={max(1, -(-v // max(1, processes)))}" for k, v in caps.items()]
+    return cmd
 
 
 def free_port() -> int:
@@ -214,9 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
     try:
         for port in ports:
-            cmd = [sys.executable, "-m", "caregiver_course", "serve", f"--port={port}", "--skip-check"]
-            cmd += ["--CourseVoila.trust_forwarded_for=True", *extra]
-            courses.append(Labelled(f"course {port}", cmd, env))
+            courses.append(Labelled(f"course {port}", process_command(port, len(ports), extra, env), env))
             courses[-1].start()
         note_processes()
         for port in ports:

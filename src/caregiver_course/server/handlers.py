@@ -28,12 +28,26 @@ TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def client_address(handler: web.RequestHandler) -> str:
-    """The client's address; behind a trusted proxy, the address the proxy saw (its last X-Forwarded-For)."""
-    if handler.settings.get("cc_trust_forwarded_for"):
+    """The client's address; behind a trusted proxy, the address the proxy saw (its last X-Forwarded-For).
+    The header is taken only from a proxy on this machine (a loopback address): a client that reaches the
+    process directly and forges the header is counted by its own address."""
+    remote = handler.request.remote_ip or ""
+    if handler.settings.get("cc_trust_forwarded_for") and _loopback(remote):
         forwarded = handler.request.headers.get("X-Forwarded-For", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()[:64]
-    return handler.request.remote_ip or ""
+    return remote
+
+
+def _loopback(address: str) -> bool:
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 class Admission:

@@ -102,6 +102,8 @@ def calendar_ics(clinic, sessions: list[dt.datetime], made: dt.datetime | None =
     cal.add("version", "2.0")
     cal.add("x-wr-calname", f"Sessions at {clinic.value('clinic_name')}")
     for session in sorted(sessions):
+        if not in_range(session, made.date()):  # parse_session refuses such a date: left out, never a crash
+            continue
         for r in reminders(clinic, session):
             ev = Event()
             uid = hashlib.sha256(f"{session.isoformat()}|{r.kind}".encode()).hexdigest()[:24]
@@ -122,10 +124,27 @@ def calendar_ics(clinic, sessions: list[dt.datetime], made: dt.datetime | None =
     return cal.to_ical()
 
 
-def parse_session(date_value, time_value) -> dt.datetime:
-    """A session from the page's date and time boxes; ValueError with a plain message if one is missing."""
+AHEAD_DAYS = 2 * 366  # sessions are planned at most about two years ahead
+
+
+def in_range(session: dt.datetime, today: dt.date) -> bool:
+    """Can this session go into a calendar made today: not more than two years ahead (a year-9999 date would make
+    reminder times no calendar can hold) and not from before 2000."""
+    return dt.date(2000, 1, 1) <= session.date() <= today + dt.timedelta(days=AHEAD_DAYS)
+
+
+def parse_session(date_value, time_value, today: dt.date | None = None) -> dt.datetime:
+    """A session from the page's date and time boxes; ValueError with a plain message if one is missing or the
+    date is not from today to two years ahead."""
     if not isinstance(date_value, dt.date):
         raise ValueError("Choose the date of the session.")
     if not isinstance(time_value, dt.time):
         raise ValueError("Choose the time the session starts.")
+    if isinstance(date_value, dt.datetime):
+        date_value = date_value.date()
+    today = today or dt.date.today()
+    if date_value > today + dt.timedelta(days=AHEAD_DAYS):
+        raise ValueError("That date is more than two years away. Check the year, and choose a date that is coming up.")
+    if date_value < today - dt.timedelta(days=1):
+        raise ValueError("That date has passed. Choose a date that is coming up.")
     return dt.datetime.combine(date_value, time_value.replace(second=0, microsecond=0, tzinfo=None))

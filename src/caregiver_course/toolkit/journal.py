@@ -13,6 +13,7 @@ import io
 from dataclasses import dataclass
 
 from . import pdf as P
+from . import strip_controls
 
 MOODS = {1: "1 - very low", 2: "2 - low", 3: "3 - okay", 4: "4 - good", 5: "5 - very good"}
 SLEEP = (3, 4, 5, 6, 7, 8, 9, 10)  # hours; 3 means "3 or less", 10 means "10 or more"
@@ -57,7 +58,7 @@ def clean_entry(raw: dict, content, today: dt.date | None = None) -> tuple[str, 
         raise EntryError("Choose about how many hours they slept.")
     known = {r.id for r in content.side_effects}
     effects = [str(e) for e in (raw.get("effects") or []) if str(e) in known]
-    note = " ".join(str(raw.get("note") or "").split())[:NOTE_MAX]
+    note = " ".join(strip_controls(raw.get("note") or "").split())[:NOTE_MAX]
     return day.isoformat(), {
         "mood": mood,
         "sleep": sleep,
@@ -189,7 +190,7 @@ def to_csv(entries: list[dict], content) -> str:
     w = csv.writer(out)
     w.writerow(["date", "mood_1_to_5", "sleep_hours", "session_day", "side_effects", "note"])
     for e in entries:
-        note = e.get("note", "")
+        note = strip_controls(e.get("note", ""))  # a NUL or ESC never reaches the file (nor hides a formula)
         if note[:1] in ("=", "+", "-", "@", "\t", "\r"):
             note = "'" + note
         w.writerow(
@@ -198,7 +199,7 @@ def to_csv(entries: list[dict], content) -> str:
                 e["mood"],
                 f"{e['sleep']:g}",
                 "yes" if e.get("session") else "no",
-                "; ".join(effect_names(e, content)),
+                strip_controls("; ".join(effect_names(e, content))),
                 note,
             ]
         )

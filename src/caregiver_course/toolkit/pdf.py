@@ -37,8 +37,10 @@ GREY = (0x55, 0x55, 0x55)
 
 def safe(text: str) -> str:
     """Text the core fonts can show (Windows-1252): curly quotes and dashes stay, the rest is spelled out."""
+    from . import strip_controls
+
     out = []
-    for ch in str(text):
+    for ch in strip_controls(text):
         if ch in _REPLACE:
             out.append(_REPLACE[ch])
             continue

@@ -192,11 +192,12 @@ function renderDownload({ model, el: root }) {
     if (busy) { return; }
     busy = true;
     button.setAttribute("aria-busy", "true");
-    status.textContent = model.get("action") === "print" ? "Getting the page ready to print…" : "Making your file…";
+    status.textContent = model.get("action") === "print" ? "Getting the page ready to print…" : "Your file is being made…";
     model.send({ event: model.get("action") || "download" });
   });
   function onMessage(msg) {
     if (!msg) { return; }
+    if (typeof msg.status === "string") { status.textContent = msg.status; return; }  // still waiting
     busy = false;
     button.removeAttribute("aria-busy");
     if (msg.file) {
