@@ -79,3 +79,13 @@ def test_one_record_reaching_two_handlers_counts_once_and_kinds_are_bounded():
         later.filter(_record("again %s", 1))
     later.clock = lambda: 5.0
     assert [(k[2], n) for k, n in later.pending()] == [("again %s", 4)]
+
+
+def test_the_default_budget_lets_a_page_fall_back_to_asking_for_each_widget():
+    """On a busy machine the page's one request for all widget states can time out (4 s in the page); it then
+    asks for each widget model's state, hundreds at once. The default budget must let that burst through."""
+    now = [0.0]
+    budget = wire.FrameBudget(clock=lambda: now[0])
+    assert all(budget.take() for _ in range(1500))  # the fallback for a page of ~500 models, three times over
+    now[0] += 10
+    assert sum(budget.take() for _ in range(100_000)) == wire.FRAME_BURST  # a flood is still cut off

@@ -112,7 +112,15 @@ def serve(
         args.append(f"--CourseVoila.max_loading_per_client={max(2, pool)}")
         ip = ip or "0.0.0.0"
         if tls or certfile:
-            if not certfile:
+            if certfile:  # the clinic's own certificate, named from where the command was typed
+                certfile = str(Path(certfile).expanduser().resolve())
+                keyfile = str(Path(keyfile or certfile).expanduser().resolve())
+                for what, path in (("certificate", certfile), ("certificate's key", keyfile)):
+                    if not Path(path).is_file():
+                        print(f"The course was NOT started: the {what} file {path} does not exist.", file=sys.stderr)
+                        return 1
+                args.append("--CourseVoila.hsts=True")  # browsers trust it, so they may be told to insist on it
+            else:
                 from .server.tls import self_signed
 
                 certfile, keyfile = self_signed(Path(env["CAREGIVER_DATA_DIR"]) / "tls")

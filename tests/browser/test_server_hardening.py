@@ -236,8 +236,16 @@ def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path, bro
             except OSError:
                 time.sleep(0.5)
         assert body == b'{"ok": true}'
-        with pytest.raises(OSError):  # plain HTTP is not served on that port
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/cc/health", timeout=5).read()
+        # plain http:// to the same port is sent to https:// (the name from Host, never the path sent)
+        import http.client
+
+        plain = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        plain.request("GET", "/voila/render/course.ipynb?x=<script>", headers={"Host": f"127.0.0.1:{port}"})
+        moved = plain.getresponse()
+        assert moved.status == 301 and moved.getheader("Location") == f"https://127.0.0.1:{port}/"
+        plain.close()
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/cc/health", timeout=10, context=ctx) as r:
+            assert r.headers.get("Strict-Transport-Security") is None  # never with a self-signed certificate
         assert (data / "tls" / "workshop-cert.pem").exists()
         assert oct((data / "tls" / "workshop-key.pem").stat().st_mode & 0o777) == "0o600"
         assert "https://127.0.0.1" in (tmp_path / "voila.log").read_text()
@@ -255,3 +263,51 @@ def test_workshop_mode_serves_https_with_a_self_signed_certificate(tmp_path, bro
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
         log.close()
+
+
+def test_the_clinics_certificate_relative_path_and_hsts(tmp_path):
+    """serve --workshop --certfile cert.pem --keyfile key.pem, typed in the folder that holds them: HTTPS with
+    Strict-Transport-Security (browsers trust the clinic's certificate, so they may be told to insist on it)."""
+    import os
+    import ssl
+    import subprocess
+    import sys
+
+    from .conftest import free_port
+
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "key.pem", "-out", "cert.pem",
+         "-days", "1", "-subj", "/CN=localhost"],
+        check=True, capture_output=True, cwd=tmp_path,
+    )  # fmt: skip
+    port = free_port()
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "caregiver_course", "serve", "--workshop", "--pool=1", "--ip=127.0.0.1",
+         f"--port={port}", "--certfile", "cert.pem", "--keyfile", "key.pem"],
+        cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "CAREGIVER_DATA_DIR": str(tmp_path / "data-dir")},
+    )  # fmt: skip
+    ctx = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+    ctx.check_hostname = False
+    try:
+        deadline, headers = time.time() + 120, None
+        while time.time() < deadline and headers is None:
+            if proc.poll() is not None:
+                raise AssertionError((tmp_path / "voila.log").read_text()[-2000:])
+            try:
+                with urllib.request.urlopen(f"https://127.0.0.1:{port}/cc/health", timeout=2, context=ctx) as r:
+                    headers = r.headers
+            except OSError:
+                time.sleep(0.5)
+        assert headers is not None and headers.get("Strict-Transport-Security") == "max-age=31536000"
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+        log.close()
+    missing = subprocess.run(
+        [sys.executable, "-m", "caregiver_course", "serve", "--workshop", "--skip-check", "--certfile", "nope.pem"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "CAREGIVER_DATA_DIR": str(tmp_path / "data-dir")},
+    )  # fmt: skip
+    assert missing.returncode == 1 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr

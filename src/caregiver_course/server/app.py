@@ -121,6 +121,11 @@ class CourseVoila(Voila):
     pages = List(Unicode(), [APP_NOTEBOOK, "facilitator.ipynb"], config=True, help="Notebooks served.")
     certfile = Unicode("", config=True, help="TLS certificate (PEM); with keyfile, serve HTTPS.")
     keyfile = Unicode("", config=True, help="TLS private key (PEM).")
+    hsts = Bool(
+        False,
+        config=True,
+        help="Send Strict-Transport-Security (only with a certificate browsers trust).",
+    )
     trust_forwarded_for = Bool(
         False, config=True, help="Take the client address from X-Forwarded-For (only behind your own proxy)."
     )
@@ -376,6 +381,8 @@ class CourseVoila(Voila):
     def listen(self):
         self._bound_repeated_logs()
         self.app.transforms.append(front.NoVersionHeaders)
+        if self.hsts and self.certfile:
+            self.app.transforms.append(front.StrictTransportSecurity)
         ctx = self._ssl_context()
         per_client = self.max_connections_per_client or max(
             front.MIN_CONNECTIONS_PER_ADDRESS, 8 * self.max_kernels_per_client
@@ -387,7 +394,7 @@ class CourseVoila(Voila):
         page = front.refusal_page(pages.error_page(503))
 
         def listen(port, address=None, **kwargs):
-            server = front.GuardedHTTPServer(
+            server = front.HttpsOnlyServer(
                 self.app,
                 ssl_options=ctx,
                 idle_connection_timeout=self.header_timeout,
@@ -398,6 +405,7 @@ class CourseVoila(Voila):
                 **kwargs,
             )
             server.cc_count, server.cc_refusal_page = count, page
+            server.cc_port, server.cc_wait = port, self.header_timeout
             server.listen(port, address or "")
             self.cc_http_server = server
             return server

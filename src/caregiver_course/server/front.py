@@ -205,6 +205,96 @@ class GuardedHTTPServer(HTTPServer):
             stream.close()
 
 
+class HttpsOnlyServer(GuardedHTTPServer):
+    """With TLS, a browser that comes with plain http:// to the same port is sent to https:// (a 301 built only
+    from the Host header's name and this port, never from the path a client sent). The first byte of a TLS
+    connection is 0x16 (a handshake); anything else is read as a plain HTTP request. A connection that sends
+    nothing within the header timeout is closed."""
+
+    cc_port: int = 0
+    cc_wait: float = HEADER_TIMEOUT
+
+    def _handle_connection(self, connection, address):
+        if self.ssl_options is None:
+            return super()._handle_connection(connection, address)
+        from tornado.ioloop import IOLoop
+
+        loop = IOLoop.current()
+        state: dict = {}
+
+        def give_up():
+            loop.remove_handler(connection)
+            connection.close()
+
+        def readable(fd, events):
+            loop.remove_handler(connection)
+            loop.remove_timeout(state["timeout"])
+            try:
+                first = connection.recv(1, socket_module().MSG_PEEK)
+            except BlockingIOError:
+                loop.add_handler(connection, readable, IOLoop.READ)
+                state["timeout"] = loop.call_later(self.cc_wait, give_up)
+                return
+            except OSError:
+                connection.close()
+                return
+            if first and first != b"\x16":
+                self._redirect(connection)
+                return
+            if not first:
+                connection.close()
+                return
+            GuardedHTTPServer._handle_connection(self, connection, address)
+
+        loop.add_handler(connection, readable, IOLoop.READ)
+        state["timeout"] = loop.call_later(self.cc_wait, give_up)
+        return None
+
+    def _redirect(self, connection) -> None:
+        try:
+            head = connection.recv(8192, socket_module().MSG_PEEK).decode("latin-1")
+        except OSError:
+            head = ""
+        host = ""
+        for line in head.split("\r\n")[1:]:
+            name, _, value = line.partition(":")
+            if name.strip().lower() == "host":
+                host = value.strip().rsplit(":", 1)[0] if not value.strip().endswith("]") else value.strip()
+                break
+        if not re.fullmatch(r"[A-Za-z0-9.\-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]", host or ""):
+            host = "localhost"
+        location = f"https://{host}:{self.cc_port}/"
+        body = f'<p>This course is at <a href="{location}">{location}</a>.</p>'.encode()
+        reply = (
+            f"HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Type: text/html; charset=UTF-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        ).encode("ascii") + body
+        try:
+            connection.setblocking(True)
+            connection.settimeout(2)
+            connection.sendall(reply)
+        except OSError:
+            pass
+        finally:
+            connection.close()
+
+
+def socket_module():
+    import socket
+
+    return socket
+
+
+class StrictTransportSecurity(OutputTransform):
+    """HSTS on every answer: browsers that have been here use https:// only (a year). Only with a certificate
+    a browser trusts (the clinic's): with a self-signed one it would lock out a phone whose owner had accepted
+    the warning."""
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+        return status_code, headers, chunk
+
+
 def refusal_page(body: str) -> bytes:
     data = body.encode("utf-8")
     head = (

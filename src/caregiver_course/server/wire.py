@@ -31,9 +31,12 @@ ALLOWED_COMM_METHODS = {"update", "request_state", "request_states", "custom"}
 BLOCKED_OUTGOING = {"error", "execute_input"}
 # The page sends a message per click or keystroke, and waits for the kernel before sending the next update of
 # one widget: a few a second. Far more than that is a client making the kernel answer (some answers are 20 KB)
-# faster than anyone could use, which costs the server the time to pass every answer on.
-FRAMES_PER_SECOND = 50
-FRAME_BURST = 200
+# faster than anyone could use, which costs the server the time to pass every answer on. But on a busy machine
+# the kernel can take longer than the page's 4 s to answer "request_states"; the page then falls back to one
+# "request_state" per widget model, several hundred at once (the start page has ~90 widgets, each with its
+# layout and style models). The burst must let that through, or the guard itself blanks the page.
+FRAMES_PER_SECOND = 300
+FRAME_BURST = 3000
 
 
 class Refused(ValueError):
