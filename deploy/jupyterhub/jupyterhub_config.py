@@ -40,6 +40,9 @@ c.Spawner.environment = {
 # Measured under a real Hub (tests/test_jupyterhub_live.py): see docs/jupyterhub.md.
 c.Spawner.mem_limit = "320M"  # enforced by TLJH's systemd spawner and KubeSpawner (not by LocalProcessSpawner)
 c.Spawner.cpu_limit = 0.5
+# A server starts in a few seconds, but a cold start on a busy machine (first imports, the content check) took
+# over 30 s, the Hub's default wait: give it two minutes before the Hub gives up on it.
+c.Spawner.start_timeout = c.Spawner.http_timeout = 120
 
 # --- idle learners are culled by jupyterhub-idle-culler (TLJH and Z2JH run it already: see the doc)
 c.JupyterHub.load_roles = [
