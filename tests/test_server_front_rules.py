@@ -41,6 +41,13 @@ def test_connections_are_capped_per_address_and_in_total():
     assert [unlimited.take("proxy") for _ in range(5)] == [None] * 4 + [unlimited.take("proxy")]
 
 
+def test_ipv6_addresses_count_by_their_64_block():
+    assert front.address_group("2001:db8:1:2:aaaa::1") == front.address_group("2001:db8:1:2:ffff::9")
+    assert front.address_group("2001:db8:1:2::1") != front.address_group("2001:db8:1:3::1")
+    assert front.address_group("::ffff:192.0.2.7") == front.address_group("192.0.2.7") == "192.0.2.7"
+    assert front.address_group("not an address") == "not an address"
+
+
 def _record(msg, *args, level=logging.ERROR, name="tornado.application", exc=False):
     exc_info = None
     if exc:
