@@ -16,14 +16,17 @@ def test_no_frame_is_read_once_closing_began_or_without_the_v1_protocol():
         assert wire.frame_gate(other, closing=True)
 
 
-def test_a_socket_may_send_a_burst_then_a_steady_rate_of_frames():
+def test_a_socket_may_send_a_burst_then_a_steady_rate_and_questions_cost_more():
     now = [0.0]
-    budget = wire.FrameBudget(rate=50, burst=200, clock=lambda: now[0])
-    assert sum(budget.take() for _ in range(1000)) == 200
+    budget = wire.FrameBudget(rate=100, burst=1000, clock=lambda: now[0])
+    assert sum(budget.take("comm_msg") for _ in range(5000)) == 1000
     now[0] = 1.0
-    assert sum(budget.take() for _ in range(1000)) == 50
+    assert sum(budget.take("comm_msg") for _ in range(5000)) == 100
     now[0] = 100.0  # a quiet minute refills the burst, never more
-    assert sum(budget.take() for _ in range(1000)) == 200
+    assert sum(budget.take("comm_info_request") for _ in range(5000)) == 1000 // wire.QUESTION_COST["comm_info_request"]
+    # What the course page sends on load (a few questions, a state request per widget) fits in one burst.
+    page = wire.FrameBudget(clock=lambda: 0.0)
+    assert all(page.take(t) for t in ["kernel_info_request"] * 2 + ["comm_info_request"] * 2 + ["comm_msg"] * 600)
 
 
 def test_connections_are_capped_per_address_and_in_total():
