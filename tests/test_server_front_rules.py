@@ -16,14 +16,17 @@ def test_no_frame_is_read_once_closing_began_or_without_the_v1_protocol():
         assert wire.frame_gate(other, closing=True)
 
 
-def test_a_socket_may_send_a_burst_then_a_steady_rate_of_frames():
+def test_a_socket_may_send_a_burst_then_a_steady_rate_and_questions_cost_more():
     now = [0.0]
-    budget = wire.FrameBudget(rate=50, burst=200, clock=lambda: now[0])
-    assert sum(budget.take() for _ in range(1000)) == 200
+    budget = wire.FrameBudget(rate=100, burst=1000, clock=lambda: now[0])
+    assert sum(budget.take("comm_msg") for _ in range(5000)) == 1000
     now[0] = 1.0
-    assert sum(budget.take() for _ in range(1000)) == 50
+    assert sum(budget.take("comm_msg") for _ in range(5000)) == 100
     now[0] = 100.0  # a quiet minute refills the burst, never more
-    assert sum(budget.take() for _ in range(1000)) == 200
+    assert sum(budget.take("comm_info_request") for _ in range(5000)) == 1000 // wire.QUESTION_COST["comm_info_request"]
+    # What the course page sends on load (a few questions, a state request per widget) fits in one burst.
+    page = wire.FrameBudget(clock=lambda: 0.0)
+    assert all(page.take(t) for t in ["kernel_info_request"] * 2 + ["comm_info_request"] * 2 + ["comm_msg"] * 600)
 
 
 def test_connections_are_capped_per_address_and_in_total():
@@ -39,6 +42,13 @@ def test_connections_are_capped_per_address_and_in_total():
     assert count.count >= 0 and "zzz" not in count.open
     unlimited = front.ConnectionCount(per_address=0, total=4)  # behind a proxy: the total only
     assert [unlimited.take("proxy") for _ in range(5)] == [None] * 4 + [unlimited.take("proxy")]
+
+
+def test_ipv6_addresses_count_by_their_64_block():
+    assert front.address_group("2001:db8:1:2:aaaa::1") == front.address_group("2001:db8:1:2:ffff::9")
+    assert front.address_group("2001:db8:1:2::1") != front.address_group("2001:db8:1:3::1")
+    assert front.address_group("::ffff:192.0.2.7") == front.address_group("192.0.2.7") == "192.0.2.7"
+    assert front.address_group("not an address") == "not an address"
 
 
 def _record(msg, *args, level=logging.ERROR, name="tornado.application", exc=False):
@@ -86,6 +96,6 @@ def test_the_default_budget_lets_a_page_fall_back_to_asking_for_each_widget():
     asks for each widget model's state, hundreds at once. The default budget must let that burst through."""
     now = [0.0]
     budget = wire.FrameBudget(clock=lambda: now[0])
-    assert all(budget.take() for _ in range(1500))  # the fallback for a page of ~500 models, three times over
+    assert budget.take("comm_info_request") and all(budget.take("comm_msg") for _ in range(1500))  # the fallback for a page of ~500 models, three times over
     now[0] += 10
-    assert sum(budget.take() for _ in range(100_000)) == wire.FRAME_BURST  # a flood is still cut off
+    assert sum(budget.take("comm_msg") for _ in range(100_000)) == wire.FRAME_BURST  # a flood is still cut off

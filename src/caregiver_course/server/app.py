@@ -138,6 +138,10 @@ class CourseVoila(Voila):
     max_connections_per_client = Integer(
         0, config=True, help="Most open connections from one client address (0: 200, or 8 per kernel it may hold)."
     )
+    websocket_frame_rate = Float(
+        wire.FRAMES_PER_SECOND, config=True, help="Messages a second one page may send its kernel, after a burst."
+    )
+    websocket_frame_burst = Integer(wire.FRAME_BURST, config=True, help="Messages one page may send at once.")
     websocket_write_buffer = Integer(
         handlers.WRITE_BUFFER_LIMIT,
         config=True,
@@ -191,6 +195,8 @@ class CourseVoila(Voila):
             cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
             cc_trust_forwarded_for=self.trust_forwarded_for,
             cc_write_buffer_limit=self.websocket_write_buffer,
+            cc_frame_rate=self.websocket_frame_rate,
+            cc_frame_burst=self.websocket_frame_burst,
             cc_kernel_alive=self._kernel_alive,
             cc_touch_kernel=self._touch_kernel,
             cc_client_hash=self._client_hash,

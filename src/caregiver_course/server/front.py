@@ -14,6 +14,7 @@ The pure rules (ConnectionCount, RepeatFilter) have no Tornado in them and are u
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import resource
@@ -64,6 +65,19 @@ class ConnectionCount:
         else:
             self.open[address] = held - 1
         self.count = max(0, self.count - 1)
+
+
+def address_group(address: str) -> str:
+    """The unit connections are counted by: an IPv4 address, or an IPv6 /64 (one subscriber's whole range)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
 
 
 @dataclass
@@ -177,7 +191,7 @@ class GuardedHTTPServer(HTTPServer):
     cc_refused: int = 0
 
     def handle_stream(self, stream, address) -> None:
-        ip = address[0] if isinstance(address, tuple) and address else str(address)
+        ip = address_group(address[0] if isinstance(address, tuple) and address else str(address))
         refused = self.cc_count.take(ip)
         if refused:
             self.cc_refused += 1

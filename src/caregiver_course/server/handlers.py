@@ -137,7 +137,10 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
     async def open(self, kernel_id):
         self.cc_refused = 0
         self.cc_dropped = 0
-        self.cc_budget = wire.FrameBudget()
+        self.cc_budget = wire.FrameBudget(
+            self.settings.get("cc_frame_rate", wire.FRAMES_PER_SECOND),
+            self.settings.get("cc_frame_burst", wire.FRAME_BURST),
+        )
         conn = self.ws_connection
         # The protocol is pinned here: Jupyter Server asks for it again with every frame, and once the socket
         # starts to close its answer would be "none", which sends the frame to the older parser.
@@ -176,9 +179,9 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
             return None
         try:
             try:
-                if not self.cc_budget.take():
-                    raise wire.Refused(f"more than {wire.FRAMES_PER_SECOND} frames a second")
-                wire.check_incoming(ws_message)
+                msg_type = wire.check_incoming(ws_message)
+                if not self.cc_budget.take(msg_type):
+                    raise wire.Refused(f"messages faster than the budget ({self.cc_budget.rate:.0f} a second)")
             except wire.Refused:
                 raise
             except Exception as exc:  # anything the checks did not foresee is refused, never passed on

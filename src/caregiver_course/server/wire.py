@@ -29,14 +29,16 @@ ALLOWED_MSG_TYPES = {"comm_open", "comm_msg", "comm_close", "comm_info_request",
 ALLOWED_COMM_TARGETS = {"jupyter.widget.control"}  # the page asks for all widget states through this
 ALLOWED_COMM_METHODS = {"update", "request_state", "request_states", "custom"}
 BLOCKED_OUTGOING = {"error", "execute_input"}
-# The page sends a message per click or keystroke, and waits for the kernel before sending the next update of
-# one widget: a few a second. Far more than that is a client making the kernel answer (some answers are 20 KB)
-# faster than anyone could use, which costs the server the time to pass every answer on. But on a busy machine
-# the kernel can take longer than the page's 4 s to answer "request_states"; the page then falls back to one
-# "request_state" per widget model, several hundred at once (the start page has ~90 widgets, each with its
-# layout and style models). The burst must let that through, or the guard itself blanks the page.
-FRAMES_PER_SECOND = 300
+# What one socket may send: a budget of frames that refills at a steady rate. On load the page asks once
+# for all widget states through the control comm; on a busy machine that answer can take longer than the page's
+# 4 s, and the page then asks for the list of widgets and each widget's state (about 300 messages for the course
+# app). After that it sends a message per click or keystroke. The burst lets a page fall back several times
+# over (a refused burst would close the page's socket: the guard itself would blank the page). A question whose
+# answer is large (the list of widgets is about 22 KB) costs more of the budget, so a client cannot make the
+# server pass on answers faster than anyone could use them (each one costs the server the time to pass it on).
+FRAMES_PER_SECOND = 100
 FRAME_BURST = 3000
+QUESTION_COST = {"comm_info_request": 20, "kernel_info_request": 20}
 
 
 class Refused(ValueError):
@@ -44,19 +46,20 @@ class Refused(ValueError):
 
 
 class FrameBudget:
-    """A token bucket of frames for one socket: take() is False once the client sends faster than the rate."""
+    """A token bucket for one socket: take(msg_type) is False once the client sends faster than the rate."""
 
     def __init__(self, rate: float = FRAMES_PER_SECOND, burst: int = FRAME_BURST, clock=time.monotonic):
         self.rate, self.burst, self.clock = rate, burst, clock
         self.tokens, self.last = float(burst), clock()
 
-    def take(self) -> bool:
+    def take(self, msg_type: str = "") -> bool:
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
         self.last = now
-        if self.tokens < 1:
+        cost = QUESTION_COST.get(msg_type, 1)
+        if self.tokens < cost:
             return False
-        self.tokens -= 1
+        self.tokens -= cost
         return True
 
 
