@@ -33,7 +33,7 @@ def one(i):
 time.sleep(max(0.0, start - time.time()))
 threads = [threading.Thread(target=one, args=(i,)) for i in range(per)]
 for x in threads: x.start()
-for x in threads: x.join(600)
+for x in threads: x.join(wait + 180)
 print(json.dumps(out))
 """
 
@@ -125,7 +125,7 @@ def burst(
                 pages.append(page_start(page_env))
         results, errors = [], []
         for p in procs:
-            out, err = p.communicate(timeout=600)
+            out, err = p.communicate(timeout=max(1.0, start + queue_wait + 180 - time.time()))
             if p.returncode != 0:
                 errors.append(err[-2000:])
                 continue

@@ -105,3 +105,36 @@ def test_sixteen_pdfs_from_four_kernels_never_run_more_than_the_limit_and_a_newc
     # without the PDFs (16 workers at once at normal priority made it many times slower).
     assert found["pages"], "the burst ended before a page start could be timed"
     assert statistics.median(found["pages"]) < 3 * max(before, after)
+
+
+def test_the_download_button_says_the_file_is_queued_then_sends_it_or_asks_to_try_again(slot_env, monkeypatch):
+    from caregiver_course.widgets import Download
+
+    button = Download("⬇ Triage card", lambda: worker.make("card", size="wallet", url="http://localhost/x"), "c.pdf")
+    sent: list[dict] = []
+    button.send = lambda msg, buffers=None: sent.append(msg)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with worker.slot():
+            held.set()
+            release.wait(20)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    try:
+        assert held.wait(10)
+        monkeypatch.setattr(worker, "QUEUE_WAIT", 0.5)
+        button._message({"event": "download"})  # every slot stays taken: a plain "try again", no traceback
+        assert sent == [
+            {"status": worker.QUEUED},
+            {"error": "Many files are being made right now. Please try again in a minute."},
+        ]
+        sent.clear()
+        monkeypatch.setattr(worker, "QUEUE_WAIT", 120)
+        threading.Timer(0.5, release.set).start()
+        button._message({"event": "download"})  # the slot comes free: queued, then the file
+        assert sent[0] == {"status": worker.QUEUED} and sent[1]["file"]["name"] == "c.pdf" and len(sent) == 2
+    finally:
+        release.set()
+        t.join(10)

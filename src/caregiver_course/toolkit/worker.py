@@ -31,7 +31,11 @@ import time
 from pathlib import Path
 
 log = logging.getLogger("caregiver_course")
-TIMEOUT = 90  # seconds; a PDF takes well under a second once the library is loaded
+# A PDF takes a second or two of CPU. A worker gets CPU_LIMIT seconds of CPU (a runaway is stopped by the system)
+# and TIMEOUT seconds of wall time: generous, because at its low priority a worker waits while the machine is busy
+# with pages, and that wait must not fail the file.
+CPU_LIMIT = 60
+TIMEOUT = 300
 QUEUE_WAIT = 240  # seconds a request may wait for a free slot before the learner is asked to try again
 NICE = 10  # added to the worker's niceness: page loads and kernels go first
 SLOTS_ENV = "CAREGIVER_PDF_WORKERS"  # how many PDF workers may run at once on this machine
@@ -106,7 +110,11 @@ def slot(wait: float | None = None):
 
 
 def _lower_priority() -> None:  # runs in the child just before the worker starts
-    os.nice(NICE)
+    import resource
+
+    if NICE:
+        os.nice(NICE)
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT))
 
 
 def make(kind: str, **payload) -> bytes:
@@ -119,7 +127,7 @@ def make(kind: str, **payload) -> bytes:
                 input=request,
                 capture_output=True,
                 timeout=TIMEOUT,
-                preexec_fn=_lower_priority if NICE else None,
+                preexec_fn=_lower_priority,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise WorkerError(f"the file worker did not finish: {exc}") from exc
