@@ -113,7 +113,8 @@ def learner_texts(c, notebooks: Path) -> list[tuple[str, str]]:
     fill = c.clinic.fill
     out: list[tuple[str, str]] = []
     for lesson in c.lessons:
-        out += [(f"lessons.yaml {lesson.id}", fill(t)) for t in (lesson.summary, *lesson.objectives, *lesson.key_points)]
+        written = (lesson.summary, *lesson.objectives, *lesson.key_points)
+        out += [(f"lessons.yaml {lesson.id}", fill(t)) for t in written]
         if lesson.notebook and (notebooks / lesson.notebook).exists():
             out += _notebook_texts(c, notebooks / lesson.notebook)
     for q in c.questions:  # only those this clinic shows
