@@ -22,9 +22,10 @@ def changed_clinic(data_copy):
         if name in NOT_VALUES:
             new[name] = entry
         else:
-            new[name] = {"value": f"SENTINEL-{name}", "confirmed": True}
+            lead = clinic.READ_AFTER.get(name, ("",))[0]  # "for " where the value is read after "No driving"
+            new[name] = {"value": f"{lead}SENTINEL-{name}", "confirmed": True}
             if isinstance(entry, dict) and "esketamine" in entry:  # the nasal spray's own value is the one shown
-                new[name]["esketamine"] = f"SENTINEL-{name}"
+                new[name]["esketamine"] = f"{lead}SENTINEL-{name}"
     new["treatment_type"] = "esketamine"
     path.write_text(yaml.safe_dump(new))
     old = {name: (e["value"] if isinstance(e, dict) else e) for name, e in original.items() if name not in NOT_VALUES}
@@ -57,6 +58,7 @@ def test_every_placeholder_in_the_content_files_takes_the_new_value(changed_clin
     for cl in c.checklists.values():
         texts += [cl.title, cl.intro, *(i.text for i in cl.items)]
     texts += [r.prompt for r in c.reflections.values()] + [s.what_to_do for s in c.side_effects]
+    texts += list(c.actions.values())  # what to do for each group, on the triage cards
     for lesson in c.lessons:
         texts += [lesson.summary, *lesson.objectives, *lesson.key_points]
     texts += list(c.discussion.values())
@@ -106,10 +108,10 @@ def test_the_whole_app_shows_the_new_values_and_none_of_the_old(changed_clinic, 
 def test_unconfirmed_values_say_check_with_your_clinic(data_copy):
     path = data_copy / "clinic.yaml"
     cfg = yaml.safe_load(path.read_text())
-    cfg["no_driving"] = {"value": "48 hours", "confirmed": False}
+    cfg["no_driving"] = {"value": "for 48 hours", "confirmed": False}
     path.write_text(yaml.safe_dump(cfg))
     c = content.load(data_copy)
-    assert c.clinic.fill("Do not drive for {no_driving}.") == "Do not drive for 48 hours (check with your clinic)."
-    cfg["no_driving"] = "48 hours"  # the short form counts as confirmed
+    assert c.clinic.fill("Do not drive {no_driving}.") == "Do not drive for 48 hours (check with your clinic)."
+    cfg["no_driving"] = "for 48 hours"  # the short form counts as confirmed
     path.write_text(yaml.safe_dump(cfg))
-    assert content.load(data_copy).clinic.fill("{no_driving}") == "48 hours"
+    assert content.load(data_copy).clinic.fill("{no_driving}") == "for 48 hours"

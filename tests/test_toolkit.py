@@ -42,7 +42,7 @@ def numbered(data_copy):
     cfg["no_driving_hours"]["value"] = "18"
     cfg["fasting_solids"]["value"] = "4 hours"  # the texts learners read agree with the calendar's numbers
     cfg["fasting_liquids"]["value"] = "90 minutes for clear liquids such as water"
-    cfg["no_driving"]["value"] = "18 hours, and until after a full night's sleep"
+    cfg["no_driving"]["value"] = "for 18 hours, and until after a full night's sleep"
     cfg["visit_minutes"]["value"] = "90"
     cfg["evening_reminder"]["value"] = "20:30"
     cfg["ride_reminder_days"]["value"] = "3"

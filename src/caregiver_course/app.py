@@ -216,7 +216,7 @@ class CourseApp:
             return ""
         return (
             f"✗ There were too many wrong tries. Please wait {ratelimit.as_words(wait)}, then try again. "
-            "If you need help now, use the Help button."
+            f"If you need help now, use the {widgets.HELP_LABEL} button {widgets.HELP_WHERE}."
         )
 
     def _note(self, scope: str, ok: bool) -> None:

@@ -49,7 +49,7 @@ SETTINGS: dict[str, tuple[str, bool, str]] = {
     "companion_in_room": ("whether a support person may stay in the room: yes or no", True, "D4"),
     "recovery_time": ("how long the clinic watches the person after a session", True, "D2"),
     "companion_stay_after": ("how long someone should stay nearby at home", True, "G5"),
-    "no_driving": ("how long not to drive or use machines", True, "G1"),
+    "no_driving": ("how long not to drive or use machines, read after 'No driving': 'for 24 hours'", True, "G1"),
     "no_alcohol": ("how long to avoid alcohol, cannabis and street drugs", True, "G3"),
     "no_big_decisions": ("how long to put off big decisions and signing papers", True, "G4"),
     "call_if_lasting": (
@@ -113,7 +113,6 @@ ESKETAMINE_RULES = {
     "no_driving": "G1: until the next day, after a restful sleep",
     "fasting_solids_hours": "C3: 2",
     "fasting_liquids_hours": "C3: 0.5 (30 minutes)",
-    "no_driving_hours": "G1: until the next day, after a restful sleep (for the calendar, in hours: 24)",
 }
 
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
@@ -376,6 +375,7 @@ def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
         if required and not clinic.is_set(name) and not any(p.item == name for p in problems):
             problems.append(Problem(file, name, "value", f"missing: add {what}"))
     problems += _numbers_agree_with_texts(file, clinic)
+    problems += _reads_after(file, clinic)
     if clinic.esketamine:  # the nasal spray has label rules of its own: never show the infusion values for it
         for name, rule in ESKETAMINE_RULES.items():
             s = clinic.settings.get(name)
@@ -430,6 +430,29 @@ def _numbers_agree_with_texts(file: str, clinic) -> list:
     return problems
 
 
+# Settings read straight after a rule's first words ("No driving {no_driving}."): the value brings its own
+# "for" or "until", so "for 24 hours" and "until the next day" both read right.
+READ_AFTER = {"no_driving": ("for ", "until ")}
+
+
+def _reads_after(file: str, clinic) -> list:
+    problems = []
+    for name, starts in READ_AFTER.items():
+        s = clinic.settings.get(name)
+        for part, v in (("value", s.value if s else ""), ("esketamine", s.esketamine if s else "")):
+            if v and not v.lower().startswith(starts):
+                problems.append(
+                    Problem(
+                        file,
+                        name,
+                        part,
+                        f"start it with {' or '.join(repr(w.strip()) for w in starts)}: lessons read it after "
+                        f"'No driving', as in 'No driving for 24 hours' or 'No driving until the next day'",
+                    )
+                )
+    return problems
+
+
 def _fits(name: str, value: str) -> bool:
     if name in TIMES:
         hour, sep, minute = value.partition(":")
@@ -461,7 +484,7 @@ LEARNER_LABELS: dict[str, str] = {
     "companion_in_room": "Can you stay in the room during the session?",
     "recovery_time": "The clinic watches them after the session for",
     "companion_stay_after": "Stay nearby at home for",
-    "no_driving": "No driving or using machines for",
+    "no_driving": "No driving or using machines",
     "no_alcohol": "No alcohol, cannabis or street drugs for",
     "no_big_decisions": "No big decisions or signing papers for",
     "call_if_lasting": "Call the clinic if a common effect is still there",

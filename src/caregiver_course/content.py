@@ -110,6 +110,7 @@ class Content:
     checklists: dict[str, Checklist] = field(default_factory=dict)
     reflections: dict[str, Reflection] = field(default_factory=dict)
     side_effects: list[SideEffect] = field(default_factory=list)
+    actions: dict[str, str] = field(default_factory=dict)  # group -> what to do (side_effects.yaml, actions:)
     coverage: list[CoverageEntry] = field(default_factory=list)
     discussion: dict[str, str] = field(default_factory=dict)
     facilitator_notes: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -630,6 +631,25 @@ def _parse_side_effects(raw, rel, problems, known) -> list[SideEffect]:
     return out
 
 
+def _parse_actions(raw, rel, problems) -> dict[str, str]:
+    """actions: what to do for each group, in words the triage cards show (one place for every card)."""
+    if raw is None:
+        return {}
+    actions = raw.get("actions") if isinstance(raw, dict) else None
+    if not isinstance(actions, dict):
+        problems.append(Problem(rel, "(whole file)", "actions", "add 'actions:' with what to do for each group"))
+        return {}
+    out = {}
+    for group in TRIAGE_BINS:
+        chk = _Checker(rel, "actions", problems)
+        text = chk.text(actions, group)
+        if chk.ok:
+            out[group] = text
+    for extra in sorted(set(map(str, actions)) - set(TRIAGE_BINS)):
+        problems.append(Problem(rel, "actions", extra, f"not a group; use one of: {', '.join(TRIAGE_BINS)}"))
+    return out
+
+
 SIGNS = re.compile(r"\{signs:([a-z]+)\}")
 
 
@@ -723,9 +743,9 @@ def load(root: Path | None = None, notebooks: Path | None = None) -> Content:
         problems.extend(clinic_problems)
     content = Content(clinic=clinic, problems=problems, known_sources=known)
     # The side-effect table first: other files take each sign's group from it.
-    content.side_effects = _parse_side_effects(
-        _read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems), "side_effects.yaml", problems, known
-    )
+    raw_table = _read_yaml(root / "side_effects.yaml", "side_effects.yaml", problems)
+    content.side_effects = _parse_side_effects(raw_table, "side_effects.yaml", problems, known)
+    content.actions = _parse_actions(raw_table, "side_effects.yaml", problems)
     table_ok = not any(p.file == "side_effects.yaml" for p in problems)
     rows = content.side_effects if table_ok else None
     content.lessons = _parse_lessons(

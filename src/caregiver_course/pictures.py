@@ -68,6 +68,8 @@ def _text(
 def _action(c, group: str) -> str:
     """What to do for a group, with the clinic's numbers (the tappable links are in the lesson's lists)."""
     clinic = c.clinic
+    if c.actions.get(group):  # side_effects.yaml's actions: the same words as the printed card
+        return clinic.fill(c.actions[group])
     if group == "expected":
         return "Comfort them and let them rest."
     if group == "clinic":
@@ -127,7 +129,7 @@ def session_day_steps(c) -> list[tuple[str, str]]:
         ("At the clinic", "The team checks blood pressure, heart rate and oxygen."),
         ("The session", f"{given} {room}"),
         ("Watched after", fill("The team watches them for {recovery_time}.")),
-        ("Ride home", fill("A responsible adult drives them home. No driving for {no_driving}.")),
+        ("Ride home", fill("A responsible adult drives them home. No driving {no_driving}.")),
         (
             "Rest of the day",
             fill(

@@ -97,3 +97,54 @@ def shape(questions: list[Question], fill=lambda t: t) -> Shape:
         len(sorting),
         repeats,
     )
+
+
+# The test-wise picker (issue 17, item 4): answers without reading the lesson, from the options' shape alone.
+# Kind, sensible guesses: the answer that brings in the team, listens, talks or calls; not the one with an
+# absolute; not the longest. A fair question needs the lesson, so the picker should do little better than chance.
+TEAM_WORDS = ("team", "nurse", "clinic", "doctor", "listen", "talk", "ask", "call", "tell", "share")
+PICKER_ABSOLUTES = ("always", "never", "only", "must", "all", "every", "nothing", "none", "whatever")
+
+
+def picker_choice(options, fill=lambda t: t) -> list[str]:
+    """The option ids the picker cannot tell apart (it picks one of them at random)."""
+    texts = {o.id: fill(o.text) for o in options}
+    pool = list(texts)
+    longest = max(len(t) for t in texts.values())
+    if sum(len(t) == longest for t in texts.values()) == 1 and len(pool) > 1:
+        pool = [i for i in pool if len(texts[i]) < longest]  # drop the longest option
+    calm = [i for i in pool if not _has(PICKER_ABSOLUTES, texts[i])]
+    pool = calm or pool  # avoid absolutes
+    team = [i for i in pool if _has(TEAM_WORDS, texts[i])]
+    return team or pool  # prefer team/listen/talk/call words
+
+
+@dataclass(frozen=True)
+class PickerScore:
+    items: int
+    expected_right: float  # the picker's expected number right (ties broken at random)
+    chance_right: float  # a blind guess's expected number right
+
+    @property
+    def score(self) -> float:
+        return 100 * self.expected_right / self.items if self.items else 0.0
+
+    @property
+    def chance(self) -> float:
+        return 100 * self.chance_right / self.items if self.items else 0.0
+
+    def line(self) -> str:
+        return (
+            f"test-wise picker: {self.expected_right:.1f} of {self.items} single/scenario items "
+            f"({self.score:.0f} %), chance {self.chance_right:.1f} ({self.chance:.0f} %)"
+        )
+
+
+def picker(questions: list[Question], fill=lambda t: t) -> PickerScore:
+    single = [q for q in questions if q.type in ("single", "scenario")]
+    right = chance = 0.0
+    for q in single:
+        picks = picker_choice(q.options, fill)
+        right += sum(1 for i in picks if i in q.answer) / len(picks)
+        chance += len(q.answer) / len(q.options)
+    return PickerScore(len(single), right, chance)

@@ -1,7 +1,7 @@
 """Red flags: what to do for each group of signs, with the clinic's numbers as links where the action is.
 
 The side-effect table (data/side_effects.yaml) decides which group each sign belongs to; this module only
-shows it. The HTML helpers are pure (no widgets), so the Help now box and the lessons can share them.
+shows it. The HTML helpers are pure (no widgets), so the ☎ Help box and the lessons can share them.
 """
 
 from __future__ import annotations
@@ -148,4 +148,4 @@ def red_flags(group: str):
         import logging
 
         logging.getLogger("caregiver_course").exception("red_flags(%r) failed", group)
-        return friendly_error("The list of signs could not be shown. The numbers are in the Help now box.")
+        return friendly_error("The list of signs could not be shown. The numbers are behind the ☎ Help button.")

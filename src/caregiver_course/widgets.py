@@ -341,6 +341,9 @@ def disclaimer_html() -> str:
 
 
 HELP_LABEL = "☎ Help"
+# Where the button is (cc-app.css: .cc-help is fixed at the bottom right). Lessons and notes name the button
+# "**☎ Help** button at the bottom right of the screen"; tests/test_one_answer.py keeps them in step with these.
+HELP_WHERE = "at the bottom right of the screen"
 
 
 @friendly("The help box could not be shown.")

@@ -5,7 +5,8 @@ Every reminder's time follows from the clinic's settings (data/clinic.yaml), nev
   session) and drinking (``fasting_liquids_hours`` before);
 - ``ride_reminder_days`` before, at ``evening_reminder``: arrange the ride home;
 - the session itself lasts ``visit_minutes``;
-- after it: no driving until ``no_driving_hours`` after the end of the visit (and the clinic's own words).
+- after it: no driving until ``no_driving_hours`` after the end of the visit (and the clinic's own words); for
+  esketamine the label's rule instead: not for the rest of the day, until the next day after a restful sleep (G1).
 Times are "floating" local times (no time zone): they mean the learner's own clock wherever they open them.
 """
 
@@ -41,6 +42,10 @@ def reminders(clinic, session: dt.datetime) -> list[Reminder]:
         session.date() - dt.timedelta(days=int(clinic.number("ride_reminder_days"))), dt.time(hour, minute)
     )
     drive = end + dt.timedelta(hours=clinic.number("no_driving_hours"))
+    drive_title = f"No driving until {_when(clinic, drive)}"
+    if clinic.esketamine:  # the label: until the next day, after a restful sleep (G1), not a number of hours
+        drive = dt.datetime.combine(end.date() + dt.timedelta(days=1), dt.time(0, 0))
+        drive_title = "No driving today: not until tomorrow, after a restful sleep"
     name = clinic.shown("clinic_name")
     hm = clinic.clock_time
 
@@ -80,11 +85,11 @@ def reminders(clinic, session: dt.datetime) -> list[Reminder]:
         ),
         Reminder(
             "no-driving",
-            f"No driving until {_when_(drive)}",
+            drive_title,
             end,
             drive,
             clinic.fill(
-                "No driving or using machines for {no_driving}. Also no alcohol, cannabis or street drugs for "
+                "No driving or using machines {no_driving}. Also no alcohol, cannabis or street drugs for "
                 "{no_alcohol}, and no big decisions for {no_big_decisions}."
             ),
         ),

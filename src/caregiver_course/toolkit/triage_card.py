@@ -48,7 +48,8 @@ def groups(content) -> list[Group]:
     out = []
     for g in GROUPS:
         signs = tuple(clinic.fill(r.short or r.name) for r in content.side_effects if r.group == g)
-        out.append(Group(g, WORDS[g], action(clinic, g), signs))
+        said = content.actions.get(g)  # side_effects.yaml's actions: the same words on every card
+        out.append(Group(g, WORDS[g], clinic.fill(said) if said else action(clinic, g), signs))
     return out
 
 
