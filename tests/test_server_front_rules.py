@@ -96,6 +96,8 @@ def test_the_default_budget_lets_a_page_fall_back_to_asking_for_each_widget():
     asks for each widget model's state, hundreds at once. The default budget must let that burst through."""
     now = [0.0]
     budget = wire.FrameBudget(clock=lambda: now[0])
-    assert budget.take("comm_info_request") and all(budget.take("comm_msg") for _ in range(1500))  # the fallback for a page of ~500 models, three times over
+    assert budget.take("comm_info_request") and all(
+        budget.take("comm_msg") for _ in range(1500)
+    )  # the fallback for a page of ~500 models, three times over
     now[0] += 60  # refilled to the full burst
     assert sum(budget.take("comm_msg") for _ in range(100_000)) == wire.FRAME_BURST  # a flood is still cut off
