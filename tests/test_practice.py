@@ -105,3 +105,70 @@ def test_several_items_in_course_order_and_the_label(c, triage):
 def test_items_no_longer_in_the_course_are_left_out(c):
     events = [answer("an-item-the-clinic-removed", "incorrect", at(0))]
     assert practice.due(c, events, visit_started=at(1), today=day(1)) == []
+
+
+# --------------------------------------------------------------------------- the start page's card and practice
+
+
+def _hello(app, token=""):
+    app.identity.receive({"hello": {"token": token, "code": ""}})
+    return app.identity.token
+
+
+def _views(widget):
+    from widget_text import walk
+
+    from caregiver_course.widgets import QuestionView
+
+    return [w for w in walk(widget) if isinstance(w, QuestionView)]
+
+
+def test_the_start_page_card_opens_a_practice_saved_as_normal_answers(store, c):
+    from caregiver_course.app import CourseApp
+
+    q = next(x for x in c.questions if practice.is_triage(x) and x.type in ("single", "scenario"))
+    wrong = next(o.id for o in q.options if o.id not in q.answer)
+    first = CourseApp(store)
+    token = _hello(first)
+    first.show_lesson(q.lesson)
+    view = next(v for s in first.lesson_steps(q.lesson).steps for x in s.widgets for v in _views(x) if v.question == q)
+    view.choose(wrong)
+    assert not view.check().correct
+    first.show_home()
+    card = first.home.practice
+    assert card.widget.layout.display == "none"  # not in the visit where it was missed
+
+    again = CourseApp(store)  # the next visit (a reload: a new page and kernel, the same browser)
+    assert _hello(again, token) == token
+    card = again.home.practice
+    assert card.widget.layout.display is None and "Practise again: 1 sign</strong>" in card.text.value
+
+    def in_lesson():  # the lesson's own view of the question (built now, or kept from before)
+        return next(
+            v for s in again.lesson_steps(q.lesson).steps for x in s.widgets for v in _views(x) if v.question == q
+        )
+
+    assert "Not quite." in in_lesson().feedback  # built (as a prefetch would) before the practice
+    card.open.click()
+    page = again.practice_page
+    assert again.stage.children == (page.widget,)
+    (view,) = _views(page.widget)
+    assert view.question == q and view.feedback == "" and view.choices.value == ""  # blank, not the old answer
+    view.choose(min(q.answer))
+    assert view.check().correct
+    learner = store.by_token(token)
+    last = store.events(learner.id)[-1]
+    assert (last["kind"], last["lesson"], last["item"], last["status"]) == ("answer", q.lesson, q.id, "correct")
+    # The lesson shows the practice's answer (it is built again), and the card has gone for today.
+    assert "Correct." in in_lesson().feedback
+    again.show_home()
+    assert again.practice_page is None and again.home.practice.widget.layout.display == "none"
+    assert not page.widget.comm  # the practice's widgets were closed
+
+
+def test_no_card_for_a_learner_without_misses(store):
+    from caregiver_course.app import CourseApp
+
+    app = CourseApp(store)
+    _hello(app)
+    assert app.home.practice.widget.layout.display == "none" and app.practice_due() == []

@@ -12,6 +12,7 @@ from html import escape
 
 import ipywidgets as w
 
+from . import practice as practice_mod
 from . import progress as progress_mod
 from .privacy import SHORT as PRIVACY_SHORT
 from .privacy import privacy_html
@@ -42,6 +43,8 @@ class HomePage:
             summary="Progress and next up",
             classes=("cc-card", "cc-dash-top"),
         )
+
+        self.practice = PracticeCard(app)
 
         self.cards: dict[str, tuple[w.HTML, w.Button]] = {}
         cards = []
@@ -79,6 +82,7 @@ class HomePage:
             [
                 intro,
                 top,
+                self.practice.widget,
                 self.tools.completion.widget,
                 html("<h2>Lessons</h2>"),
                 lessons,
@@ -135,11 +139,69 @@ class HomePage:
             verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
             open_button.description = verb
             open_button.tooltip = f"{verb}: {lesson.title}"
+        self.practice.update()
         self.workshop.update()
         self.resume.update()
         self.tools.update()
         self.widget.summary = f"Start page: {done} of {total} lessons done"
         return target
+
+
+class PracticeCard:
+    """ "Practise again: 2 signs" and a button, shown only when triage items missed at an earlier visit are due
+    (practice.py decides which)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.text = html("", "cc-practice-text")
+        self.open = button("Practise now", "cc-practice-open")
+        self.open.on_click(safe_callback(lambda _: app.show_practice()))
+        row = w.Box([self.text, self.open])
+        row.add_class("cc-practice-row")
+        self.widget = Panel([row], summary="Practise again", classes=("cc-card", "cc-practice-card"))
+        self.widget.layout.display = "none"
+
+    def update(self) -> None:
+        count = len(self.app.practice_due())
+        text = (
+            f"<p><strong><span aria-hidden='true'>↻</span> {practice_mod.label(count)}</strong> you missed before.</p>"
+            if count
+            else ""
+        )
+        if self.text.value != text:
+            self.text.value = text
+        self.open.tooltip = f"Practise the {'sign' if count == 1 else 'signs'} you missed before"
+        wanted = None if count else "none"
+        if self.widget.layout.display != wanted:
+            self.widget.layout.display = wanted
+        self.widget.summary = practice_mod.label(count) if count else "Practise again: nothing due"
+
+
+class PracticePage:
+    """A short practice: the missed triage items, answered as in the lesson (blank, choices in a new order) and
+    saved as normal answers."""
+
+    def __init__(self, app, questions: list, seed: str):
+        from .widgets import QuestionView
+
+        n = len(questions)
+        self.lessons = {q.lesson for q in questions}
+        if n:
+            intro = (
+                f"<p>You missed {'this one' if n == 1 else f'these {n}'} before. Answer as in the lesson. "
+                "Each one comes back at your next visits until you get it right on two different days.</p>"
+            )
+        else:
+            intro = "<p>Nothing to practise right now. Well done.</p>"
+        top = html(f"<h2 class='cc-title' tabindex='-1'>Practise again</h2>{intro}", "cc-practice-intro")
+        self.views = [QuestionView(q, i + 1, n, restore=False, seed=seed) for i, q in enumerate(questions)]
+        home = button("⌂ Back to the start page", "cc-practice-home")
+        home.on_click(safe_callback(lambda _: app.show_home()))
+        self.widget = Panel(
+            [top, *self.views, home],
+            summary=f"Practise again: {n} to answer",
+            classes=("cc-practice",),
+        )
 
 
 class ResumeBox:
