@@ -141,7 +141,7 @@ def test_the_start_page_card_opens_a_practice_saved_as_normal_answers(store, c):
     again = CourseApp(store)  # the next visit (a reload: a new page and kernel, the same browser)
     assert _hello(again, token) == token
     card = again.home.practice
-    assert card.widget.layout.display is None and "Practise again: 1 sign</strong>" in card.text.value
+    assert card.widget.layout.display is None and card.widget.description == "↻ Practise again: 1 sign"
 
     def in_lesson():  # the lesson's own view of the question (built now, or kept from before)
         return next(
@@ -149,7 +149,7 @@ def test_the_start_page_card_opens_a_practice_saved_as_normal_answers(store, c):
         )
 
     assert "Not quite." in in_lesson().feedback  # built (as a prefetch would) before the practice
-    card.open.click()
+    card.widget.click()
     page = again.practice_page
     assert again.stage.children == (page.widget,)
     (view,) = _views(page.widget)

@@ -38,13 +38,12 @@ class HomePage:
         from .takehome import HomeTools
 
         self.tools = HomeTools(app)
+        self.practice = PracticeCard(app)
         top = Panel(
-            [self.overall, self.next_text, self.cont, self.tools.open_button],
+            [self.overall, self.next_text, self.cont, self.practice.widget, self.tools.open_button],
             summary="Progress and next up",
             classes=("cc-card", "cc-dash-top"),
         )
-
-        self.practice = PracticeCard(app)
 
         self.cards: dict[str, tuple[w.HTML, w.Button]] = {}
         cards = []
@@ -82,7 +81,6 @@ class HomePage:
             [
                 intro,
                 top,
-                self.practice.widget,
                 self.tools.completion.widget,
                 html("<h2>Lessons</h2>"),
                 lessons,
@@ -148,33 +146,24 @@ class HomePage:
 
 
 class PracticeCard:
-    """ "Practise again: 2 signs" and a button, shown only when triage items missed at an earlier visit are due
-    (practice.py decides which)."""
+    """One button on the start page's top card, "↻ Practise again: 2 signs", shown only when triage items missed
+    at an earlier visit are due (practice.py decides which). One line on a phone: the start page stays short."""
 
     def __init__(self, app):
         self.app = app
-        self.text = html("", "cc-practice-text")
-        self.open = button("Practise now", "cc-practice-open")
-        self.open.on_click(safe_callback(lambda _: app.show_practice()))
-        row = w.Box([self.text, self.open])
-        row.add_class("cc-practice-row")
-        self.widget = Panel([row], summary="Practise again", classes=("cc-card", "cc-practice-card"))
+        self.widget = button("", "cc-practice-open")
+        self.widget.on_click(safe_callback(lambda _: app.show_practice()))
         self.widget.layout.display = "none"
 
     def update(self) -> None:
         count = len(self.app.practice_due())
-        text = (
-            f"<p><strong><span aria-hidden='true'>↻</span> {practice_mod.label(count)}</strong> you missed before.</p>"
-            if count
-            else ""
-        )
-        if self.text.value != text:
-            self.text.value = text
-        self.open.tooltip = f"Practise the {'sign' if count == 1 else 'signs'} you missed before"
+        description = f"↻ {practice_mod.label(count)}" if count else ""
+        if self.widget.description != description:
+            self.widget.description = description
+            self.widget.tooltip = f"Practise the {'sign' if count == 1 else 'signs'} you missed before" if count else ""
         wanted = None if count else "none"
         if self.widget.layout.display != wanted:
             self.widget.layout.display = wanted
-        self.widget.summary = practice_mod.label(count) if count else "Practise again: nothing due"
 
 
 class PracticePage:
