@@ -23,7 +23,7 @@ from html import escape
 import ipywidgets as w
 
 from . import content as content_mod
-from . import notebook_view, progress, ratelimit, session, widgets
+from . import notebook_view, practice, progress, ratelimit, session, widgets
 from .widgets import Panel, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
@@ -83,6 +83,8 @@ class CourseApp:
         self.pending_join = ""
         self._store_failed = False
         self.journal = None  # the journal's page, built when first opened
+        self.practice_page = None  # the "Practise again" page, built each time it is opened
+        self.visit_started = time.time()  # this visit began when the page got its learner (see _become)
 
         self.identity = widgets.Bridge(self._on_hello)
         self.notice = html("", "cc-notice")
@@ -192,6 +194,9 @@ class CourseApp:
 
     def _become(self, learner) -> None:
         self.session.adopt(learner)
+        # A new visit: what was missed before now comes back. (A preheated kernel was made before the page was
+        # asked for, so the visit starts here, not when the app was built.)
+        self.visit_started = time.time()
         self.identity.answer(learner.token, learner.resume_code)  # the browser keeps token and code
         if self.workshop is not None:  # a resumed or fresh learner stays in the room's workshop
             self._join(self.workshop, self.nickname)
@@ -372,6 +377,41 @@ class CourseApp:
     def progress(self):
         return progress.lesson_progress(self.content, self.session.events)
 
+    def practice_due(self) -> list:
+        """The triage items missed at an earlier visit that come back now (practice.py)."""
+        if self.session.learner is None:
+            return []
+        return practice.due(self.content, self.session.events, self.visit_started)
+
+    def show_practice(self) -> None:
+        """A short practice of the items due: answered as in the lesson, saved as normal answers."""
+        from .home import PracticePage
+
+        old = self.practice_page
+        seed = f"{self.session.seed}:practice:{time.strftime('%Y-%m-%d')}"  # a new order of choices each day
+        with session.bound(self.session):
+            self.practice_page = PracticePage(self, self.practice_due(), seed)
+        self.current = None
+        self.stage.children = [self.practice_page.widget]
+        if old is not None:
+            close_tree(old.widget)
+        self._show_save_problem()
+
+    def _practising(self) -> bool:
+        return self.practice_page is not None and self.practice_page.widget in self.stage.children
+
+    def _close_practice(self) -> None:
+        if self.practice_page is not None:
+            close_tree(self.practice_page.widget)
+            self.practice_page = None
+
+    def _forget_lessons(self, lesson_ids) -> None:
+        """Drop these lessons' built widgets: they show answers from when they were built."""
+        for lesson_id in lesson_ids:
+            steps = self.lesson_cache.pop(lesson_id, None)
+            for x in steps.widgets() if steps else ():
+                close_tree(x)
+
     def show_home(self) -> None:
         self.current = None
         if not self._check_signed_in():
@@ -380,6 +420,7 @@ class CourseApp:
         target = self.home.update()
         if self.stage.children != (self.home.widget,):
             self.stage.children = [self.home.widget]
+        self._close_practice()  # after it has left the page
         self._show_save_problem()
         if target and self.session.learner is not None:
             self._prefetch(self.content.lesson(target).number)
@@ -541,6 +582,8 @@ class CourseApp:
         self._check_workshop_open()
         if self.current:
             self._update_lesson_furniture()
+        elif self._practising():  # an answer given in the practice: the lesson shows it when opened next
+            self._forget_lessons(self.practice_page.lessons)
 
     def _show_save_problem(self) -> None:
         if self.session.last_error:

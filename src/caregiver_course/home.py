@@ -12,6 +12,7 @@ from html import escape
 
 import ipywidgets as w
 
+from . import practice as practice_mod
 from . import progress as progress_mod
 from .privacy import SHORT as PRIVACY_SHORT
 from .privacy import privacy_html
@@ -37,8 +38,9 @@ class HomePage:
         from .takehome import HomeTools
 
         self.tools = HomeTools(app)
+        self.practice = PracticeCard(app)
         top = Panel(
-            [self.overall, self.next_text, self.cont, self.tools.open_button],
+            [self.overall, self.next_text, self.cont, self.practice.widget, self.tools.open_button],
             summary="Progress and next up",
             classes=("cc-card", "cc-dash-top"),
         )
@@ -135,11 +137,60 @@ class HomePage:
             verb = {"not started": "Start", "in progress": "Continue", "done": "Review"}[p.status]
             open_button.description = verb
             open_button.tooltip = f"{verb}: {lesson.title}"
+        self.practice.update()
         self.workshop.update()
         self.resume.update()
         self.tools.update()
         self.widget.summary = f"Start page: {done} of {total} lessons done"
         return target
+
+
+class PracticeCard:
+    """One button on the start page's top card, "↻ Practise again: 2 signs", shown only when triage items missed
+    at an earlier visit are due (practice.py decides which). One line on a phone: the start page stays short."""
+
+    def __init__(self, app):
+        self.app = app
+        self.widget = button("", "cc-practice-open")
+        self.widget.on_click(safe_callback(lambda _: app.show_practice()))
+        self.widget.layout.display = "none"
+
+    def update(self) -> None:
+        count = len(self.app.practice_due())
+        description = f"↻ {practice_mod.label(count)}" if count else ""
+        if self.widget.description != description:
+            self.widget.description = description
+            self.widget.tooltip = f"Practise the {'sign' if count == 1 else 'signs'} you missed before" if count else ""
+        wanted = None if count else "none"
+        if self.widget.layout.display != wanted:
+            self.widget.layout.display = wanted
+
+
+class PracticePage:
+    """A short practice: the missed triage items, answered as in the lesson (blank, choices in a new order) and
+    saved as normal answers."""
+
+    def __init__(self, app, questions: list, seed: str):
+        from .widgets import QuestionView
+
+        n = len(questions)
+        self.lessons = {q.lesson for q in questions}
+        if n:
+            intro = (
+                f"<p>You missed {'this one' if n == 1 else f'these {n}'} before. Answer as in the lesson. "
+                "Each one comes back at your next visits until you get it right on two different days.</p>"
+            )
+        else:
+            intro = "<p>Nothing to practise right now. Well done.</p>"
+        top = html(f"<h2 class='cc-title' tabindex='-1'>Practise again</h2>{intro}", "cc-practice-intro")
+        self.views = [QuestionView(q, i + 1, n, restore=False, seed=seed) for i, q in enumerate(questions)]
+        home = button("⌂ Back to the start page", "cc-practice-home")
+        home.on_click(safe_callback(lambda _: app.show_home()))
+        self.widget = Panel(
+            [top, *self.views, home],
+            summary=f"Practise again: {n} to answer",
+            classes=("cc-practice",),
+        )
 
 
 class ResumeBox:

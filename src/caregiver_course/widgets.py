@@ -598,14 +598,22 @@ class QuestionView(Panel):
     stays in the page. It is bound to the learner's session when built, and shows their last answer (and
     its feedback) again after a reload or on another device."""
 
-    def __init__(self, question: quiz.Question, number: int | None = None, of: int | None = None):
+    def __init__(
+        self,
+        question: quiz.Question,
+        number: int | None = None,
+        of: int | None = None,
+        restore: bool = True,
+        seed: str = "",
+    ):
+        """restore=False starts blank (a practice); seed orders the choices (default: the learner's own)."""
         c = _content()
         self.question = question
         self.clinic = c.clinic
         self.session = session.for_new_widget()
         label = f"Question {number} of {of}" if number else "Try this"
         kind = {"triage": "sort", "multi": "multi"}.get(question.type, "single")
-        things = quiz.shuffled(question, self.session.seed)
+        things = quiz.shuffled(question, seed or self.session.seed)
         if kind == "sort":
             options = [[c.clinic.fill(quiz.TRIAGE_LABELS[b]), b] for b in quiz.TRIAGE_BINS]
             rows = [[item.id, c.clinic.fill(item.text)] for item in things]
@@ -627,7 +635,8 @@ class QuestionView(Panel):
             [self.choices], summary=f"{label}: {c.clinic.fill(question.prompt)}", classes=("cc-card", "cc-question")
         )
         self.add_class(f"cc-q-{question.type}")
-        self._restore()
+        if restore:
+            self._restore()
 
     @property
     def feedback(self) -> str:

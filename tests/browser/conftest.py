@@ -100,7 +100,9 @@ def _open_app(page, server, timeout: float = 60_000):
         page._cc_console = True
         page.on("console", lambda m: m.type in ("error", "warning") and print(f"console {m.type}: {m.text[:300]}"))
         page.on("pageerror", lambda e: print(f"page error: {str(e)[:300]}"))
-    page.goto(server.url + APP_PATH)
+    # "load" comes only once the server has sent the whole page (and the app has been built for it) and its scripts:
+    # on a busy machine that took longer than Playwright's 30 s default, so it gets the same time as the rest.
+    page.goto(server.url + APP_PATH, timeout=timeout)
     page.wait_for_selector(".cc-home", timeout=timeout)
     # The identity bridge has given this browser a learner once the resume code is shown.
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

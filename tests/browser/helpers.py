@@ -49,7 +49,35 @@ def go_to_step(page, index: int):
     page.wait_for_function(
         f"() => (document.querySelector('.cc-step-of') || {{}}).innerText?.startsWith('Step {index + 1} of')"
     )
-    page.wait_for_timeout(150)  # the step's widgets are drawn
+    wait_settled(page)
+
+
+# The step is final when every question and checklist on it has its choices drawn, Back/Next are there, and
+# nothing in it has moved or changed for QUIET_MS. The step's title changes first (a message of its own); its
+# widgets come after it and are drawn one by one (each is a separate view, drawn when its script is ready), so on
+# a busy machine a fixed pause can end while they are still arriving and pushing each other down: a tap then
+# waits for an element that keeps moving ("waiting for element to be stable").
+QUIET_MS = 300
+_SETTLED = """(quiet) => {
+  const stage = document.querySelector('.cc-stage');
+  const s = window.__ccSettle || (window.__ccSettle = {sig: '', since: 0});
+  const parts = stage ? Array.from(stage.querySelectorAll('.cc-question, .cc-checklist')) : [];
+  if (!stage || !stage.querySelector('.cc-nav') || parts.some(p => !p.querySelector('.cc-qw'))) {
+    s.sig = ''; return false;
+  }
+  const boxes = Array.from(stage.querySelectorAll('label.cc-option, .cc-check, .cc-nav'))
+    .map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height].map(Math.round).join(','); });
+  const sig = stage.getElementsByTagName('*').length + '|' + stage.scrollHeight + '|' + boxes.join(';');
+  const now = performance.now();
+  if (sig !== s.sig) { s.sig = sig; s.since = now; return false; }
+  return now - s.since >= quiet;
+}"""
+
+
+def wait_settled(page, quiet_ms: int = QUIET_MS):
+    """Wait until the shown step is final: all its widgets drawn and nothing moving (see _SETTLED)."""
+    page.evaluate("() => { window.__ccSettle = null; }")
+    page.wait_for_function(_SETTLED, arg=quiet_ms, polling="raf")
 
 
 def step_titles(page) -> list[str]:

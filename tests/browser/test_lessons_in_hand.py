@@ -24,6 +24,7 @@ from .helpers import (
     step_count,
     step_titles,
     steps_with_questions,
+    wait_settled,
 )
 from .test_accessibility_and_network import axe_violations
 
@@ -83,6 +84,7 @@ def test_choices_never_overlap_and_tapping_each_text_selects_it(open_app, browse
             problems = page.evaluate(OVERLAPS)
             page.evaluate("() => { document.documentElement.style.zoom = ''; }")
             assert problems == [], f"{lesson.id} step {step + 1} at 390 px and 200 % zoom: {problems[:5]}"
+            wait_settled(page)  # laid out again at 390 px before anything is tapped
             groups += page.locator(".cc-stage .cc-qw").count()
             # Tap each option's text (not its circle): that option, and no other, is selected.
             for label in page.locator(".cc-stage .cc-question label.cc-option").all():
