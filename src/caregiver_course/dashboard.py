@@ -167,6 +167,7 @@ class Dashboard:
             "cc-join",
         )
         self.counts = html("", "cc-counts")
+        self.places = html("", "cc-places-line")
         self.nicknames = html("", "cc-nicknames")
         content = content_mod.get()
         self.all_items = [
@@ -252,6 +253,7 @@ class Dashboard:
             present,
             self.join_panel,
             self.counts,
+            self.places,
             self.nicknames,
             html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready to talk.</p>"),
             self.lesson_filter,
@@ -312,6 +314,7 @@ class Dashboard:
             + ("" if self.workshop.is_open else " · the workshop has ended")
             + "</p>",
         )
+        self._set(self.places, _places())
         nicks = [p["nickname"] for p in participants if p["nickname"]]
         self._set(
             self.nicknames,
@@ -483,6 +486,18 @@ def _bar(label: str, pct: int, figure: str, mark: str) -> str:
 
 def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _places() -> str:
+    """How many ready places the course server has (and whether any failed), from its status file."""
+    from . import poolstatus
+    from .store import data_dir
+
+    try:
+        return poolstatus.describe(poolstatus.read_all(data_dir()))
+    except Exception:  # the line is a help, never a reason for the dashboard to fail
+        log.debug("could not read the pool status", exc_info=True)
+        return ""
 
 
 def _lan_hint() -> str:
