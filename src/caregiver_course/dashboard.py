@@ -231,19 +231,25 @@ class Dashboard:
 
         # The presenter view (for the projector): only the code, the QR code, the link, the join count and,
         # once revealed, the bars. Notes and "Most missed" stay on the private dashboard.
-        self.presenter_join = html(
+        # On a projector (landscape) the code runs across the top on one line, the QR code sits on the left
+        # and the link, the count and the bars on the right: all on one screen (cc-app.css).
+        presenter_code = html(
             f"<p>Open the course and type this code, or scan the QR code:</p>"
-            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
-            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>"
-            f"<p class='cc-wrap'><strong class='cc-join-link'>{escape(link)}</strong></p>",
-            "cc-presenter-join",
+            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>",
+            "cc-presenter-code",
+        )
+        presenter_qr = html(
+            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>", "cc-presenter-qr"
+        )
+        presenter_link = html(
+            f"<p class='cc-wrap'>Link: <strong class='cc-join-link'>{escape(link)}</strong></p>", "cc-presenter-link"
         )
         self.presenter_counts = html("", "cc-presenter-counts")
         self.presenter_chart = html("", "cc-presenter-chart")
         back = button("← Back to my dashboard", "cc-presenter-back")
         back.on_click(safe_callback(lambda _: self._show_private()))
         self.presenter = Panel(
-            [self.presenter_join, self.presenter_counts, self.presenter_chart, back],
+            [presenter_code, presenter_qr, presenter_link, self.presenter_counts, self.presenter_chart, back],
             summary="Presenter view",
             classes=("cc-presenter",),
         )
