@@ -157,6 +157,13 @@ def read_v1(frame) -> tuple[str, dict, dict]:
 
 async def scripted_learner(url: str, code: str, out: dict) -> None:
     """Join like a phone: page (again if it came without the app), websocket, widget states, hello."""
+    try:
+        await asyncio.wait_for(_scripted_learner(url, code, out), timeout=JOIN_WITHIN * 3)
+    except asyncio.TimeoutError:
+        out["error"] = out.get("error") or f"not joined after {JOIN_WITHIN * 3:.0f} s"
+
+
+async def _scripted_learner(url: str, code: str, out: dict) -> None:
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
     from tornado.websocket import websocket_connect
 
@@ -321,7 +328,7 @@ def test_thirty_learners_from_one_address_join_a_busy_workshop(busy_workshop, br
     async def room():
         await asyncio.gather(*[scripted_learner(srv.url, ws.join_code, out) for out in scripted])
 
-    run_in_thread(room(), timeout=240)
+    run_in_thread(room(), timeout=JOIN_WITHIN * 3 + 30)
     for out in browsers:
         wait_browser_joined(out, t0 + 180)
     # Every scripted learner said hello; the kernel joins the workshop right after. Count the room.
@@ -377,7 +384,7 @@ def test_one_phone_typing_five_wrong_codes_does_not_lock_out_the_room(busy_works
     async def three():
         await asyncio.gather(*[scripted_learner(srv.url, ws.join_code, out) for out in others])
 
-    run_in_thread(three(), timeout=180)
+    run_in_thread(three(), timeout=JOIN_WITHIN * 3 + 30)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(store.participants(ws.id)) < before + 3:
         time.sleep(1)
