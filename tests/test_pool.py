@@ -24,7 +24,7 @@ def test_a_page_is_served_only_with_its_app_widget_and_no_error():
 
 def test_the_pool_fills_slower_when_the_machine_is_busy_and_after_failures():
     quiet, busy, very_busy = fill_pace(0.2, 2), fill_pace(4.0, 2), fill_pace(10.0, 2)
-    assert quiet[0] == 3 and busy[0] == 1 and very_busy[0] == 1
+    assert quiet[0] == 3 and busy[0] == 2 and very_busy[0] == 2
     assert quiet[1] < busy[1] < very_busy[1]
     assert fill_pace(0.2, 2, failures_in_a_row=1) == (1, 0.4)
     assert fill_pace(10.0, 2, failures_in_a_row=3)[1] == 32.0
