@@ -38,7 +38,7 @@ BROWSERS = 3
 JOIN_WITHIN = 60.0  # seconds, from the first request to "joined" (including any reload)
 LOOPS_PER_CORE = 3
 BURN_SECONDS = 900  # the burners' own limit: they stop by themselves even if this test is killed
-POOL_WAIT = 420.0  # the facilitator waits for the places to be ready, at most this long here
+POOL_WAIT = 300.0  # the facilitator waits for the places to be ready, at most this long here
 SECRET = "busy-test-secret"
 V1 = "v1.kernel.websocket.jupyter.org"
 
@@ -124,7 +124,7 @@ class WorkshopServer:
 # ----------------------------------------------------------------------------- a scripted learner
 
 
-def v1_frame(channel: str, msg_type: str, content: dict, session: str) -> bytes:
+def v1_frame(channel: str, msg_type: str, content: dict, session: str, metadata: dict | None = None) -> bytes:
     header = {
         "msg_id": uuid.uuid4().hex,
         "msg_type": msg_type,
@@ -133,7 +133,7 @@ def v1_frame(channel: str, msg_type: str, content: dict, session: str) -> bytes:
         "date": "2026-01-01T00:00:00Z",
         "version": "5.3",
     }
-    parts = [json.dumps(x).encode() for x in (header, {}, {}, content)]
+    parts = [json.dumps(x).encode() for x in (header, {}, metadata or {}, content)]
     chan = channel.encode()
     offsets = [8 * (1 + 1 + len(parts) + 1)]
     offsets.append(offsets[-1] + len(chan))
@@ -201,7 +201,11 @@ async def _scripted_learner(url: str, code: str, out: dict) -> None:
         control = uuid.uuid4().hex
         ws.write_message(
             v1_frame(
-                "shell", "comm_open", {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}}, session
+                "shell",
+                "comm_open",
+                {"comm_id": control, "target_name": "jupyter.widget.control", "data": {}},
+                session,
+                {"version": "1.0.0"},  # the widget control protocol's version, as the page sends it
             ),
             binary=True,
         )
