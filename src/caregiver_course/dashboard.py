@@ -167,6 +167,7 @@ class Dashboard:
             "cc-join",
         )
         self.counts = html("", "cc-counts")
+        self.places = html("", "cc-places-line")
         self.nicknames = html("", "cc-nicknames")
         content = content_mod.get()
         self.all_items = [
@@ -230,19 +231,25 @@ class Dashboard:
 
         # The presenter view (for the projector): only the code, the QR code, the link, the join count and,
         # once revealed, the bars. Notes and "Most missed" stay on the private dashboard.
-        self.presenter_join = html(
+        # On a projector (landscape) the code runs across the top on one line, the QR code sits on the left
+        # and the link, the count and the bars on the right: all on one screen (cc-app.css).
+        presenter_code = html(
             f"<p>Open the course and type this code, or scan the QR code:</p>"
-            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>"
-            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>"
-            f"<p class='cc-wrap'><strong class='cc-join-link'>{escape(link)}</strong></p>",
-            "cc-presenter-join",
+            f"<p class='cc-join-code'>{escape(workshop.join_code)}</p>",
+            "cc-presenter-code",
+        )
+        presenter_qr = html(
+            f"<div class='cc-qr' role='img' aria-label='QR code for the join link'>{qr}</div>", "cc-presenter-qr"
+        )
+        presenter_link = html(
+            f"<p class='cc-wrap'>Link: <strong class='cc-join-link'>{escape(link)}</strong></p>", "cc-presenter-link"
         )
         self.presenter_counts = html("", "cc-presenter-counts")
         self.presenter_chart = html("", "cc-presenter-chart")
         back = button("← Back to my dashboard", "cc-presenter-back")
         back.on_click(safe_callback(lambda _: self._show_private()))
         self.presenter = Panel(
-            [self.presenter_join, self.presenter_counts, self.presenter_chart, back],
+            [presenter_code, presenter_qr, presenter_link, self.presenter_counts, self.presenter_chart, back],
             summary="Presenter view",
             classes=("cc-presenter",),
         )
@@ -252,6 +259,7 @@ class Dashboard:
             present,
             self.join_panel,
             self.counts,
+            self.places,
             self.nicknames,
             html("<h2>Item</h2><p>Pick an item; reveal the answers when the room is ready to talk.</p>"),
             self.lesson_filter,
@@ -312,6 +320,7 @@ class Dashboard:
             + ("" if self.workshop.is_open else " · the workshop has ended")
             + "</p>",
         )
+        self._set(self.places, _places())
         nicks = [p["nickname"] for p in participants if p["nickname"]]
         self._set(
             self.nicknames,
@@ -485,6 +494,18 @@ def _bar(label: str, pct: int, figure: str, mark: str) -> str:
 
 def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _places() -> str:
+    """How many ready places the course server has (and whether any failed), from its status file."""
+    from . import poolstatus
+    from .store import data_dir
+
+    try:
+        return poolstatus.describe(poolstatus.read_all(data_dir()))
+    except Exception:  # the line is a help, never a reason for the dashboard to fail
+        log.debug("could not read the pool status", exc_info=True)
+        return ""
 
 
 def _lan_hint() -> str:

@@ -12,7 +12,7 @@ from caregiver_course import content
 from caregiver_course.store import Store
 from caregiver_course.workshop import clean_nickname
 
-from .conftest import APP_PATH, VoilaServer
+from .conftest import APP_PATH, MANY_PAGES, VoilaServer
 from .helpers import go_to_question, open_lesson
 from .test_accessibility_and_network import axe_violations
 
@@ -36,7 +36,11 @@ HOSTILE = [
 
 @pytest.fixture(scope="module")
 def wserver(tmp_path_factory):
-    srv = VoilaServer(tmp_path_factory.mktemp("workshop"), env={"CAREGIVER_FACILITATOR_SECRET": SECRET})
+    # Many pages from one address (127.0.0.1) in one server: the per-client kernel cap is raised, as for the
+    # other browser tests (closed pages keep their kernel for 2 minutes).
+    srv = VoilaServer(
+        tmp_path_factory.mktemp("workshop"), extra_args=MANY_PAGES, env={"CAREGIVER_FACILITATOR_SECRET": SECRET}
+    )
     yield srv
     srv.stop()
 
@@ -175,3 +179,74 @@ def test_hostile_nicknames_are_shown_as_text_and_the_layout_holds(wserver, brows
         assert sizes[4] <= width, f"a nickname runs off the screen at {width}px"
         ctx.close()
     typed_ctx.close()
+
+
+PRESENTER_PARTS = {
+    "join code": ".cc-presenter .cc-join-code",
+    "QR code": ".cc-presenter .cc-qr svg",
+    "join link": ".cc-presenter .cc-join-link",
+    "joined count": ".cc-presenter .cc-presenter-joined",
+    "revealed bars": ".cc-presenter .cc-presenter-chart .cc-bars",
+}
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
+def test_the_presenter_view_fits_a_projector_without_scrolling(wserver, browser, width, height):
+    from caregiver_course.codes import WORDS
+    from caregiver_course.quiz import check
+
+    store = Store(wserver.data_dir / "course.sqlite3")
+    ws = store.create_workshop(f"projector {width}")
+    q = next(x for x in content.get().questions_for("understanding") if x.type in ("single", "scenario"))
+    for i, option in enumerate(q.options):  # one person per option, so every bar shows
+        learner = store.new_learner()
+        store.join_workshop(ws.id, learner.id, f"P{i}")
+        event = {"kind": "answer", "lesson": q.lesson, "item": q.id, "response": option.id, "workshop_id": ws.id}
+        store.add_events(learner.id, [dict(event, status=check(q, option.id).status)])
+    ctx = browser.new_context(viewport={"width": width, "height": height})
+    page = ctx.new_page()
+    open_dashboard(page, wserver, code=ws.join_code)
+    page.wait_for_function(
+        f"() => document.querySelector('.cc-counts').innerText.includes('Joined: {len(q.options)}')", timeout=15_000
+    )
+    clinic = content.get().clinic
+    labels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.cc-item-picker option')).map(o => o.textContent)"
+    )
+    wanted = next(
+        t
+        for t in labels
+        if t.replace("\xa0", " ").startswith("Lesson 1:") and clinic.fill(q.prompt)[:40] in t.replace("\xa0", " ")
+    )
+    page.select_option(".cc-item-picker select", label=wanted)
+    page.click(".cc-reveal")
+    page.wait_for_function("() => document.querySelector('.cc-chart').innerText.includes('Right answer')")
+    page.click(".cc-present")
+    page.wait_for_selector(".cc-presenter .cc-presenter-chart .cc-bars li")
+    page.wait_for_function(
+        f"() => document.querySelector('.cc-presenter-counts').innerText.includes('{len(q.options)} joined')"
+    )
+    # The longest code the words allow, so no code of any workshop breaks over two lines.
+    longest = max(WORDS, key=len).upper()
+    for code in (ws.join_code, f"{longest}-{longest}-88"):
+        page.evaluate("(c) => { document.querySelector('.cc-presenter .cc-join-code').textContent = c; }", code)
+        lines = page.evaluate("""() => { const r = document.createRange();
+            r.selectNodeContents(document.querySelector('.cc-presenter .cc-join-code'));
+            return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size; }""")
+        assert lines == 1, f"the code {code} takes {lines} lines at {width}x{height}"
+        boxes = {name: page.locator(sel).bounding_box() for name, sel in PRESENTER_PARTS.items()}
+        scrolled = page.evaluate(
+            "() => [window.scrollY, document.getElementById('rendered_cells').scrollTop, "
+            "document.scrollingElement.scrollHeight - window.innerHeight]"
+        )
+        assert scrolled[:2] == [0, 0], scrolled
+        for name, box in boxes.items():
+            assert box is not None and box["width"] > 0, name
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height + 0.5, (
+                f"the {name} is not in view at {width}x{height}: {box}"
+            )
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, f"the {name} runs off the side: {box}"
+        assert boxes["QR code"]["width"] >= 0.5 * height * 0.75, boxes["QR code"]  # big enough for the back row
+    if os.environ.get("CAREGIVER_SHOTS"):
+        page.screenshot(path=os.path.join(os.environ["CAREGIVER_SHOTS"], f"presenter-view-{width}x{height}.png"))
+    ctx.close()

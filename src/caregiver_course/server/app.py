@@ -22,6 +22,7 @@ import ssl
 import time
 from pathlib import Path
 
+import voila.app as voila_app
 from jupyter_core.utils import ensure_async
 from jupyter_server.services.kernels.handlers import KernelHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -36,6 +37,7 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from . import front, handlers, pages, wire
 from .kernels import KernelBook, Policy, default_max_kernels
+from .pool import PacedPool
 
 log = logging.getLogger("caregiver_course.server")
 
@@ -58,6 +60,8 @@ class CourseKernels(AsyncMappingKernelManager):
         return kernel_id
 
     def cc_in_pool(self, kernel_id: str) -> bool:
+        if kernel_id in getattr(self, "cc_preparing", ()):  # a page being prepared for the pool
+            return True
         for pool in getattr(self, "_pools", {}).values():
             for f in pool:
                 try:
@@ -86,9 +90,12 @@ class CourseKernels(AsyncMappingKernelManager):
 
 
 def _with_pages(km_class):
-    """Voila's pooled kernel manager, noting which page takes each pool kernel."""
+    """Voila's pooled kernel manager with a paced, checked pool (pool.py), noting which page takes each
+    pool kernel."""
+    if not hasattr(km_class, "kernel_pools_config"):  # preheating is off: Voila's plain manager
+        return km_class
 
-    class CoursePooledKernels(km_class):
+    class CoursePooledKernels(PacedPool, km_class):
         async def get_rendered_notebook(self, *args, **kwargs):
             render_task, rendered_cache, kernel_id = await super().get_rendered_notebook(*args, **kwargs)
             admission = handlers.ADMISSION.get()
@@ -160,9 +167,15 @@ class CourseVoila(Voila):
         # Open (and, on a new install, create or upgrade) the store before any kernel starts: otherwise each
         # preheated kernel would run the migrations itself and keep Alembic in memory for its whole life.
         self._store()
-        settings = super().init_settings()
+        # Voila builds its pooled kernel manager from a factory and starts filling the pool in the manager's
+        # __init__: the course's pool (pool.py) must be in the class from the start.
+        factory = voila_app.voila_kernel_manager_factory
+        voila_app.voila_kernel_manager_factory = lambda *a, **k: _with_pages(factory(*a, **k))
+        try:
+            settings = super().init_settings()
+        finally:
+            voila_app.voila_kernel_manager_factory = factory
         km = self.kernel_manager
-        km.__class__ = _with_pages(type(km))
         max_kernels = self.max_kernels or default_max_kernels()
         pools = getattr(km, "kernel_pools_config", {}) or {}
         pool_size = sum(int(c.get("pool_size", 0)) for name, c in pools.items() if name != "default")
