@@ -137,3 +137,97 @@ def test_error_reports_and_stderr_never_go_out_but_widget_messages_do():
     assert not wire.blocked_outgoing(frame("iopub", "stream", {"name": "stdout", "text": "x"}))
     assert not wire.blocked_outgoing(frame("iopub", "comm_msg", {"comm_id": "c", "data": {}}))
     assert wire.blocked_outgoing({"header": {"msg_type": "error"}})
+
+
+def test_ipv6_addresses_count_by_their_64_network():
+    from caregiver_course.server.admission import address_group
+
+    assert address_group("2001:db8:1:2:aaaa::1") == address_group("2001:db8:1:2:ffff:1:2:3") == "2001:db8:1:2::/64"
+    assert address_group("2001:db8:1:3::1") != address_group("2001:db8:1:2::1")
+    assert address_group("::ffff:192.0.2.7") == "192.0.2.7" and address_group("192.0.2.7") == "192.0.2.7"
+
+
+def test_a_learners_own_closed_pages_never_count_against_them():
+    b = book(max_kernels=40)
+    for i in range(12):  # reloads: each page connects, then closes when the next one loads
+        assert b.admit("phone", set(b.held), address="home") is None, i
+        b.release_admission("phone")
+        b.took(f"k{i}", "phone", address="home")
+        b.finished_loading("phone")
+        b.connected(f"k{i}")
+        b.disconnected(f"k{i}")
+    assert b.admit("phone", set(b.held), address="home") is None
+
+
+def test_one_address_holds_a_room_of_browsers_up_to_its_ceiling():
+    b = KernelBook(Policy(max_kernels=100, per_client=8, pool_size=2, per_address=30))
+    for phone in range(30):
+        assert b.admit(f"phone{phone}", set(b.held), address="clinic") is None
+        b.release_admission(f"phone{phone}")
+        b.took(f"k{phone}", f"phone{phone}")
+        b.finished_loading(f"phone{phone}")
+    assert b.held["k0"].address == "clinic"
+    refusal = b.admit("phone30", set(b.held), address="clinic")
+    assert refusal.kind == "address"
+    assert b.admit("phone30", set(b.held), address="elsewhere") is None
+
+
+def full_server(now: float, reclaim: list) -> tuple:
+    """A server with 6 places, all taken by 3 attacking addresses' pages, 100 s ago."""
+    from caregiver_course.server.admission import Admitter
+
+    b = KernelBook(Policy(max_kernels=8, per_client=8, pool_size=2, reclaim_unconnected=30, reclaim_unacted=45))
+    known = {"returning"}
+    a = Admitter(b, known=lambda key: key in known, reclaim=reclaim.append)
+    for i in range(6):
+        b.took(f"attack-{i}", f"attacker-browser-{i}", now=now - 100, address=f"10.0.0.{i % 3}")
+    return b, a
+
+
+def test_when_full_a_newcomer_waits_in_line_and_pages_without_action_are_reclaimed_first():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in ("attack-0", "attack-1"):  # two pages connected and acted: never reclaimed while open
+        b.connected(kid)
+        b.acted(kid)
+    b.connected("attack-2")  # connected, no action
+    b.held["attack-2"].connected_at = 990.0  # ... only 10 s ago: not yet
+    # The newcomer is first in line, and a page that never connected makes room at once.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0) is None
+    assert len(reclaimed) == 1 and reclaimed[0] in {"attack-3", "attack-4", "attack-5"}
+    assert "attack-0" in b.held and "attack-1" in b.held
+
+
+def test_a_browser_with_saved_progress_goes_ahead_in_line():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in list(b.held):
+        b.connected(kid)
+        b.acted(kid)  # no page can be reclaimed: everyone waits
+    first = a.decide("anonymous", "192.0.2.1", set(b.held), now=1000.0)
+    assert first.kind == "full" and first.position == 1
+    returning = a.decide("returning", "192.0.2.2", set(b.held), now=1001.0)
+    assert returning.position == 1
+    assert a.decide("anonymous", "192.0.2.1", set(b.held), now=1002.0).position == 2
+    b.disconnected("attack-0", now=1003.0)  # a page closes: its kernel goes to the first in line
+    assert a.decide("anonymous", "192.0.2.1", set(b.held), now=1004.0).kind == "full"
+    assert a.decide("returning", "192.0.2.2", set(b.held), now=1005.0) is None
+    assert reclaimed == ["attack-0"]
+    assert a.counts.counts() == {"full": 4}
+    # A place in line is kept only while the waiting page keeps asking.
+    assert len(a.line) == 1
+    a.line.expire(1005.0 + 60)
+    assert len(a.line) == 0
+
+
+def test_only_a_learners_action_counts_as_one():
+    from caregiver_course.server.admission import is_action
+
+    assert is_action(frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "update", "state": {"v": 1}}}))
+    click = {"comm_id": "c", "data": {"method": "custom", "content": {"event": "click"}}}
+    assert is_action(frame("shell", "comm_msg", click))
+    hello = {"comm_id": "c", "data": {"method": "custom", "content": {"hello": {"token": ""}}}}
+    assert not is_action(frame("shell", "comm_msg", hello))
+    assert not is_action(frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "request_states"}}))
+    assert not is_action(frame("shell", "kernel_info_request", {}))
+    assert not is_action("text")

@@ -119,6 +119,17 @@ def note(store, scope: str, client, ok: bool, now: float | None = None) -> None:
         )
 
 
+def note_returning_browser(store) -> None:
+    """This page's learner came back with saved progress: the server lets this browser in first when full."""
+    who = this_client(store)
+    if not who.browser or who.browser == who.address or who.browser.startswith("kernel:"):
+        return  # the page came without a browser key
+    try:
+        store.note_known_browser(who.browser)
+    except Exception:  # only an order in a line: never worth a failed page
+        log.debug("could not note a returning browser", exc_info=True)
+
+
 def as_words(seconds: float) -> str:
     """'1 minute', '12 minutes', 'an hour': how long to wait, for a learner."""
     minutes = max(1, round(seconds / 60))

@@ -30,7 +30,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from . import handlers, wire
+from . import admission, handlers, wire
 from .kernels import KernelBook, Policy, default_max_kernels
 
 log = logging.getLogger("caregiver_course.server")
@@ -107,7 +107,11 @@ class CourseVoila(Voila):
         "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).",
     )
     max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
-    max_loading_per_client = Integer(2, config=True, help="Most pages one client address may have loading at once.")
+    max_loading_per_client = Integer(2, config=True, help="Most pages one browser may have loading at once.")
+    max_kernels_per_address = Integer(
+        40, config=True, help="Most open pages one address (IPv6: one /64) may hold: a room or a phone carrier."
+    )
+    max_loading_per_address = Integer(4, config=True, help="Most pages one address may have loading at once.")
     connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
     disconnected_timeout = Float(120.0, config=True, help="Seconds a closed page's kernel is kept.")
     idle_timeout = Float(3600.0, config=True, help="Seconds a connected but idle page keeps its kernel.")
@@ -142,6 +146,8 @@ class CourseVoila(Voila):
                 max_kernels=max_kernels,
                 per_client=self.max_kernels_per_client,
                 per_client_starting=self.max_loading_per_client,
+                per_address=self.max_kernels_per_address,
+                per_address_starting=self.max_loading_per_address,
                 pool_size=pool_size,
                 connect_grace=self.connect_grace,
                 disconnected_timeout=self.disconnected_timeout,
@@ -149,6 +155,8 @@ class CourseVoila(Voila):
             )
         )
         km.cc_book = self.book
+        counts = admission.RefusalCounts(self._counts_path())
+        self.admitter = admission.Admitter(self.book, known=self._browser_known, reclaim=self._reclaim, counts=counts)
         pages = list(self.pages)
         if self.serve_lessons:
             pages += sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]-*.ipynb"))
@@ -157,6 +165,7 @@ class CourseVoila(Voila):
             websocket_max_message_size=wire.MAX_INCOMING_BYTES,
             websocket_compression_options={},  # permessage-deflate: the widget states are text, and repeat a lot
             cc_book=self.book,
+            cc_admitter=self.admitter,
             cc_pages=set(pages),
             cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
             cc_trust_forwarded_for=self.trust_forwarded_for,
@@ -183,7 +192,7 @@ class CourseVoila(Voila):
 
     def init_handlers(self):
         replace = {
-            VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
+            VoilaKernelWebsocketHandler: handlers.CountingKernelWebsocketHandler,
             TornadoVoilaHandler: handlers.CoursePageHandler,
         }
         drop = {VoilaContentsHandler, TornadoVoilaTreeHandler}
@@ -257,15 +266,41 @@ class CourseVoila(Voila):
         km.get_kernel(kernel_id).last_activity = utcnow()
         return True
 
-    def _note_client(self, kernel_id: str, address: str) -> None:
-        """Tell the kernels (through the store) which client a page's kernel serves, for the rate limits."""
+    def _note_client(self, kernel_id: str, address: str, browser: str = "") -> None:
+        """Tell the kernels (through the store) which address and browser a page's kernel serves, as keyed
+        hashes, for the limits on wrong tries (see ratelimit.py)."""
         store = self._store()
         if store is None:
             return
         try:
-            store.set_kernel_client(kernel_id, store.client_hash(address))
+            noted = store.client_hash(address) + (f" {store.client_hash('browser:' + browser)}" if browser else "")
+            store.set_kernel_client(kernel_id, noted)
         except Exception:
             log.warning("could not note the client of kernel %s", kernel_id, exc_info=True)
+
+    def _browser_known(self, browser: str) -> bool:
+        store = self._store()
+        return bool(store and store.browser_known(store.client_hash("browser:" + browser)))
+
+    def _reclaim(self, kernel_id: str) -> None:
+        """Shut down a kernel taken back for someone waiting (in the background: the page request goes on)."""
+        from tornado.ioloop import IOLoop
+
+        async def shut():
+            try:
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id))
+            except Exception:
+                log.debug("reclaimed kernel %s was already gone", kernel_id, exc_info=True)
+
+        IOLoop.current().spawn_callback(shut)
+
+    def _counts_path(self):
+        from ..store import data_dir
+
+        try:
+            return data_dir() / admission.REFUSALS_FILE
+        except Exception:
+            return None
 
     def _lower_priority(self, kernel_id: str) -> None:
         """Run this kernel at a lower CPU priority (nice 10): one client's many pages cannot slow the rest."""

@@ -13,6 +13,7 @@ from voila.static_file_handler import MultiStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, WebsocketHandler
 
+from . import admission as admission_rules
 from . import pages, wire
 
 log = logging.getLogger("caregiver_course.server")
@@ -36,17 +37,18 @@ def client_address(handler: web.RequestHandler) -> str:
 class Admission:
     """One page request that was let in: it holds a place under the cap until its kernel is known."""
 
-    def __init__(self, book, client: str, note_client, lower_priority=lambda kernel_id: None):
+    def __init__(self, book, client: str, note_client, lower_priority=lambda kernel_id: None, address=None):
         self.book, self.client, self.note_client, self.took = book, client, note_client, False
         self.lower_priority = lower_priority
+        self.address = client if address is None else address
 
     def took_kernel(self, kernel_id: str) -> None:
         if not self.took:
             self.took = True
             self.book.release_admission(self.client)
         held = sum(1 for h in self.book.held.values() if h.client == self.client)
-        self.book.took(kernel_id, self.client)
-        self.note_client(kernel_id, self.client)
+        self.book.took(kernel_id, self.client, address=self.address)
+        self.note_client(kernel_id, self.address, self.client)
         if held >= 2:  # a client opening page after page: its kernels yield the CPU to everyone else's
             self.lower_priority(kernel_id)
 
@@ -62,16 +64,24 @@ class CoursePageHandler(TornadoVoilaHandler):
             self.finish(pages.not_found(self.settings["cc_home_url"]))
             return
         book = self.settings["cc_book"]
-        client = client_address(self)
-        reason = book.admit(client, set(self.kernel_manager.list_kernel_ids()))
+        address = admission_rules.address_group(client_address(self))
+        client, new = admission_rules.browser_key(self.get_cookie(admission_rules.BROWSER_COOKIE))
+        if new:
+            self.set_cookie(
+                admission_rules.BROWSER_COOKIE,
+                client,
+                expires_days=400,
+                httponly=True,
+                samesite="Lax",
+                secure=self.request.protocol == "https",
+            )
+        reason = self.settings["cc_admitter"].decide(client, address, set(self.kernel_manager.list_kernel_ids()))
         if reason:
-            log.warning("busy page for client %s: %s", self.settings["cc_client_hash"](client), reason)
-            self.set_status(503)
-            self.set_header("Retry-After", "60")
-            self.set_header("Cache-Control", "no-store")
-            self.finish(pages.busy())
+            self.refuse(reason, address)
             return
-        admission = Admission(book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"])
+        admission = Admission(
+            book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"], address=address
+        )
         token = ADMISSION.set(admission)
         try:
             await super().get(path)
@@ -80,6 +90,24 @@ class CoursePageHandler(TornadoVoilaHandler):
             book.finished_loading(client)
             if not admission.took:
                 book.release_admission(client)
+
+    def refuse(self, reason, address: str) -> None:
+        """A page in the course's words, with the help numbers: a place in line, a short wait, or "too many
+        tabs". Waiting pages ask again by themselves."""
+        if reason.kind != "full" or getattr(reason, "position", 0) in (1, 10, 50):
+            log.warning("page request waits (address %s): %s", self.settings["cc_client_hash"](address), reason)
+        self.set_status(503)
+        self.set_header("Cache-Control", "no-store")
+        retry = admission_rules.RETRY_SECONDS
+        if reason.kind in ("full", "address"):
+            self.set_header("Retry-After", str(retry))
+            self.finish(pages.waiting(getattr(reason, "position", 0) or 1, retry))
+        elif reason.kind == "loading":
+            self.set_header("Retry-After", "2")
+            self.finish(pages.getting_ready(2))
+        else:
+            self.set_header("Retry-After", "60")
+            self.finish(pages.too_many_open())
 
     def should_use_rendered_notebook(self, notebook_data, pool_size, *args, **kwargs):
         """Preheated kernels go to people arriving (see KernelBook.may_use_pool): one client opening many
@@ -172,6 +200,20 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
 def _quietly(future) -> None:
     if not future.cancelled():
         future.exception()
+
+
+class CountingKernelWebsocketHandler(GuardedKernelWebsocketHandler):
+    """The guarded websocket, noting a page's first learner's action (a page without one is reclaimed first
+    when people wait for a place: see KernelBook.reclaimable)."""
+
+    def on_message(self, ws_message):
+        refused = getattr(self, "cc_refused", 0)
+        result = super().on_message(ws_message)
+        if not getattr(self, "cc_acted", False) and getattr(self, "cc_refused", 0) == refused:
+            if admission_rules.is_action(ws_message):
+                self.cc_acted = True
+                self.settings["cc_book"].acted(self.kernel_id)
+        return result
 
 
 class HealthHandler(web.RequestHandler):
