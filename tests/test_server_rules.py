@@ -181,6 +181,8 @@ def full_server(now: float, reclaim: list) -> tuple:
     a = Admitter(b, known=lambda key: key in known, reclaim=reclaim.append)
     for i in range(6):
         b.took(f"attack-{i}", f"attacker-browser-{i}", now=now - 100, address=f"10.0.0.{i % 3}")
+        if i != 5:
+            b.sent(f"attack-{i}", now=now - 90)  # the last page is still being sent: never reclaimed
     return b, a
 
 
@@ -194,7 +196,8 @@ def test_when_full_a_newcomer_waits_in_line_and_pages_without_action_are_reclaim
     b.held["attack-2"].connected_at = 990.0  # ... only 10 s ago: not yet
     # The newcomer is first in line, and a page that never connected makes room at once.
     assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0) is None
-    assert len(reclaimed) == 1 and reclaimed[0] in {"attack-3", "attack-4", "attack-5"}
+    assert len(reclaimed) == 1 and reclaimed[0] in {"attack-3", "attack-4"}
+    assert "attack-5" not in b.reclaimable(now=1000.0)
     assert "attack-0" in b.held and "attack-1" in b.held
 
 
@@ -231,3 +234,18 @@ def test_only_a_learners_action_counts_as_one():
     assert not is_action(frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "request_states"}}))
     assert not is_action(frame("shell", "kernel_info_request", {}))
     assert not is_action("text")
+
+
+def test_the_dashboard_sees_why_pages_waited_in_counts_only(tmp_path, monkeypatch):
+    from caregiver_course import ratelimit
+    from caregiver_course.server.admission import RefusalCounts
+
+    monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path))
+    assert ratelimit.refusals_note(None) == "No one was turned away in the last hour."
+    counts = RefusalCounts(tmp_path / ratelimit.REFUSALS_FILE, every=0)
+    for kind in ("full", "loading", "full"):
+        counts.add(kind, now=1000.0)
+    note = ratelimit.refusals_note(None, now=1001.0)
+    assert "2 × the server was full" in note and "1 × pages were still loading" in note, note
+    assert "h1:" not in (tmp_path / ratelimit.REFUSALS_FILE).read_text()  # counts, never who
+    assert ratelimit.refusals_note(None, now=1000.0 + 3601) == "No one was turned away in the last hour."

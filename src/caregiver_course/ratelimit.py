@@ -21,6 +21,7 @@ try, while a limit holds, is refused without being checked, so it tells a guesse
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -79,8 +80,8 @@ def wait_seconds(store, scope: str, client, now: float | None = None) -> float:
         return wait  # this browser's own wrong tries
     here = store.failures(scope, now - limit.window, who.address)
     address_wait = _doubling(limit, len(here), limit.address_free, here[-1], now) if here else 0.0
-    if not mine and address_wait <= 0:
-        return 0.0  # a browser with a clean record is always checked (see the module's note)
+    if not mine and len(here) < limit.address_free:
+        return 0.0  # a browser with a clean record, at an address under its ceiling: always checked
     everyone = store.failures(scope, now - 60.0)
     server_wait = 0.0
     if len(everyone) >= limit.server_per_minute:
@@ -128,6 +129,48 @@ def note_returning_browser(store) -> None:
         store.note_known_browser(who.browser)
     except Exception:  # only an order in a line: never worth a failed page
         log.debug("could not note a returning browser", exc_info=True)
+
+
+REFUSAL_REASONS = {
+    "full": "the server was full (they waited in line)",
+    "address": "one address had many pages open (they waited in line)",
+    "browser": "one browser had many pages open",
+    "loading": "pages were still loading (a short wait)",
+}
+REFUSALS_FILE = "admission-counts.json"  # the server writes its counts of waiting pages here
+
+
+def read_refusals(path: Path, now: float | None = None) -> dict[str, int]:
+    """The last hour's counts as the server wrote them ({} if none, or if they are more than an hour old)."""
+    now = time.time() if now is None else now
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or now - float(data.get("at", 0)) > 3600:
+        return {}
+    counts = data.get("last_hour")
+    return {str(k): int(v) for k, v in counts.items() if k in REFUSAL_REASONS} if isinstance(counts, dict) else {}
+
+
+def refusals_note(store, now: float | None = None) -> str:
+    """For the facilitator's dashboard: how many page requests had to wait in the last hour and why, and how
+    many wrong workshop codes were typed (counts only, never who)."""
+    from .store import data_dir
+
+    now = time.time() if now is None else now
+    parts = [
+        f"{n} × {REFUSAL_REASONS[kind]}" for kind, n in sorted(read_refusals(data_dir() / REFUSALS_FILE, now).items())
+    ]
+    try:
+        wrong = len(store.failures("workshop", now - 3600)) if store is not None else 0
+    except Exception:  # the store cannot be read: say what is known
+        wrong = 0
+    if wrong:
+        parts.append(f"{wrong} wrong workshop code{'s' if wrong != 1 else ''} typed")
+    if not parts:
+        return "No one was turned away in the last hour."
+    return "Turned away or kept waiting in the last hour: " + "; ".join(parts) + "."
 
 
 def as_words(seconds: float) -> str:

@@ -25,18 +25,14 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..ratelimit import REFUSALS_FILE  # noqa: F401 (where the server writes its counts)
+
 log = logging.getLogger("caregiver_course.server")
 
 BROWSER_COOKIE = "cc_browser"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RETRY_SECONDS = 5  # the waiting page asks again this often
 PATIENCE = 4 * RETRY_SECONDS  # a place in line is kept this long after the last ask
-REASONS = {
-    "full": "the server was full (they waited in line)",
-    "address": "one address had many pages open (they waited in line)",
-    "browser": "one browser had many pages open",
-    "loading": "pages were still loading (a short wait)",
-}
 
 
 def address_group(address: str) -> str:
@@ -135,22 +131,6 @@ class RefusalCounts:
             os.replace(tmp, self.path)
         except OSError:
             log.debug("could not write the refusal counts", exc_info=True)
-
-
-def read_refusals(path: Path, now: float | None = None) -> dict[str, int]:
-    """The last hour's counts as the server wrote them ({} if none, or if they are more than an hour old)."""
-    now = time.time() if now is None else now
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or now - float(data.get("at", 0)) > 3600:
-        return {}
-    counts = data.get("last_hour")
-    return {str(k): int(v) for k, v in counts.items() if k in REASONS} if isinstance(counts, dict) else {}
-
-
-REFUSALS_FILE = "admission-counts.json"
 
 
 class Admitter:

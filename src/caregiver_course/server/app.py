@@ -112,6 +112,14 @@ class CourseVoila(Voila):
         40, config=True, help="Most open pages one address (IPv6: one /64) may hold: a room or a phone carrier."
     )
     max_loading_per_address = Integer(4, config=True, help="Most pages one address may have loading at once.")
+    reclaim_unconnected = Float(
+        30.0, config=True, help="When people wait for a place: seconds a page that never connected keeps its kernel."
+    )
+    reclaim_unacted = Float(
+        45.0,
+        config=True,
+        help="When people wait for a place: seconds a connected page without a learner's action keeps its kernel.",
+    )
     connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
     disconnected_timeout = Float(120.0, config=True, help="Seconds a closed page's kernel is kept.")
     idle_timeout = Float(3600.0, config=True, help="Seconds a connected but idle page keeps its kernel.")
@@ -148,6 +156,8 @@ class CourseVoila(Voila):
                 per_client_starting=self.max_loading_per_client,
                 per_address=self.max_kernels_per_address,
                 per_address_starting=self.max_loading_per_address,
+                reclaim_unconnected=self.reclaim_unconnected,
+                reclaim_unacted=self.reclaim_unacted,
                 pool_size=pool_size,
                 connect_grace=self.connect_grace,
                 disconnected_timeout=self.disconnected_timeout,

@@ -41,6 +41,7 @@ class Admission:
         self.book, self.client, self.note_client, self.took = book, client, note_client, False
         self.lower_priority = lower_priority
         self.address = client if address is None else address
+        self.kernel_id = ""
 
     def took_kernel(self, kernel_id: str) -> None:
         if not self.took:
@@ -48,6 +49,7 @@ class Admission:
             self.book.release_admission(self.client)
         held = sum(1 for h in self.book.held.values() if h.client == self.client)
         self.book.took(kernel_id, self.client, address=self.address)
+        self.kernel_id = kernel_id
         self.note_client(kernel_id, self.address, self.client)
         if held >= 2:  # a client opening page after page: its kernels yield the CPU to everyone else's
             self.lower_priority(kernel_id)
@@ -88,6 +90,8 @@ class CoursePageHandler(TornadoVoilaHandler):
         finally:
             ADMISSION.reset(token)
             book.finished_loading(client)
+            if admission.kernel_id:
+                book.sent(admission.kernel_id)
             if not admission.took:
                 book.release_admission(client)
 

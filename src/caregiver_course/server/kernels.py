@@ -31,6 +31,7 @@ class Holding:
     address: str = ""  # the address (IPv6: its /64) the page came from
     acted: bool = False  # the page sent something only a learner's action sends (a click, a typed answer)
     connected_at: float | None = None
+    sent_at: float | None = None  # when the page had been sent in full (a page still loading is never reclaimed)
 
     @property
     def closed(self) -> bool:
@@ -148,23 +149,31 @@ class KernelBook:
 
     def reclaimable(self, now: float | None = None) -> list[str]:
         """Kernels that may go now to make room for someone waiting, the most reclaimable first: closed pages,
-        then pages that never connected (after ``reclaim_unconnected``), then connected pages that never
-        showed a learner's action (after ``reclaim_unacted``); within each, the address holding most first,
-        then the oldest. A page with a learner's action is never reclaimed while it is open."""
+        then pages that never connected (``reclaim_unconnected`` after they were sent), then connected pages
+        that never showed a learner's action (``reclaim_unacted`` after they connected); within each, the
+        address holding most first, then the oldest. A page with a learner's action is never reclaimed while
+        it is open."""
         now = now if now is not None else time.time()
         per_address = Counter(h.address for h in self.held.values() if not h.closed)
         ranked = []
         for kid, h in self.held.items():
             if h.closed:
                 tier = 0
-            elif not h.ever_connected and now - h.taken_at > self.policy.reclaim_unconnected:
+            elif h.sent_at is None:
+                continue  # the page is still being made or sent
+            elif not h.ever_connected and now - h.sent_at > self.policy.reclaim_unconnected:
                 tier = 1
-            elif not h.acted and now - (h.connected_at or h.taken_at) > self.policy.reclaim_unacted:
+            elif not h.acted and now - (h.connected_at or h.sent_at) > self.policy.reclaim_unacted:
                 tier = 2
             else:
                 continue
             ranked.append((tier, -per_address[h.address], h.taken_at, kid))
         return [kid for *_, kid in sorted(ranked)]
+
+    def sent(self, kernel_id: str, now: float | None = None) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None and h.sent_at is None:
+            h.sent_at = now if now is not None else time.time()
 
     def acted(self, kernel_id: str) -> None:
         h = self.held.get(kernel_id)
