@@ -249,3 +249,21 @@ def test_the_dashboard_sees_why_pages_waited_in_counts_only(tmp_path, monkeypatc
     assert "2 × the server was full" in note and "1 × pages were still loading" in note, note
     assert "h1:" not in (tmp_path / ratelimit.REFUSALS_FILE).read_text()  # counts, never who
     assert ratelimit.refusals_note(None, now=1000.0 + 3601) == "No one was turned away in the last hour."
+
+
+def test_requests_that_never_keep_their_cookie_cannot_fill_the_line():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in list(b.held):
+        b.connected(kid)
+        b.acted(kid)
+    # A real browser's first request (no key yet), then a flood of requests that never send one back.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0, new=True).position == 1
+    for i in range(500):
+        a.decide(f"flood-{i}", "10.0.0.9", set(b.held), now=1000.5 + i / 100, new=True)
+    assert len(a.line) == 0
+    # The browser comes back with its key: it is first in line, in the place of its first ask.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1005.0).position == 1
+    assert a.decide("other", "192.0.2.2", set(b.held), now=1006.0).position == 2
+    b.disconnected("attack-0", now=1007.0)
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1008.0) is None

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +32,8 @@ log = logging.getLogger("caregiver_course.server")
 BROWSER_COOKIE = "cc_browser"
 _KEY = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 RETRY_SECONDS = 5  # the waiting page asks again this often
-PATIENCE = 4 * RETRY_SECONDS  # a place in line is kept this long after the last ask
+PATIENCE = 3 * RETRY_SECONDS  # a place in line is kept this long after the last ask
+MAX_PENDING = 5000  # keys given out and not yet seen again, remembered for their time of arrival
 
 
 def address_group(address: str) -> str:
@@ -70,31 +71,45 @@ class Line:
     def __init__(self, patience: float = PATIENCE):
         self.patience = patience
         self.tickets: dict[str, Ticket] = {}
+        self.pending: OrderedDict[str, float] = OrderedDict()  # keys just given out: when they first asked
         self.reclaimed: deque[tuple[float, str]] = deque()  # (when, address) of kernels reclaimed lately
 
     def expire(self, now: float) -> None:
         for key in [k for k, t in self.tickets.items() if now - t.seen > self.patience]:
             del self.tickets[key]
+        while self.pending and now - next(iter(self.pending.values())) > self.patience:
+            self.pending.popitem(last=False)
         while self.reclaimed and now - self.reclaimed[0][0] > 600:
             self.reclaimed.popleft()
 
     def note_reclaimed(self, address: str, now: float) -> None:
         self.reclaimed.append((now, address))
 
-    def position(self, key: str, address: str, known: bool, held_by_address: Counter, now: float) -> int:
-        """Join (or stay in) the line; this browser's place in it, from 1."""
+    def position(
+        self, key: str, address: str, known: bool, held_by_address: Counter, now: float, new: bool = False
+    ) -> int:
+        """Join (or stay in) the line; this browser's place in it, from 1. A request that came without a
+        browser key (``new``) joins the line only when it comes back with the key it was given (keeping the
+        time it first asked), so requests that never keep a cookie cannot fill the line ahead of people."""
         self.expire(now)
         t = self.tickets.get(key)
         if t is None:
-            t = self.tickets[key] = Ticket(key, address, known, now, now)
+            since = self.pending.pop(key, now)
+            t = Ticket(key, address, known, since, now)
+            if new:
+                self.pending[key] = now
+                while len(self.pending) > MAX_PENDING:
+                    self.pending.popitem(last=False)
+            else:
+                self.tickets[key] = t
         t.seen, t.known = now, t.known or known
         lately = Counter(a for _, a in self.reclaimed)
 
         def order(x: Ticket):
             return (not x.known, lately[x.address], held_by_address[x.address], x.since)
 
-        ahead = sum(1 for x in self.tickets.values() if order(x) < order(t))
-        return ahead + 1
+        mine = order(t)
+        return 1 + sum(1 for x in self.tickets.values() if x is not t and order(x) < mine)
 
     def leave(self, key: str) -> None:
         self.tickets.pop(key, None)
@@ -144,7 +159,7 @@ class Admitter:
         self.line = Line()
         self.counts = counts if counts is not None else RefusalCounts(None)
 
-    def decide(self, key: str, address: str, live_kernels: set[str], now: float | None = None):
+    def decide(self, key: str, address: str, live_kernels: set[str], now: float | None = None, new: bool = False):
         """None: let this page in (it is then admitted in the book); else a Refusal, whose ``position`` is
         the place in line for kinds "full" and "address"."""
         from .kernels import Refusal
@@ -153,13 +168,13 @@ class Admitter:
         book = self.book
         self.line.expire(now)
         free = book.free_places(live_kernels)
-        if len(self.line) or free <= 0:
+        if len(self.line) or free <= 0:  # people are waiting (or there is no place): join the line
             held = Counter(h.address for h in book.held.values() if not h.closed)
             try:
                 known = self.known(key)
             except Exception:  # the store cannot be read: wait like everyone else
                 known = False
-            position = self.line.position(key, address, known, held, now)
+            position = self.line.position(key, address, known, held, now, new=new)
             if position > free:
                 free += self._make_room(position - free, now)
             if position > free:

@@ -77,7 +77,8 @@ class CoursePageHandler(TornadoVoilaHandler):
                 samesite="Lax",
                 secure=self.request.protocol == "https",
             )
-        reason = self.settings["cc_admitter"].decide(client, address, set(self.kernel_manager.list_kernel_ids()))
+        live = set(self.kernel_manager.list_kernel_ids())
+        reason = self.settings["cc_admitter"].decide(client, address, live, new=new)
         if reason:
             self.refuse(reason, address)
             return
