@@ -267,3 +267,14 @@ def test_requests_that_never_keep_their_cookie_cannot_fill_the_line():
     assert a.decide("other", "192.0.2.2", set(b.held), now=1006.0).position == 2
     b.disconnected("attack-0", now=1007.0)
     assert a.decide("learner", "192.0.2.1", set(b.held), now=1008.0) is None
+
+
+def test_the_last_pool_kernel_waits_even_for_requests_without_a_browser_key():
+    b = book()
+    assert b.admit("flood-1", set(), address="10.0.0.1") is None
+    assert b.admit("flood-2", set(), address="10.0.0.1") is None  # each request a browser of its own
+    assert b.may_use_pool("flood-2", 1)  # by browser it looks new...
+    assert not b.address_may_use_pool("10.0.0.1", 1)  # ...but its address has another page loading
+    assert b.address_may_use_pool("10.0.0.1", 2)
+    assert b.admit("learner", set(), address="192.0.2.1") is None
+    assert b.address_may_use_pool("192.0.2.1", 1)

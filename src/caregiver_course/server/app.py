@@ -106,7 +106,7 @@ class CourseVoila(Voila):
         help="Most kernels at once (pages and pool); 0: from memory "
         "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).",
     )
-    max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
+    max_kernels_per_client = Integer(8, config=True, help="Most open pages one browser may hold at once.")
     max_loading_per_client = Integer(2, config=True, help="Most pages one browser may have loading at once.")
     max_kernels_per_address = Integer(
         40, config=True, help="Most open pages one address (IPv6: one /64) may hold: a room or a phone carrier."
@@ -186,12 +186,15 @@ class CourseVoila(Voila):
             cc_lower_priority=self._lower_priority,
         )
         log.info(
-            "Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to "
-            "connect, a closed page's kernel goes after %.0f s, an idle one after %.0f s",
+            "Kernel cap: %d at once (%d in the pool), %d per browser (%d loading at once), %d per address (%d "
+            "loading at once); a page has %.0f s to connect, a closed page's kernel goes after %.0f s, an idle one "
+            "after %.0f s",
             max_kernels,
             pool_size,
             self.max_kernels_per_client,
             self.max_loading_per_client,
+            self.max_kernels_per_address,
+            self.max_loading_per_address,
             self.connect_grace,
             self.disconnected_timeout,
             self.idle_timeout,

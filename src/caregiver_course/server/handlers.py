@@ -77,6 +77,7 @@ class CoursePageHandler(TornadoVoilaHandler):
                 samesite="Lax",
                 secure=self.request.protocol == "https",
             )
+        self.cc_client, self.cc_address = client, address
         live = set(self.kernel_manager.list_kernel_ids())
         reason = self.settings["cc_admitter"].decide(client, address, live, new=new)
         if reason:
@@ -117,7 +118,11 @@ class CoursePageHandler(TornadoVoilaHandler):
     def should_use_rendered_notebook(self, notebook_data, pool_size, *args, **kwargs):
         """Preheated kernels go to people arriving (see KernelBook.may_use_pool): one client opening many
         pages cannot drain the pool, and the last one waits for a learner who has nothing open yet."""
-        if not self.settings["cc_book"].may_use_pool(client_address(self), pool_size):
+        book = self.settings["cc_book"]
+        client = getattr(self, "cc_client", None) or client_address(self)
+        if not book.may_use_pool(client, pool_size):
+            return False
+        if not book.address_may_use_pool(getattr(self, "cc_address", None) or client, pool_size):
             return False
         return super().should_use_rendered_notebook(notebook_data, pool_size, *args, **kwargs)
 

@@ -195,6 +195,14 @@ class KernelBook:
         others_loading = self.loading[client] - 1
         return pool_items > 1 or (mine == 0 and others_loading <= 0)
 
+    def address_may_use_pool(self, address: str, pool_items: int) -> bool:
+        """The same rule for the last pool kernel by address: requests that send no browser key are each a
+        browser of their own, so the last one is kept for an address with nothing open and nothing else
+        loading."""
+        if pool_items > 1:
+            return True
+        return self.open_pages(address=address) - self.starting_at[address] == 0 and self.loading_at[address] <= 1
+
     def took(self, kernel_id: str, client: str, now: float | None = None, address: str | None = None) -> None:
         """A page took this kernel (from the pool or freshly started)."""
         address = self.address_of.get(client, client) if address is None else address
