@@ -175,7 +175,7 @@ class Admitter:
             except Exception:  # the store cannot be read: wait like everyone else
                 known = False
             position = self.line.position(key, address, known, held, now, new=new)
-            if position > free:
+            if position > free and not new:  # only for a browser that came back with its key: in line
                 free += self._make_room(position - free, now)
             if position > free:
                 refusal = Refusal("full", f"the server is full; place {position} in line of {len(self.line)}")

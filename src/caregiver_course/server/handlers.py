@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import time
 
 from jupyter_server.base.handlers import FileFindHandler
 from tornado import web
@@ -100,8 +101,19 @@ class CoursePageHandler(TornadoVoilaHandler):
     def refuse(self, reason, address: str) -> None:
         """A page in the course's words, with the help numbers: a place in line, a short wait, or "too many
         tabs". Waiting pages ask again by themselves."""
-        if reason.kind != "full" or getattr(reason, "position", 0) in (1, 10, 50):
-            log.warning("page request waits (address %s): %s", self.settings["cc_client_hash"](address), reason)
+        quiet = self.settings.setdefault("cc_quiet_log", {})
+        now = time.monotonic()
+        if now - quiet.get(reason.kind, -60.0) >= 10.0:  # one line per reason every 10 s, with a count
+            skipped = quiet.pop(reason.kind + " skipped", 0)
+            quiet[reason.kind] = now
+            log.warning(
+                "page request waits (address %s): %s%s",
+                self.settings["cc_client_hash"](address),
+                reason,
+                f" (and {skipped} more in the last seconds)" if skipped else "",
+            )
+        else:
+            quiet[reason.kind + " skipped"] = quiet.get(reason.kind + " skipped", 0) + 1
         self.set_status(503)
         self.set_header("Cache-Control", "no-store")
         retry = admission_rules.RETRY_SECONDS
