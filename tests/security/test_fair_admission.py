@@ -168,7 +168,7 @@ def test_a_learner_gets_a_working_page_within_a_minute_while_attacking_addresses
     loop = Loop()
     try:
         with Attack(srv.url, addresses) as attack:
-            wait_until(lambda: len(attack.sockets) >= PLACES, 240, "the attack to hold every place")
+            wait_until(lambda: attack.pages >= PLACES, 240, "the attack to take every place")
             learner = Learner(srv.url, "127.0.0.2")
             started = time.monotonic()
             kid = learner.visit(timeout=90)
