@@ -94,7 +94,7 @@ def server_is_full(url: str) -> bool:
     """A probe from an address of its own, without a cookie (so it never takes a place from the line):
     does it get the line's page?"""
     status, page, _ = fetch(url + APP_PATH, source="127.0.0.250", timeout=120)
-    full = status == 503 and "in line" in page
+    full = status == 503 and "the course is full" in page
     if not full:
         time.sleep(2)
     return full

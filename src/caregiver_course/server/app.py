@@ -2,7 +2,7 @@
 
 What it changes in a plain Voila server (each part is explained where it is done):
 * compression of every text response, set before the web app is built (where Voila sets it, it is too late);
-* a kernel cap for the server and for each client, with a "busy" page (HTTP 503, Retry-After) past it;
+* a kernel cap for the server, each browser and each address, with a line to wait in when full (admission.py);
 * kernel culling counted from when a page took its kernel (see kernels.py);
 * the kernel websocket guard (see wire.py and handlers.py);
 * only the app's own pages are served: no notebook list, no contents API, no files;
