@@ -173,14 +173,14 @@ def test_one_address_holds_a_room_of_browsers_up_to_its_ceiling():
 
 
 def full_server(now: float, reclaim: list) -> tuple:
-    """A server with 6 places, all taken by 3 attacking addresses' pages, 100 s ago."""
+    """A server with 6 places, all taken by 3 attacking addresses' pages, 100 s ago (the last 60 s ago)."""
     from caregiver_course.server.admission import Admitter
 
     b = KernelBook(Policy(max_kernels=8, per_client=8, pool_size=2, reclaim_unconnected=30, reclaim_unacted=45))
     known = {"returning"}
     a = Admitter(b, known=lambda key: key in known, reclaim=reclaim.append)
     for i in range(6):
-        b.took(f"attack-{i}", f"attacker-browser-{i}", now=now - 100, address=f"10.0.0.{i % 3}")
+        b.took(f"attack-{i}", f"attacker-browser-{i}", now=now - (100 if i != 5 else 60), address=f"10.0.0.{i % 3}")
         if i != 5:
             b.sent(f"attack-{i}", now=now - 90)  # the last page is still being sent: never reclaimed
     return b, a
@@ -197,7 +197,8 @@ def test_when_full_a_newcomer_waits_in_line_and_pages_without_action_are_reclaim
     # The newcomer is first in line, and a page that never connected makes room at once.
     assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0) is None
     assert len(reclaimed) == 1 and reclaimed[0] in {"attack-3", "attack-4"}
-    assert "attack-5" not in b.reclaimable(now=1000.0)
+    assert "attack-5" not in b.reclaimable(now=1000.0)  # still being sent, 60 s after it was taken...
+    assert "attack-5" in b.reclaimable(now=1000.0 + 31)  # ...but a page nobody reads goes after 90 s
     assert "attack-0" in b.held and "attack-1" in b.held
 
 

@@ -159,8 +159,10 @@ class KernelBook:
         for kid, h in self.held.items():
             if h.closed:
                 tier = 0
-            elif h.sent_at is None:
-                continue  # the page is still being made or sent
+            elif h.sent_at is None:  # the page is still being made or sent: kept, unless that takes minutes
+                if h.ever_connected or now - h.taken_at <= 3 * self.policy.reclaim_unconnected:
+                    continue  # (a client that never reads its page must not keep the kernel for ever)
+                tier = 1
             elif not h.ever_connected and now - h.sent_at > self.policy.reclaim_unconnected:
                 tier = 1
             elif not h.acted and now - (h.connected_at or h.sent_at) > self.policy.reclaim_unacted:
