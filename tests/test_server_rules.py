@@ -137,3 +137,145 @@ def test_error_reports_and_stderr_never_go_out_but_widget_messages_do():
     assert not wire.blocked_outgoing(frame("iopub", "stream", {"name": "stdout", "text": "x"}))
     assert not wire.blocked_outgoing(frame("iopub", "comm_msg", {"comm_id": "c", "data": {}}))
     assert wire.blocked_outgoing({"header": {"msg_type": "error"}})
+
+
+def test_ipv6_addresses_count_by_their_64_network():
+    from caregiver_course.server.admission import address_group
+
+    assert address_group("2001:db8:1:2:aaaa::1") == address_group("2001:db8:1:2:ffff:1:2:3") == "2001:db8:1:2::/64"
+    assert address_group("2001:db8:1:3::1") != address_group("2001:db8:1:2::1")
+    assert address_group("::ffff:192.0.2.7") == "192.0.2.7" and address_group("192.0.2.7") == "192.0.2.7"
+
+
+def test_a_learners_own_closed_pages_never_count_against_them():
+    b = book(max_kernels=40)
+    for i in range(12):  # reloads: each page connects, then closes when the next one loads
+        assert b.admit("phone", set(b.held), address="home") is None, i
+        b.release_admission("phone")
+        b.took(f"k{i}", "phone", address="home")
+        b.finished_loading("phone")
+        b.connected(f"k{i}")
+        b.disconnected(f"k{i}")
+    assert b.admit("phone", set(b.held), address="home") is None
+
+
+def test_one_address_holds_a_room_of_browsers_up_to_its_ceiling():
+    b = KernelBook(Policy(max_kernels=100, per_client=8, pool_size=2, per_address=30))
+    for phone in range(30):
+        assert b.admit(f"phone{phone}", set(b.held), address="clinic") is None
+        b.release_admission(f"phone{phone}")
+        b.took(f"k{phone}", f"phone{phone}")
+        b.finished_loading(f"phone{phone}")
+    assert b.held["k0"].address == "clinic"
+    refusal = b.admit("phone30", set(b.held), address="clinic")
+    assert refusal.kind == "address"
+    assert b.admit("phone30", set(b.held), address="elsewhere") is None
+
+
+def full_server(now: float, reclaim: list) -> tuple:
+    """A server with 6 places, all taken by 3 attacking addresses' pages, 100 s ago (the last 60 s ago)."""
+    from caregiver_course.server.admission import Admitter
+
+    b = KernelBook(Policy(max_kernels=8, per_client=8, pool_size=2, reclaim_unconnected=30, reclaim_unacted=45))
+    known = {"returning"}
+    a = Admitter(b, known=lambda key: key in known, reclaim=reclaim.append)
+    for i in range(6):
+        b.took(f"attack-{i}", f"attacker-browser-{i}", now=now - (100 if i != 5 else 60), address=f"10.0.0.{i % 3}")
+        if i != 5:
+            b.sent(f"attack-{i}", now=now - 90)  # the last page is still being sent: never reclaimed
+    return b, a
+
+
+def test_when_full_a_newcomer_waits_in_line_and_pages_without_action_are_reclaimed_first():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in ("attack-0", "attack-1"):  # two pages connected and acted: never reclaimed while open
+        b.connected(kid)
+        b.acted(kid)
+    b.connected("attack-2")  # connected, no action
+    b.held["attack-2"].connected_at = 990.0  # ... only 10 s ago: not yet
+    # The newcomer is first in line, and a page that never connected makes room at once.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0) is None
+    assert len(reclaimed) == 1 and reclaimed[0] in {"attack-3", "attack-4"}
+    assert "attack-5" not in b.reclaimable(now=1000.0)  # still being sent, 60 s after it was taken...
+    assert "attack-5" in b.reclaimable(now=1000.0 + 31)  # ...but a page nobody reads goes after 90 s
+    assert "attack-0" in b.held and "attack-1" in b.held
+
+
+def test_a_browser_with_saved_progress_goes_ahead_in_line():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in list(b.held):
+        b.connected(kid)
+        b.acted(kid)  # no page can be reclaimed: everyone waits
+    first = a.decide("anonymous", "192.0.2.1", set(b.held), now=1000.0)
+    assert first.kind == "full" and first.position == 1
+    returning = a.decide("returning", "192.0.2.2", set(b.held), now=1001.0)
+    assert returning.position == 1
+    assert a.decide("anonymous", "192.0.2.1", set(b.held), now=1002.0).position == 2
+    b.disconnected("attack-0", now=1003.0)  # a page closes: its kernel goes to the first in line
+    assert a.decide("anonymous", "192.0.2.1", set(b.held), now=1004.0).kind == "full"
+    assert a.decide("returning", "192.0.2.2", set(b.held), now=1005.0) is None
+    assert reclaimed == ["attack-0"]
+    assert a.counts.counts() == {"full": 4}
+    # A place in line is kept only while the waiting page keeps asking.
+    assert len(a.line) == 1
+    a.line.expire(1005.0 + 60)
+    assert len(a.line) == 0
+
+
+def test_only_a_learners_action_counts_as_one():
+    from caregiver_course.server.admission import is_action
+
+    assert is_action(frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "update", "state": {"v": 1}}}))
+    click = {"comm_id": "c", "data": {"method": "custom", "content": {"event": "click"}}}
+    assert is_action(frame("shell", "comm_msg", click))
+    hello = {"comm_id": "c", "data": {"method": "custom", "content": {"hello": {"token": ""}}}}
+    assert not is_action(frame("shell", "comm_msg", hello))
+    assert not is_action(frame("shell", "comm_msg", {"comm_id": "c", "data": {"method": "request_states"}}))
+    assert not is_action(frame("shell", "kernel_info_request", {}))
+    assert not is_action("text")
+
+
+def test_the_dashboard_sees_why_pages_waited_in_counts_only(tmp_path, monkeypatch):
+    from caregiver_course import ratelimit
+    from caregiver_course.server.admission import RefusalCounts
+
+    monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path))
+    assert ratelimit.refusals_note(None) == "No one was turned away in the last hour."
+    counts = RefusalCounts(tmp_path / ratelimit.REFUSALS_FILE, every=0)
+    for kind in ("full", "loading", "full"):
+        counts.add(kind, now=1000.0)
+    note = ratelimit.refusals_note(None, now=1001.0)
+    assert "2 × the server was full" in note and "1 × pages were still loading" in note, note
+    assert "h1:" not in (tmp_path / ratelimit.REFUSALS_FILE).read_text()  # counts, never who
+    assert ratelimit.refusals_note(None, now=1000.0 + 3601) == "No one was turned away in the last hour."
+
+
+def test_requests_that_never_keep_their_cookie_cannot_fill_the_line():
+    reclaimed = []
+    b, a = full_server(1000.0, reclaimed)
+    for kid in list(b.held):
+        b.connected(kid)
+        b.acted(kid)
+    # A real browser's first request (no key yet), then a flood of requests that never send one back.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1000.0, new=True).position == 1
+    for i in range(500):
+        a.decide(f"flood-{i}", "10.0.0.9", set(b.held), now=1000.5 + i / 100, new=True)
+    assert len(a.line) == 0
+    # The browser comes back with its key: it is first in line, in the place of its first ask.
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1005.0).position == 1
+    assert a.decide("other", "192.0.2.2", set(b.held), now=1006.0).position == 2
+    b.disconnected("attack-0", now=1007.0)
+    assert a.decide("learner", "192.0.2.1", set(b.held), now=1008.0) is None
+
+
+def test_the_last_pool_kernel_waits_even_for_requests_without_a_browser_key():
+    b = book()
+    assert b.admit("flood-1", set(), address="10.0.0.1") is None
+    assert b.admit("flood-2", set(), address="10.0.0.1") is None  # each request a browser of its own
+    assert b.may_use_pool("flood-2", 1)  # by browser it looks new...
+    assert not b.address_may_use_pool("10.0.0.1", 1)  # ...but its address has another page loading
+    assert b.address_may_use_pool("10.0.0.1", 2)
+    assert b.admit("learner", set(), address="192.0.2.1") is None
+    assert b.address_may_use_pool("192.0.2.1", 1)

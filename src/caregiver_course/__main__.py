@@ -110,6 +110,8 @@ def serve(
         # A room may reach the server from one address (a guest Wi-Fi behind one router): let it all join.
         args.append(f"--CourseVoila.max_kernels_per_client={max(8, 2 * pool)}")
         args.append(f"--CourseVoila.max_loading_per_client={max(2, pool)}")
+        args.append(f"--CourseVoila.max_kernels_per_address={max(40, 2 * pool)}")
+        args.append(f"--CourseVoila.max_loading_per_address={max(4, pool)}")
         ip = ip or "0.0.0.0"
         if tls or certfile:
             if certfile:  # the clinic's own certificate, named from where the command was typed

@@ -129,6 +129,8 @@ class CourseApp:
                 learner = self.store.hub_learner(user)
             else:
                 learner = self.store.by_token(token) if (self.store and token) else None
+                if learner is not None:
+                    ratelimit.note_returning_browser(self.store)
             if learner is not None:
                 # The store keeps only a hash of the resume code: the browser holds the code itself, and it
                 # is shown once it is checked.

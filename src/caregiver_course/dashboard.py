@@ -17,6 +17,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from . import content as content_mod
+from . import ratelimit
 from . import workshop as ws_logic
 from .clinic import SECRET_ENV, facilitator_secret
 from .widgets import Bridge, Panel, button, html, safe_callback, text_field
@@ -312,7 +313,8 @@ class Dashboard:
         self._set(
             self.counts,
             f"<p><strong>Joined:</strong> {joined} · <strong>Active in the last 5 minutes:"
-            f"</strong> {active} · Workshop {state}.</p>",
+            f"</strong> {active} · Workshop {state}.</p>"
+            f"<p class='cc-refusals'>{escape(ratelimit.refusals_note(self._store()))}</p>",
         )
         self._set(
             self.presenter_counts,

@@ -121,6 +121,9 @@ MIGRATIONS = {
 _PG_BUSY = {"55P03", "57014", "40001", "40P01", "53300"}
 
 
+KNOWN = "known:"  # kernel_clients rows that note a browser with saved progress, not a kernel
+
+
 class StoreError(Exception):
     """The database could not be used; the message says what to do (in plain words: learners read it)."""
 
@@ -834,7 +837,28 @@ class Store:
                 "DO UPDATE SET client = excluded.client, at = excluded.at",
                 (kernel_id, client, now),
             )
-            db.execute("DELETE FROM kernel_clients WHERE at < ?", (now - 2 * 86400,))
+            db.execute(
+                "DELETE FROM kernel_clients WHERE at < ? AND kernel_id NOT LIKE ?", (now - 2 * 86400, KNOWN + "%")
+            )
+
+    def note_known_browser(self, browser: str, now: float | None = None) -> None:
+        """A browser (its key's keyed hash) came back with saved progress: the server lets it in first when
+        full. Kept with the kernels' notes, for a year after its last visit."""
+        now = now if now is not None else time.time()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO kernel_clients(kernel_id, client, at) VALUES (?,?,?) ON CONFLICT(kernel_id) "
+                "DO UPDATE SET at = excluded.at",
+                (KNOWN + browser, "", now),
+            )
+            db.execute("DELETE FROM kernel_clients WHERE at < ? AND kernel_id LIKE ?", (now - 366 * 86400, KNOWN + "%"))
+
+    def browser_known(self, browser: str) -> bool:
+        with self._tx(write=False) as db:
+            return (
+                db.execute("SELECT 1 FROM kernel_clients WHERE kernel_id = ?", (KNOWN + browser,)).fetchone()
+                is not None
+            )
 
     def kernel_client(self, kernel_id: str) -> str:
         with self._tx(write=False) as db:

@@ -1,5 +1,8 @@
 """One 'kernel' of a guessing run: a process with its own kernel id, serving the same client, that tries
-codes (or the facilitator secret) as fast as it can until a deadline. Prints JSON counts."""
+codes (or the facilitator secret) as fast as it can until a deadline. Prints JSON counts.
+
+With a fifth argument "rotate:N" each try comes from a new browser at the next of N addresses (the store's
+note of the kernel's client changes before every try): an attacker rotating addresses and pages."""
 
 import json
 import os
@@ -9,6 +12,7 @@ import time
 
 def main() -> None:
     db, scope, kernel_id, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+    rotate = sys.argv[5] if len(sys.argv) > 5 else ""  # "rotate:N": a new address and browser key each try
     os.environ["VOILA_KERNEL_ID"] = kernel_id
     from caregiver_course import app as app_mod
     from caregiver_course.store import Store
@@ -30,6 +34,9 @@ def main() -> None:
     deadline = time.time() + seconds  # counted from when this kernel's page is ready
     while time.time() < deadline:
         n += 1
+        if rotate:  # as if every guess came from a new page, at one of N addresses in turn
+            address = f"198.51.100.{n % int(rotate.split(':')[1])}"
+            store.set_kernel_client(kernel_id, f"{store.client_hash(address)} {store.client_hash(f'{kernel_id}-{n}')}")
         guess = f"OAK-OAK-OAK-OAK-{100 + n % 900}" if scope == "resume" else f"OAK-OAK-{10 + n % 90}"
         if scope == "secret":
             password.value = f"guess-{n}"  # the box sends its text on Enter, which submits it

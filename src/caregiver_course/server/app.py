@@ -2,7 +2,7 @@
 
 What it changes in a plain Voila server (each part is explained where it is done):
 * compression of every text response, set before the web app is built (where Voila sets it, it is too late);
-* a kernel cap for the server and for each client, with a "busy" page (HTTP 503, Retry-After) past it;
+* a kernel cap for the server, each browser and each address, with a line to wait in when full (admission.py);
 * kernel culling counted from when a page took its kernel (see kernels.py);
 * the kernel websocket guard (see wire.py and handlers.py);
 * only the app's own pages are served: no notebook list, no contents API, no files;
@@ -35,7 +35,7 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from . import front, handlers, pages, wire
+from . import admission, front, handlers, pages, wire
 from .kernels import KernelBook, Policy, default_max_kernels
 from .pool import PacedPool
 
@@ -119,8 +119,20 @@ class CourseVoila(Voila):
         help="Most kernels at once (pages and pool); 0: from memory "
         "(half the memory after 1 GiB, in 120 MiB kernels, 4 to 400).",
     )
-    max_kernels_per_client = Integer(8, config=True, help="Most kernels one client address may hold at once.")
-    max_loading_per_client = Integer(2, config=True, help="Most pages one client address may have loading at once.")
+    max_kernels_per_client = Integer(8, config=True, help="Most open pages one browser may hold at once.")
+    max_loading_per_client = Integer(2, config=True, help="Most pages one browser may have loading at once.")
+    max_kernels_per_address = Integer(
+        40, config=True, help="Most open pages one address (IPv6: one /64) may hold: a room or a phone carrier."
+    )
+    max_loading_per_address = Integer(4, config=True, help="Most pages one address may have loading at once.")
+    reclaim_unconnected = Float(
+        30.0, config=True, help="When people wait for a place: seconds a page that never connected keeps its kernel."
+    )
+    reclaim_unacted = Float(
+        45.0,
+        config=True,
+        help="When people wait for a place: seconds a connected page without a learner's action keeps its kernel.",
+    )
     connect_grace = Float(180.0, config=True, help="Seconds a page has to connect to the kernel it took.")
     disconnected_timeout = Float(120.0, config=True, help="Seconds a closed page's kernel is kept.")
     idle_timeout = Float(3600.0, config=True, help="Seconds a connected but idle page keeps its kernel.")
@@ -184,6 +196,10 @@ class CourseVoila(Voila):
                 max_kernels=max_kernels,
                 per_client=self.max_kernels_per_client,
                 per_client_starting=self.max_loading_per_client,
+                per_address=self.max_kernels_per_address,
+                per_address_starting=self.max_loading_per_address,
+                reclaim_unconnected=self.reclaim_unconnected,
+                reclaim_unacted=self.reclaim_unacted,
                 pool_size=pool_size,
                 connect_grace=self.connect_grace,
                 disconnected_timeout=self.disconnected_timeout,
@@ -196,6 +212,8 @@ class CourseVoila(Voila):
 
         self.metrics = Metrics(stats_dir=data_dir() / "stats" / str(self.port))
         km.cc_metrics = self.metrics
+        counts = admission.RefusalCounts(self._counts_path())
+        self.admitter = admission.Admitter(self.book, known=self._browser_known, reclaim=self._reclaim, counts=counts)
         pages = list(self.pages)
         if self.serve_lessons:
             pages += sorted(p.name for p in Path(self.root_dir).glob("[0-9][0-9]-*.ipynb"))
@@ -204,6 +222,7 @@ class CourseVoila(Voila):
             websocket_max_message_size=wire.MAX_INCOMING_BYTES,
             websocket_compression_options={},  # permessage-deflate: the widget states are text, and repeat a lot
             cc_book=self.book,
+            cc_admitter=self.admitter,
             cc_pages=set(pages),
             cc_home_url=url_path_join(self.base_url, "voila/render", APP_NOTEBOOK),
             cc_trust_forwarded_for=self.trust_forwarded_for,
@@ -221,12 +240,15 @@ class CourseVoila(Voila):
             cc_readiness=self._readiness,
         )
         log.info(
-            "Kernel cap: %d at once (%d in the pool), %d per client (%d loading at once); a page has %.0f s to "
-            "connect, a closed page's kernel goes after %.0f s, an idle one after %.0f s",
+            "Kernel cap: %d at once (%d in the pool), %d per browser (%d loading at once), %d per address (%d "
+            "loading at once); a page has %.0f s to connect, a closed page's kernel goes after %.0f s, an idle one "
+            "after %.0f s",
             max_kernels,
             pool_size,
             self.max_kernels_per_client,
             self.max_loading_per_client,
+            self.max_kernels_per_address,
+            self.max_loading_per_address,
             self.connect_grace,
             self.disconnected_timeout,
             self.idle_timeout,
@@ -237,7 +259,7 @@ class CourseVoila(Voila):
 
     def init_handlers(self):
         replace = {
-            VoilaKernelWebsocketHandler: handlers.GuardedKernelWebsocketHandler,
+            VoilaKernelWebsocketHandler: handlers.CountingKernelWebsocketHandler,
             TornadoVoilaHandler: handlers.CoursePageHandler,
             KernelHandler: handlers.OwnKernelHandler,
             TemplateStaticFileHandler: handlers.TemplateStaticHandler,
@@ -317,15 +339,41 @@ class CourseVoila(Voila):
         km.get_kernel(kernel_id).last_activity = utcnow()
         return True
 
-    def _note_client(self, kernel_id: str, address: str) -> None:
-        """Tell the kernels (through the store) which client a page's kernel serves, for the rate limits."""
+    def _note_client(self, kernel_id: str, address: str, browser: str = "") -> None:
+        """Tell the kernels (through the store) which address and browser a page's kernel serves, as keyed
+        hashes, for the limits on wrong tries (see ratelimit.py)."""
         store = self._store()
         if store is None:
             return
         try:
-            store.set_kernel_client(kernel_id, store.client_hash(address))
+            noted = store.client_hash(address) + (f" {store.client_hash('browser:' + browser)}" if browser else "")
+            store.set_kernel_client(kernel_id, noted)
         except Exception:
             log.warning("could not note the client of kernel %s", kernel_id, exc_info=True)
+
+    def _browser_known(self, browser: str) -> bool:
+        store = self._store()
+        return bool(store and store.browser_known(store.client_hash("browser:" + browser)))
+
+    def _reclaim(self, kernel_id: str) -> None:
+        """Shut down a kernel taken back for someone waiting (in the background: the page request goes on)."""
+        from tornado.ioloop import IOLoop
+
+        async def shut():
+            try:
+                await ensure_async(self.kernel_manager.shutdown_kernel(kernel_id))
+            except Exception:
+                log.debug("reclaimed kernel %s was already gone", kernel_id, exc_info=True)
+
+        IOLoop.current().spawn_callback(shut)
+
+    def _counts_path(self):
+        from ..store import data_dir
+
+        try:
+            return data_dir() / admission.REFUSALS_FILE
+        except Exception:
+            return None
 
     def _lower_priority(self, kernel_id: str) -> None:
         """Run this kernel at a lower CPU priority (nice 10): one client's many pages cannot slow the rest."""

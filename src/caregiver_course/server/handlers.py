@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 
 from jupyter_server.base.handlers import FileFindHandler
 from jupyter_server.services.kernels.handlers import KernelHandler
@@ -15,6 +16,7 @@ from voila.static_file_handler import MultiStaticFileHandler, TemplateStaticFile
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler, WebsocketHandler
 
+from . import admission as admission_rules
 from . import pages, wire
 
 log = logging.getLogger("caregiver_course.server")
@@ -53,17 +55,20 @@ def _loopback(address: str) -> bool:
 class Admission:
     """One page request that was let in: it holds a place under the cap until its kernel is known."""
 
-    def __init__(self, book, client: str, note_client, lower_priority=lambda kernel_id: None):
+    def __init__(self, book, client: str, note_client, lower_priority=lambda kernel_id: None, address=None):
         self.book, self.client, self.note_client, self.took = book, client, note_client, False
         self.lower_priority = lower_priority
+        self.address = client if address is None else address
+        self.kernel_id = ""
 
     def took_kernel(self, kernel_id: str) -> None:
         if not self.took:
             self.took = True
             self.book.release_admission(self.client)
         held = sum(1 for h in self.book.held.values() if h.client == self.client)
-        self.book.took(kernel_id, self.client)
-        self.note_client(kernel_id, self.client)
+        self.book.took(kernel_id, self.client, address=self.address)
+        self.kernel_id = kernel_id
+        self.note_client(kernel_id, self.address, self.client)
         if held >= 2:  # a client opening page after page: its kernels yield the CPU to everyone else's
             self.lower_priority(kernel_id)
 
@@ -79,29 +84,74 @@ class CoursePageHandler(TornadoVoilaHandler):
             self.finish(pages.not_found(self.settings["cc_home_url"]))
             return
         book = self.settings["cc_book"]
-        client = client_address(self)
-        reason = book.admit(client, set(self.kernel_manager.list_kernel_ids()))
+        address = admission_rules.address_group(client_address(self))
+        client, new = admission_rules.browser_key(self.get_cookie(admission_rules.BROWSER_COOKIE))
+        if new:
+            self.set_cookie(
+                admission_rules.BROWSER_COOKIE,
+                client,
+                expires_days=400,
+                httponly=True,
+                samesite="Lax",
+                secure=self.request.protocol == "https",
+            )
+        self.cc_client, self.cc_address = client, address
+        live = set(self.kernel_manager.list_kernel_ids())
+        reason = self.settings["cc_admitter"].decide(client, address, live, new=new)
         if reason:
-            log.warning("busy page for client %s: %s", self.settings["cc_client_hash"](client), reason)
-            self.set_status(503)
-            self.set_header("Retry-After", "60")
-            self.set_header("Cache-Control", "no-store")
-            self.finish(pages.busy())
+            self.refuse(reason, address)
             return
-        admission = Admission(book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"])
+        admission = Admission(
+            book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"], address=address
+        )
         token = ADMISSION.set(admission)
         try:
             await super().get(path)
         finally:
             ADMISSION.reset(token)
             book.finished_loading(client)
+            if admission.kernel_id:
+                book.sent(admission.kernel_id)
             if not admission.took:
                 book.release_admission(client)
+
+    def refuse(self, reason, address: str) -> None:
+        """A page in the course's words, with the help numbers: a place in line, a short wait, or "too many
+        tabs". Waiting pages ask again by themselves."""
+        quiet = self.settings.setdefault("cc_quiet_log", {})
+        now = time.monotonic()
+        if now - quiet.get(reason.kind, -60.0) >= 10.0:  # one line per reason every 10 s, with a count
+            skipped = quiet.pop(reason.kind + " skipped", 0)
+            quiet[reason.kind] = now
+            log.warning(
+                "page request waits (address %s): %s%s",
+                self.settings["cc_client_hash"](address),
+                reason,
+                f" (and {skipped} more in the last seconds)" if skipped else "",
+            )
+        else:
+            quiet[reason.kind + " skipped"] = quiet.get(reason.kind + " skipped", 0) + 1
+        self.set_status(503)
+        self.set_header("Cache-Control", "no-store")
+        retry = admission_rules.RETRY_SECONDS
+        if reason.kind in ("full", "address"):
+            self.set_header("Retry-After", str(retry))
+            self.finish(pages.waiting(getattr(reason, "position", 0) or 1, retry))
+        elif reason.kind == "loading":
+            self.set_header("Retry-After", "2")
+            self.finish(pages.getting_ready(2))
+        else:
+            self.set_header("Retry-After", "60")
+            self.finish(pages.too_many_open())
 
     def should_use_rendered_notebook(self, notebook_data, pool_size, *args, **kwargs):
         """Preheated kernels go to people arriving (see KernelBook.may_use_pool): one client opening many
         pages cannot drain the pool, and the last one waits for a learner who has nothing open yet."""
-        if not self.settings["cc_book"].may_use_pool(client_address(self), pool_size):
+        book = self.settings["cc_book"]
+        client = getattr(self, "cc_client", None) or client_address(self)
+        if not book.may_use_pool(client, pool_size):
+            return False
+        if not book.address_may_use_pool(getattr(self, "cc_address", None) or client, pool_size):
             return False
         return super().should_use_rendered_notebook(notebook_data, pool_size, *args, **kwargs)
 
@@ -228,6 +278,20 @@ class GuardedKernelWebsocketHandler(VoilaKernelWebsocketHandler):
 def _quietly(future) -> None:
     if not future.cancelled():
         future.exception()
+
+
+class CountingKernelWebsocketHandler(GuardedKernelWebsocketHandler):
+    """The guarded websocket, noting a page's first learner's action (a page without one is reclaimed first
+    when people wait for a place: see KernelBook.reclaimable)."""
+
+    def on_message(self, ws_message):
+        refused = getattr(self, "cc_refused", 0)
+        result = super().on_message(ws_message)
+        if not getattr(self, "cc_acted", False) and getattr(self, "cc_refused", 0) == refused:
+            if admission_rules.is_action(ws_message):
+                self.cc_acted = True
+                self.settings["cc_book"].acted(self.kernel_id)
+        return result
 
 
 class HealthHandler(web.RequestHandler):

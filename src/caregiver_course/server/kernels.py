@@ -22,12 +22,35 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Holding:
-    client: str
+    client: str  # the browser (its key), or the address when a page came without one
     taken_at: float
     connections: int = 0
     ever_connected: bool = False
     closed_at: float | None = None
     restarted: bool = False
+    address: str = ""  # the address (IPv6: its /64) the page came from
+    acted: bool = False  # the page sent something only a learner's action sends (a click, a typed answer)
+    connected_at: float | None = None
+    sent_at: float | None = None  # when the page had been sent in full (a page still loading is never reclaimed)
+
+    @property
+    def closed(self) -> bool:
+        """The page connected once and has no connection now (closed, reloaded, asleep)."""
+        return self.ever_connected and self.connections == 0
+
+
+class Refusal(str):
+    """Why a page was not let in now, for the log; ``kind`` says which page the visitor gets:
+    "full" (the server is at its cap: wait in line), "address" (this address's ceiling: wait in line),
+    "browser" (this browser holds its cap of open pages), "loading" (its other pages are still loading:
+    a short "getting ready" wait)."""
+
+    kind: str = ""
+
+    def __new__(cls, kind: str, text: str):
+        made = super().__new__(cls, text)
+        made.kind = kind
+        return made
 
 
 @dataclass
@@ -35,7 +58,11 @@ class Policy:
     max_kernels: int  # pages' kernels plus the pool
     per_client: int  # kernels one client address may hold at once
     pool_size: int
-    per_client_starting: int = 2  # pages one client may have loading at once (each costs seconds of CPU)
+    per_client_starting: int = 2  # pages one browser may have loading at once (each costs seconds of CPU)
+    per_address: int = 40  # open pages one address may hold (a room, or a phone carrier, behind one address)
+    per_address_starting: int = 4  # pages one address may have loading at once
+    reclaim_unconnected: float = 30.0  # when someone waits: a page not connected after this may lose its kernel
+    reclaim_unacted: float = 45.0  # ... and a connected page that showed no learner's action after this
     connect_grace: float = 180.0
     disconnected_timeout: float = 120.0
     idle_timeout: float = 3600.0
@@ -47,34 +74,113 @@ class KernelBook:
     held: dict[str, Holding] = field(default_factory=dict)
     starting: Counter = field(default_factory=Counter)  # client -> pages admitted, kernel not yet known
     loading: Counter = field(default_factory=Counter)  # client -> pages admitted and not yet fully sent
+    address_of: dict[str, str] = field(default_factory=dict)  # client (browser) -> its address, while loading
+    starting_at: Counter = field(default_factory=Counter)  # address -> pages admitted, kernel not yet known
+    loading_at: Counter = field(default_factory=Counter)  # address -> pages admitted and not yet fully sent
 
     # ------------------------------------------------------------------ admission
 
-    def admit(self, client: str, live_kernels: set[str]) -> str | None:
-        """May this client's page get a kernel now? None if yes, else why not (for the log)."""
+    def page_places(self) -> int:
+        return max(1, self.policy.max_kernels - self.policy.pool_size)
+
+    def free_places(self, live_kernels: set[str]) -> int:
         self.forget_missing(live_kernels)
-        pages = len(self.held) + sum(self.starting.values())
-        if pages >= max(1, self.policy.max_kernels - self.policy.pool_size):
-            return f"the server holds {pages} page kernels (limit {self.policy.max_kernels - self.policy.pool_size})"
-        mine = sum(1 for h in self.held.values() if h.client == client) + self.starting[client]
+        return self.page_places() - len(self.held) - sum(self.starting.values())
+
+    def open_pages(self, client: str | None = None, address: str | None = None) -> int:
+        """Pages held and not closed (a learner's own closed pages never count against them), by browser or
+        by address, plus those admitted and not yet holding a kernel."""
+        held = sum(
+            1
+            for h in self.held.values()
+            if not h.closed and (client is None or h.client == client) and (address is None or h.address == address)
+        )
+        return held + (self.starting[client] if client is not None else self.starting_at[address])
+
+    def admit(self, client: str, live_kernels: set[str], address: str | None = None) -> Refusal | None:
+        """May this browser's page get a kernel now? None if yes, else why not. ``address`` is where it came
+        from (IPv6: its /64); without one, the client is its own address."""
+        address = client if address is None else address
+        places = self.page_places()
+        pages = places - self.free_places(live_kernels)
+        if pages >= places:
+            return Refusal("full", f"the server holds {pages} page kernels (limit {places})")
+        mine = self.open_pages(client=client)
         if mine >= self.policy.per_client:
-            return f"this client holds {mine} kernels (limit {self.policy.per_client})"
+            return Refusal("browser", f"this browser holds {mine} open pages (limit {self.policy.per_client})")
+        if address != client and (here := self.open_pages(address=address)) >= self.policy.per_address:
+            return Refusal("address", f"this address holds {here} open pages (limit {self.policy.per_address})")
         if self.loading[client] >= self.policy.per_client_starting:
-            return f"this client has {self.loading[client]} pages loading (limit {self.policy.per_client_starting})"
+            limit = self.policy.per_client_starting
+            return Refusal("loading", f"this browser has {self.loading[client]} pages loading (limit {limit})")
+        if address != client and self.loading_at[address] >= self.policy.per_address_starting:
+            return Refusal(
+                "loading",
+                f"this address has {self.loading_at[address]} pages loading (limit {self.policy.per_address_starting})",
+            )
         self.starting[client] += 1
         self.loading[client] += 1
+        if address != client:
+            self.address_of[client] = address
+            self.starting_at[address] += 1
+            self.loading_at[address] += 1
         return None
 
+    @staticmethod
+    def _down(counter: Counter, key: str) -> None:
+        if counter[key] > 0:
+            counter[key] -= 1
+        if counter[key] <= 0:
+            del counter[key]
+
     def finished_loading(self, client: str) -> None:
-        self.loading[client] -= 1
-        if self.loading[client] <= 0:
-            del self.loading[client]
+        self._down(self.loading, client)
+        if (address := self.address_of.get(client)) is not None:
+            self._down(self.loading_at, address)
+        if not self.loading[client] and not self.starting[client]:
+            self.address_of.pop(client, None)
 
     def release_admission(self, client: str) -> None:
-        if self.starting[client] > 0:
-            self.starting[client] -= 1
-        if self.starting[client] == 0:
-            del self.starting[client]
+        self._down(self.starting, client)
+        if (address := self.address_of.get(client)) is not None:
+            self._down(self.starting_at, address)
+        if not self.loading[client] and not self.starting[client]:
+            self.address_of.pop(client, None)
+
+    def reclaimable(self, now: float | None = None) -> list[str]:
+        """Kernels that may go now to make room for someone waiting, the most reclaimable first: closed pages,
+        then pages that never connected (``reclaim_unconnected`` after they were sent), then connected pages
+        that never showed a learner's action (``reclaim_unacted`` after they connected); within each, the
+        address holding most first, then the oldest. A page with a learner's action is never reclaimed while
+        it is open."""
+        now = now if now is not None else time.time()
+        per_address = Counter(h.address for h in self.held.values() if not h.closed)
+        ranked = []
+        for kid, h in self.held.items():
+            if h.closed:
+                tier = 0
+            elif h.sent_at is None:  # the page is still being made or sent: kept, unless that takes minutes
+                if h.ever_connected or now - h.taken_at <= 3 * self.policy.reclaim_unconnected:
+                    continue  # (a client that never reads its page must not keep the kernel for ever)
+                tier = 1
+            elif not h.ever_connected and now - h.sent_at > self.policy.reclaim_unconnected:
+                tier = 1
+            elif not h.acted and now - (h.connected_at or h.sent_at) > self.policy.reclaim_unacted:
+                tier = 2
+            else:
+                continue
+            ranked.append((tier, -per_address[h.address], h.taken_at, kid))
+        return [kid for *_, kid in sorted(ranked)]
+
+    def sent(self, kernel_id: str, now: float | None = None) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None and h.sent_at is None:
+            h.sent_at = now if now is not None else time.time()
+
+    def acted(self, kernel_id: str) -> None:
+        h = self.held.get(kernel_id)
+        if h is not None:
+            h.acted = True
 
     def may_use_pool(self, client: str, pool_items: int) -> bool:
         """May this client's page (already admitted, so counted as loading) take a preheated kernel?
@@ -91,9 +197,18 @@ class KernelBook:
         others_loading = self.loading[client] - 1
         return pool_items > 1 or (mine == 0 and others_loading <= 0)
 
-    def took(self, kernel_id: str, client: str, now: float | None = None) -> None:
+    def address_may_use_pool(self, address: str, pool_items: int) -> bool:
+        """The same rule for the last pool kernel by address: requests that send no browser key are each a
+        browser of their own, so the last one is kept for an address with nothing open and nothing else
+        loading."""
+        if pool_items > 1:
+            return True
+        return self.open_pages(address=address) - self.starting_at[address] == 0 and self.loading_at[address] <= 1
+
+    def took(self, kernel_id: str, client: str, now: float | None = None, address: str | None = None) -> None:
         """A page took this kernel (from the pool or freshly started)."""
-        self.held[kernel_id] = Holding(client=client, taken_at=now if now is not None else time.time())
+        address = self.address_of.get(client, client) if address is None else address
+        self.held[kernel_id] = Holding(client=client, taken_at=now if now is not None else time.time(), address=address)
 
     # ------------------------------------------------------------------ connections
 
@@ -103,6 +218,7 @@ class KernelBook:
             h.connections += 1
             h.ever_connected = True
             h.closed_at = None
+            h.connected_at = h.connected_at or time.time()
 
     def disconnected(self, kernel_id: str, now: float | None = None) -> None:
         h = self.held.get(kernel_id)

@@ -1,4 +1,4 @@
-"""Pages and page parts the server writes itself: the help bar, "busy", "not found" and error pages.
+"""Pages and page parts the server writes itself: the help bar, waiting, "busy", "not found" and error pages.
 
 They are plain HTML (files in pages/), readable before any script arrives and without one. Every one
 shows the emergency and crisis numbers, from the clinic's settings; if those cannot be read, the built-in
@@ -87,10 +87,17 @@ def help_bar(idle_seconds: float = 3600) -> str:
     )
 
 
-def _page(title: str, heading: str, body: str) -> str:
+def _page(title: str, heading: str, body: str, refresh: int = 0) -> str:
+    head = f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else ""
     return _fill(
         _file("message.html"),
-        {"page_title": escape(title), "heading": escape(heading), "help_bar": help_bar(), "body": body},
+        {
+            "page_title": escape(title),
+            "head_extra": head,
+            "heading": escape(heading),
+            "help_bar": help_bar(),
+            "body": body,
+        },
     )
 
 
@@ -99,6 +106,39 @@ def busy() -> str:
         "The course is busy",
         "The course is busy right now",
         "<p>Many people are using the course at the moment. Please try again in a minute.</p>"
+        "<p>Your saved progress is safe.</p>"
+        '<p><a class="cc-button" href="">Try again</a></p>',
+    )
+
+
+def waiting(position: int, refresh: int) -> str:
+    """The line for a place when the server is full: it asks again by itself, and lets the person in when a
+    place is free."""
+    place = "You are next." if position <= 1 else f"You are number {int(position)} in line."
+    return _page(
+        "Waiting for a place",
+        "Please wait: the course is full right now",
+        f"<p><strong>{place}</strong> This page keeps trying by itself. You do not need to do anything.</p>"
+        "<p>The course opens here as soon as a place is free. Your saved progress is safe.</p>",
+        refresh=refresh,
+    )
+
+
+def getting_ready(refresh: int) -> str:
+    """A short wait while this person's other pages are still loading, or the server is just starting."""
+    return _page(
+        "Getting your course ready",
+        "Getting your course ready…",
+        "<p>This takes a few seconds. This page keeps trying by itself.</p><p>Your saved progress is safe.</p>",
+        refresh=refresh,
+    )
+
+
+def too_many_open() -> str:
+    return _page(
+        "Too many course pages open",
+        "The course is open in many tabs",
+        "<p>Please close the course in the tabs you are not using, then try again.</p>"
         "<p>Your saved progress is safe.</p>"
         '<p><a class="cc-button" href="">Try again</a></p>',
     )
