@@ -90,6 +90,8 @@ def test_counters_move_with_what_happens(metrics_server, context):
     assert value(after, "caregiver_wrong_tries_last_hour", '{kind="resume"}') >= 1
     assert value(after, "caregiver_kernels_in_use") >= 2
     assert value(after, "caregiver_database_errors_total") == 0
+    assert value(after, "caregiver_pages_served_total") >= value(before, "caregiver_pages_served_total") + 2
+    assert "caregiver_pool_failures_total 0" in after
 
 
 def test_ready_says_what_would_stop_a_newcomer(metrics_server, tmp_path):

@@ -412,6 +412,10 @@ class CourseVoila(Voila):
             ("caregiver_kernels_ready", ()): ready,
             ("caregiver_kernels_max", ()): book.policy.max_kernels,
         }
+        if hasattr(km, "cc_status"):  # the checked pool (pool.py): pages it prepared and threw away
+            status = km.cc_status()
+            out[("caregiver_kernels_ready", ())] = status.ready
+            out[("caregiver_pool_failures_total", ())] = status.failed_total
         store = self._store()
         if store is not None:
             import time as _time

@@ -101,6 +101,8 @@ class CoursePageHandler(TornadoVoilaHandler):
         if reason:
             self.refuse(reason, address)
             return
+        if (metrics := self.settings.get("cc_metrics")) is not None:
+            metrics.count("caregiver_pages_served_total")
         admission = Admission(
             book, client, self.settings["cc_note_client"], self.settings["cc_lower_priority"], address=address
         )
@@ -131,6 +133,8 @@ class CoursePageHandler(TornadoVoilaHandler):
             )
         else:
             quiet[reason.kind + " skipped"] = quiet.get(reason.kind + " skipped", 0) + 1
+        if (metrics := self.settings.get("cc_metrics")) is not None:
+            metrics.count("caregiver_busy_pages_total", reason=reason.kind)
         self.set_status(503)
         self.set_header("Cache-Control", "no-store")
         retry = admission_rules.RETRY_SECONDS

@@ -16,14 +16,13 @@ from ..kernelstats import BUCKETS
 
 HELP = {
     "caregiver_pages_served_total": ("counter", "Course pages served (each with a kernel)."),
-    "caregiver_busy_pages_total": ("counter", "Visitors turned away or queued because the server was full."),
+    "caregiver_busy_pages_total": ("counter", "Page requests answered with a waiting page, by reason."),
     "caregiver_refused_frames_total": ("counter", "Kernel websocket messages refused by the guard."),
     "caregiver_kernels_in_use": ("gauge", "Kernels held by pages."),
     "caregiver_kernels_ready": ("gauge", "Preheated kernels ready for people arriving."),
     "caregiver_kernels_max": ("gauge", "The kernel cap of this process."),
     "caregiver_pool_failures_total": ("counter", "Preheated pages thrown away because they did not render."),
     "caregiver_wrong_tries_last_hour": ("gauge", "Wrong codes or secrets in the last hour, by kind, all processes."),
-    "caregiver_refused_joins_total": ("counter", "Workshop joins refused, by reason."),
     "caregiver_saves_total": ("counter", "Saves of learners' answers by this process's kernels."),
     "caregiver_database_errors_total": ("counter", "Saves that did not reach the database (kept and retried)."),
     "caregiver_save_seconds": ("histogram", "How long a save took."),
