@@ -239,7 +239,38 @@ def test_the_config_takes_a_certificate_and_nginx_accepts_it(tmp_path):
     text = conf.read_text()
     assert "listen 127.0.0.1:8443 ssl;" in text and "; Secure" in text and "hash $cc_route consistent" in text
     assert "upstream cc_node_9001" in text and "server 127.0.0.1:9002 backup;" in text
+    assert "error_page 497 =301 https://$host:$server_port/;" in text
+    assert 'add_header Strict-Transport-Security "max-age=31536000" always;' in text
+    plain = render("127.0.0.1:8080", [9001, 9002], tmp_path)
+    assert "error_page 497" not in plain and 'Strict-Transport-Security "" always' in plain
     from caregiver_course.server.cluster import nginx_binary
 
     r = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+    # started for real: plain http:// to the HTTPS port is sent to https://, and HTTPS answers carry HSTS
+    import http.client
+    import ssl
+
+    port = free_port()
+    conf.write_text(render(f"127.0.0.1:{port}", [free_port(), free_port()], tmp_path, str(cert), str(key)))
+    nginx = subprocess.Popen([nginx_binary(), "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"])
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                plain = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                plain.request("GET", "/voila/render/course.ipynb", headers={"Host": f"127.0.0.1:{port}"})
+                moved = plain.getresponse()
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.3)
+        assert moved.status == 301 and moved.getheader("Location") == f"https://127.0.0.1:{port}/"
+        secure = http.client.HTTPSConnection("127.0.0.1", port, timeout=5, context=ssl._create_unverified_context())
+        secure.request("GET", "/cc/health")
+        answer = secure.getresponse()  # no course process behind it in this test: 502, with HSTS all the same
+        assert answer.getheader("Strict-Transport-Security") == "max-age=31536000"
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)

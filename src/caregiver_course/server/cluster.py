@@ -99,7 +99,9 @@ def render(listen: str, ports: list[int], prefix: Path, certfile: str = "", keyf
         listen += " ssl"
         tls = (
             f"        ssl_certificate {certfile};\n        ssl_certificate_key {keyfile or certfile};\n"
-            "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_cache shared:cc_tls:10m;"
+            "        ssl_protocols TLSv1.2 TLSv1.3;\n        ssl_session_cache shared:cc_tls:10m;\n"
+            "        # plain http:// sent to this HTTPS port: to https:// (nginx's code 497)\n"
+            "        error_page 497 =301 https://$host:$server_port/;"
         )
     # As root, the workers run as nobody; nginx makes its temporary folders theirs.
     user = "user nobody nogroup;" if os.geteuid() == 0 else ""
@@ -114,6 +116,8 @@ def render(listen: str, ports: list[int], prefix: Path, certfile: str = "", keyf
         "LISTEN": listen,
         "TLS": tls,
         "COOKIE_SECURE": "; Secure" if certfile else "",
+        # the clinic's certificate, which browsers trust: tell them to insist on https:// for a year
+        "HSTS": "max-age=31536000" if certfile else "",
     }.items():
         text = text.replace(f"@@{key}@@", value)
     if "@@" in text:
