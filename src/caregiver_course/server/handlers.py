@@ -397,8 +397,14 @@ class OwnKernelHandler(KernelHandler):
     websocket again, so a phone that changed networks still reconnects."""
 
     def _owned(self, kernel_id: str) -> None:
+        """The browser whose page took the kernel (its key cookie), or a request from the same address."""
         holding = self.settings["cc_book"].held.get(kernel_id)
-        if holding is None or holding.client != client_address(self):
+        if holding is None:
+            raise web.HTTPError(404)
+        browser = self.get_cookie(admission_rules.BROWSER_COOKIE) or ""
+        same_browser = bool(browser) and browser == holding.client
+        same_address = admission_rules.address_group(client_address(self)) == getattr(holding, "address", None)
+        if not (same_browser or same_address):
             raise web.HTTPError(404)
 
     async def get(self, kernel_id):
