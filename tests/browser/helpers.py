@@ -126,9 +126,11 @@ def wait_for_choices(page, timeout: int = 20_000):
 def find_question(page, lesson_id: str, types=("single", "scenario", "truefalse")):
     """Go to the first step of the open lesson with a question of one of these types; return (view, question)."""
     for step in steps_with_questions(page):
-        go_to_step(page, step)
-        wait_for_choices(page)
+        go_to_step(page, step)  # waits until the step is final
         views = question_views(page)
+        if not views.count():  # a "Try it" step with a reflection only (no choices to make)
+            continue
+        wait_for_choices(page)
         for i in range(views.count()):
             q = question_of(views.nth(i))
             if q.type in types:
@@ -148,8 +150,8 @@ def choose(qview, question, option_ids, check=True):
 def go_to_question(page, question_id: str):
     """Go to the step of the open lesson that shows this question; return its view."""
     for step in steps_with_questions(page):
-        go_to_step(page, step)
-        wait_for_choices(page)
+        go_to_step(page, step)  # waits until the step is final
         if page.locator(f"#cc-q-{question_id}").count():
+            wait_for_choices(page)
             return page.locator(".cc-question", has=page.locator(f"#cc-q-{question_id}"))
     raise AssertionError(f"question {question_id} is on no step")
