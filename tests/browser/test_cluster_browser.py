@@ -104,7 +104,7 @@ def test_two_learners_on_two_processes_one_dashboard_count_and_a_killed_process(
     assert learners[0][2] != learners[1][2], "the two learners are on different processes"
 
     # The dashboard, on whichever process rendered it, counts both learners exactly.
-    dash.wait_for_function("() => document.querySelector('.cc-counts').innerText.includes('Joined: 2')", timeout=20_000)
+    dash.wait_for_function("() => document.querySelector('.cc-counts').innerText.includes('Joined: 2')", timeout=60_000)
     pick_item(dash, q)
     dash.wait_for_function(
         "() => document.querySelector('.cc-chart').innerText.includes('2 people have answered')", timeout=20_000
@@ -138,7 +138,7 @@ def test_two_learners_on_two_processes_one_dashboard_count_and_a_killed_process(
     view = go_to_question(page, q.id)
     view.locator(".cc-feedback strong").first.wait_for(timeout=20_000)  # the acknowledged answer came back
     # Exactly one saved answer per learner for the question: none lost, none doubled.
-    store = Store(url=cluster.db_url)
+    store = Store(url=cluster.db_url, check_key=False)  # only counting rows (the cluster has its own key)
     with store.engine.connect() as conn:
         rows = conn.exec_driver_sql(
             "SELECT learner_id, COUNT(*) FROM events WHERE kind = 'answer' AND item = %s GROUP BY learner_id", (q.id,)
