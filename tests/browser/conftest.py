@@ -72,7 +72,11 @@ class VoilaServer:
 
 # The browser tests open many pages from one address (127.0.0.1) in one server; the per-client kernel cap is
 # raised for them. The security tests (tests/security) run servers with the shipped defaults.
-MANY_PAGES = ("--CourseVoila.max_kernels_per_client=500", "--CourseVoila.max_kernels=500")
+MANY_PAGES = (
+    "--CourseVoila.max_kernels_per_client=500",
+    "--CourseVoila.max_kernels_per_address=500",  # every test's browser is at 127.0.0.1 (the ceiling is 40)
+    "--CourseVoila.max_kernels=500",
+)
 
 
 @pytest.fixture(scope="session")
