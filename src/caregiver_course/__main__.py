@@ -115,12 +115,12 @@ def serve(
         ip = ip or "0.0.0.0"
         if tls or certfile:
             if certfile:  # the clinic's own certificate, named from where the command was typed
-                certfile = str(Path(certfile).expanduser().resolve())
-                keyfile = str(Path(keyfile or certfile).expanduser().resolve())
-                for what, path in (("certificate", certfile), ("certificate's key", keyfile)):
-                    if not Path(path).is_file():
-                        print(f"The course was NOT started: the {what} file {path} does not exist.", file=sys.stderr)
-                        return 1
+                from .server.tls import clinic_certificate
+
+                certfile, keyfile, problem = clinic_certificate(certfile, keyfile)
+                if problem:
+                    print(f"The course was NOT started: {problem}", file=sys.stderr)
+                    return 1
                 args.append("--CourseVoila.hsts=True")  # browsers trust it, so they may be told to insist on it
             else:
                 from .server.tls import self_signed

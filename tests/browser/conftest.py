@@ -27,6 +27,8 @@ def free_port() -> int:
 
 
 class VoilaServer:
+    wait_for_pool = True  # ready once the kernel pool is filled (False: as soon as it answers)
+
     def __init__(self, tmp: Path, extra_args=(), env=None):
         self.port = free_port()
         self.url = f"http://localhost:{self.port}"
@@ -51,7 +53,8 @@ class VoilaServer:
                 raise RuntimeError(f"Voila exited: {self.log_path.read_text()[-3000:]}")
             try:
                 with urllib.request.urlopen(self.url + "/cc/health", timeout=2) as r:
-                    if r.status == 200 and "Kernel pool of course.ipynb is filled" in self.log_path.read_text():
+                    filled = "Kernel pool of course.ipynb is filled" in self.log_path.read_text()
+                    if r.status == 200 and (filled or not self.wait_for_pool):
                         return
             except OSError:
                 pass

@@ -142,12 +142,10 @@ def _certificate_problems(args) -> str:
     """Certificate paths are taken from where the command was typed (nginx would read them from its own folder)."""
     if not args.certfile:
         return ""
-    args.certfile = str(Path(args.certfile).expanduser().resolve())
-    args.keyfile = str(Path(args.keyfile or args.certfile).expanduser().resolve())
-    for what, path in (("certificate", args.certfile), ("certificate's key", args.keyfile)):
-        if not Path(path).is_file():
-            return f"the {what} file {path} does not exist. Give the path of the PEM file (CERT=... KEY=...)."
-    return ""
+    from .tls import clinic_certificate
+
+    args.certfile, args.keyfile, problem = clinic_certificate(args.certfile, args.keyfile)
+    return problem.replace("PEM file.", "PEM file (CERT=... KEY=...).")
 
 
 class Labelled:

@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import re
 import resource
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -244,7 +245,7 @@ class HttpsOnlyServer(GuardedHTTPServer):
             loop.remove_handler(connection)
             loop.remove_timeout(state["timeout"])
             try:
-                first = connection.recv(1, socket_module().MSG_PEEK)
+                first = connection.recv(1, socket.MSG_PEEK)
             except BlockingIOError:
                 loop.add_handler(connection, readable, IOLoop.READ)
                 state["timeout"] = loop.call_later(self.cc_wait, give_up)
@@ -266,7 +267,7 @@ class HttpsOnlyServer(GuardedHTTPServer):
 
     def _redirect(self, connection) -> None:
         try:
-            head = connection.recv(8192, socket_module().MSG_PEEK).decode("latin-1")
+            head = connection.recv(8192, socket.MSG_PEEK).decode("latin-1")
         except OSError:
             head = ""
         host = ""
@@ -291,12 +292,6 @@ class HttpsOnlyServer(GuardedHTTPServer):
             pass
         finally:
             connection.close()
-
-
-def socket_module():
-    import socket
-
-    return socket
 
 
 class StrictTransportSecurity(OutputTransform):

@@ -79,10 +79,8 @@ class Metrics:
         for name, (kind, text) in HELP.items():
             lines += [f"# HELP {name} {text}", f"# TYPE {name} {kind}"]
             if kind == "histogram":
-                running = 0
-                for le, n in zip(BUCKETS, saves["buckets"]):
-                    running = n  # buckets are already cumulative (a save counts in every bucket it fits)
-                    lines.append(f'{name}_bucket{{le="{le}"}} {running}')
+                for le, n in zip(BUCKETS, saves["buckets"]):  # cumulative already: a save counts in each it fits
+                    lines.append(f'{name}_bucket{{le="{le}"}} {n}')
                 lines.append(f'{name}_bucket{{le="+Inf"}} {saves["saves"]}')
                 lines.append(f"{name}_sum {saves['save_seconds_sum']:.6f}")
                 lines.append(f"{name}_count {saves['saves']}")

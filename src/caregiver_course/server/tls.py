@@ -45,3 +45,14 @@ def self_signed(folder: Path, days: int = 825) -> tuple[str, str]:
     )
     key.chmod(0o600)
     return str(cert), str(key)
+
+
+def clinic_certificate(certfile: str, keyfile: str = "") -> tuple[str, str, str]:
+    """The clinic's certificate and key as absolute paths, taken from where the command was typed (a server or
+    nginx reads them from its own folder), and what is wrong with them ("" if nothing)."""
+    cert = str(Path(certfile).expanduser().resolve())
+    key = str(Path(keyfile or certfile).expanduser().resolve())
+    for what, path in (("certificate", cert), ("certificate's key", key)):
+        if not Path(path).is_file():
+            return cert, key, f"the {what} file {path} does not exist. Give the path of the PEM file."
+    return cert, key, ""
