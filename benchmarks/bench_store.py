@@ -36,7 +36,7 @@ def mem():
     return f["Rss"], f["Private_Clean"] + f["Private_Dirty"]
 base = mem()
 t0 = time.perf_counter()
-import caregiver_course.app
+import caregiver_course.ui.app
 t1 = time.perf_counter()
 from caregiver_course.store import Store
 s = Store()
@@ -46,7 +46,7 @@ print(json.dumps({"import_app_s": t1 - t0, "open_store_s": t2 - t1, "total_s": t
                   "rss_mib": mem()[0], "rss_added_mib": mem()[0] - base[0],
                   "uss_mib": mem()[1], "uss_added_mib": mem()[1] - base[1],
                   "sqlalchemy": "sqlalchemy" in sys.modules, "alembic": "alembic" in sys.modules,
-                  "file": caregiver_course.app.__file__}))
+                  "file": caregiver_course.ui.app.__file__}))
 """
 
 
@@ -82,7 +82,7 @@ def import_only(src: Path, module: str, runs: int) -> float:
 
 def op_timings(store, ops: int) -> dict:
     """Median milliseconds of the operations a learner's kernel and the dashboard do most."""
-    from caregiver_course.session import StoreSession
+    from caregiver_course.store.session import StoreSession
 
     def median_ms(fn, n=ops):
         t = []

@@ -82,7 +82,9 @@ def direct_kernels() -> dict[str, float]:
 
     try:
         run("direct: bare kernel, one button (MiB)", "import ipywidgets as w; display(w.Button(description='x'))")
-        run("direct: app, start page (MiB)", "import caregiver_course.app as A; a = A.CourseApp(); display(a.widget)")
+        run(
+            "direct: app, start page (MiB)", "import caregiver_course.ui.app as A; a = A.CourseApp(); display(a.widget)"
+        )
         run(
             "direct: journal open, 30 entries, chart (MiB)",
             "import datetime as dt\na._on_hello({'token': ''})\nlid = a.session.learner.id\n"
@@ -93,7 +95,7 @@ def direct_kernels() -> dict[str, float]:
         )
         run(
             "direct: after making every file (MiB)",
-            "from caregiver_course.widgets import Download\n"
+            "from caregiver_course.ui.widgets import Download\n"
             "def downloads(x):\n    stack, found = [x], []\n    while stack:\n        y = stack.pop()\n"
             "        found += [y] if isinstance(y, Download) else []\n"
             "        stack += list(getattr(y, 'children', ()) or ())\n    return found\n"

@@ -32,9 +32,9 @@ def planned_answer(question, participant: int, k: int):
 
 def participant(args) -> dict:
     db_path, join_code, index, m, start_at = args
-    from caregiver_course import quiz
-    from caregiver_course.session import StoreSession
+    from caregiver_course.learning import quiz
     from caregiver_course.store import Store
+    from caregiver_course.store.session import StoreSession
 
     store = Store(Path(db_path))
     session = StoreSession(store)
@@ -66,8 +66,9 @@ def participant(args) -> dict:
 
 
 def run(n: int, m: int) -> dict:
-    from caregiver_course import content, workshop
+    from caregiver_course import content
     from caregiver_course.store import Store
+    from caregiver_course.workshop import results as workshop
 
     tmp = Path(tempfile.mkdtemp(prefix="workshop-load-"))
     store = Store(tmp / "course.sqlite3")

@@ -38,7 +38,7 @@ print(json.dumps(out))
 """
 
 PAGE_START = (
-    "import time; t = time.monotonic(); from caregiver_course.app import CourseApp; CourseApp(); "
+    "import time; t = time.monotonic(); from caregiver_course.ui.app import CourseApp; CourseApp(); "
     "print(time.monotonic() - t)"
 )
 

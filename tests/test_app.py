@@ -6,9 +6,12 @@ from pathlib import Path
 import pytest
 from widget_text import walk
 
-from caregiver_course import content, progress, session
-from caregiver_course.app import CourseApp
-from caregiver_course.widgets import Panel, QuestionView
+from caregiver_course import content
+from caregiver_course.learning import progress
+from caregiver_course.store import session
+from caregiver_course.ui.app import CourseApp
+from caregiver_course.ui.questions import QuestionView
+from caregiver_course.ui.widgets import Panel
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,9 +6,9 @@ import shutil
 import threading
 
 from caregiver_course import __main__ as cli
-from caregiver_course import backup
-from caregiver_course.session import StoreSession
+from caregiver_course.ops import backup
 from caregiver_course.store import Store
+from caregiver_course.store.session import StoreSession
 
 
 def _fill(store: Store, learners: int = 12) -> dict:

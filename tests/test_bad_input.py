@@ -6,7 +6,9 @@ import sys
 import yaml
 from widget_text import text_of
 
-from caregiver_course import content, widgets
+from caregiver_course import content
+from caregiver_course.ui import lesson as lesson_ui
+from caregiver_course.ui import questions
 
 
 def _edit_question(data, file, qid, change):
@@ -126,22 +128,22 @@ def test_broken_clinic_config(data_copy):
 def test_lesson_shows_a_friendly_box_and_the_rest_still_works(data_copy):
     q = _first_question(data_copy, qtype="single")
     _edit_question(data_copy, "side-effects.yaml", q["id"], lambda q: q.update(answer="zz"))
-    broken = widgets.knowledge_check("side-effects")
+    broken = questions.knowledge_check("side-effects")
     text = text_of(broken)
     assert "Part of this page could not be shown" in text and "Traceback" not in text
     assert f"item &#x27;{q['id']}&#x27;, field &#x27;answer&#x27;" in text
-    fine = widgets.knowledge_check("emotional")
+    fine = questions.knowledge_check("emotional")
     assert "could not be shown" not in text_of(fine)
-    assert widgets.header("side-effects").summary.startswith("Lesson 4 of 8")
+    assert lesson_ui.header("side-effects").summary.startswith("Lesson 4 of 8")
 
 
 def test_unknown_ids_in_cells_give_a_box_not_a_traceback(data_copy):
     for box in (
-        widgets.checklist("no-such-list"),
-        widgets.reflection("nope"),
-        widgets.question("nope"),
-        widgets.key_points("no-such-lesson"),
-        widgets.clinic_box("no_such_setting"),
+        lesson_ui.checklist("no-such-list"),
+        lesson_ui.reflection("nope"),
+        questions.question("nope"),
+        lesson_ui.key_points("no-such-lesson"),
+        lesson_ui.clinic_box("no_such_setting"),
     ):
         text = text_of(box)
         assert "⚠" in text and "Traceback" not in text

@@ -4,8 +4,11 @@ import pytest
 import yaml
 from widget_text import text_of
 
-from caregiver_course import clinic, content, session, widgets
-from caregiver_course.app import CourseApp
+from caregiver_course import content
+from caregiver_course.content import clinic
+from caregiver_course.store import session
+from caregiver_course.ui import lesson as lesson_ui
+from caregiver_course.ui.app import CourseApp
 
 NOT_VALUES = {"treatment_type", "companion_in_room", "facilitator_secret"}  # enumerations, or never shown
 NOT_VALUES |= (
@@ -77,7 +80,7 @@ def test_the_whole_app_shows_the_new_values_and_none_of_the_old(changed_clinic, 
         for step in range(len(app.lesson_steps(lesson.id).steps)):  # a lesson is shown one step at a time
             app.show_step(step, record=False)
             shown.append(text_of(app.widget))
-    help_box = widgets.help_now()
+    help_box = lesson_ui.help_now()
     shown.append(text_of(help_box))
     text = "\n".join(shown)
     for name in (

@@ -10,8 +10,11 @@ import pytest
 import yaml
 from widget_text import text_of
 
-from caregiver_course import clinic, content, widgets
-from caregiver_course.dashboard import configured_secret
+from caregiver_course import content
+from caregiver_course.content import clinic
+from caregiver_course.ui import lesson as lesson_ui
+from caregiver_course.ui import widgets
+from caregiver_course.ui.dashboard import configured_secret
 
 PARSER_WORDS = ("mapping values", "column", "block end", "scalar", "(whole file)", "<", "token")
 
@@ -102,7 +105,7 @@ def test_a_running_server_keeps_the_last_good_content_and_logs_the_problem(data_
     assert "call 112" in shown and "the phone number on your appointment card" in shown
     logged = [r.getMessage() for r in caplog.records if "keeping the last good content" in r.getMessage()]
     assert len(logged) == 1 and "clinic.yaml, line" in logged[0]
-    assert "Some clinic details are missing" not in text_of(widgets.header("side-effects"))
+    assert "Some clinic details are missing" not in text_of(lesson_ui.header("side-effects"))
 
 
 def test_preflight_problems_is_empty_for_the_real_content_and_lists_a_broken_file(data_copy):
@@ -176,7 +179,7 @@ def test_a_new_kernel_of_a_running_server_keeps_the_last_good_content_too(data_c
     _indent_slip(data_copy)
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
-    content._last_good.clear()  # a new kernel: nothing in memory
+    content.loader._last_good.clear()  # a new kernel: nothing in memory
     now = content.get()
     assert now.problems == [] and now.clinic.value("emergency_number") == "112"
     assert "the phone number on your appointment card" in widgets.crisis_html()

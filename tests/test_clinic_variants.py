@@ -4,8 +4,9 @@ import yaml
 from widget_text import text_of
 
 import caregiver_course as cc
-from caregiver_course import content, session
-from caregiver_course.app import CourseApp
+from caregiver_course import content
+from caregiver_course.store import session
+from caregiver_course.ui.app import CourseApp
 
 
 def _set(data, **values):

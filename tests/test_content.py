@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course import content, guide
-from caregiver_course.coverage import coverage_problems
+from caregiver_course import content
+from caregiver_course.content import guide
+from caregiver_course.content.coverage import coverage_problems
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "source"

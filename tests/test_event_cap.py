@@ -3,10 +3,12 @@ a tick, where the learner is, a score or a workshop's first-try counts (issue 21
 
 import random
 
-from caregiver_course import content, progress
+from caregiver_course import content
 from caregiver_course import store as store_mod
-from caregiver_course.session import StoreSession
-from caregiver_course.workshop import item_results
+from caregiver_course.learning import progress
+from caregiver_course.store import events as events_mod
+from caregiver_course.store.session import StoreSession
+from caregiver_course.workshop.results import item_results
 
 
 def _latest(events, kind):
@@ -75,7 +77,7 @@ def test_a_learner_who_answers_for_ever_keeps_a_bounded_number_of_events_and_eve
 
 
 def test_the_page_keeps_a_bounded_copy_too(store, monkeypatch):
-    monkeypatch.setattr(store_mod, "MAX_EVENTS", 50)
+    monkeypatch.setattr(events_mod, "MAX_EVENTS", 50)
     sess = StoreSession(store)
     sess.adopt(store.new_learner())
     for i in range(200):

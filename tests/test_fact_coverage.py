@@ -4,7 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from caregiver_course import content, coverage
+from caregiver_course import content
+from caregiver_course.content import coverage
 
 REPO = Path(__file__).resolve().parents[1]
 

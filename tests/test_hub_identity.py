@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from widget_text import walk
 
-from caregiver_course.app import CourseApp, hub_user
-from caregiver_course.widgets import QuestionView
+from caregiver_course.ui.app import CourseApp, hub_user
+from caregiver_course.ui.questions import QuestionView
 
 
 def hello(app, token="", code=""):

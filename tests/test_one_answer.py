@@ -20,12 +20,23 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caregiver_course import applies, content, pictures, widgets
-from caregiver_course.toolkit import calendar, triage_card
+from caregiver_course import content
+from caregiver_course.ops import applies
+from caregiver_course.toolkit import calendar, pictures, triage_card
+from caregiver_course.ui import widgets
 
 REPO = Path(__file__).resolve().parents[1]
 CODE = REPO / "src" / "caregiver_course"
-CARD_CODE = ("pictures.py", "redflags.py", "app.py", "toolkit/calendar.py", "toolkit/plan.py", "toolkit/triage_card.py")
+CARD_CODE = (
+    "toolkit/pictures.py",
+    "ui/pictures.py",
+    "ui/links.py",
+    "ui/redflags.py",
+    "ui/app.py",
+    "toolkit/calendar.py",
+    "toolkit/plan.py",
+    "toolkit/triage_card.py",
+)
 
 
 def _strings(node):

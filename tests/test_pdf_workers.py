@@ -108,7 +108,7 @@ def test_sixteen_pdfs_from_four_kernels_never_run_more_than_the_limit_and_a_newc
 
 
 def test_the_download_button_says_the_file_is_queued_then_sends_it_or_asks_to_try_again(slot_env, monkeypatch):
-    from caregiver_course.widgets import Download
+    from caregiver_course.ui.widgets import Download
 
     button = Download("⬇ Triage card", lambda: worker.make("card", size="wallet", url="http://localhost/x"), "c.pdf")
     sent: list[dict] = []

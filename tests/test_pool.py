@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from caregiver_course import poolstatus
 from caregiver_course.server.pool import fill_pace, page_problem
+from caregiver_course.workshop import poolstatus
 
 GOOD = (
     '<div cell-index="1"><script type="application/vnd.voila.cell-output+json">'

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from caregiver_course import content, practice
+from caregiver_course import content
+from caregiver_course.learning import practice
 
 DAY = 24 * 3600
 MON = dt.datetime(2026, 11, 30, 10, 0).timestamp()  # local time, as the events' days are
@@ -118,13 +119,13 @@ def _hello(app, token=""):
 def _views(widget):
     from widget_text import walk
 
-    from caregiver_course.widgets import QuestionView
+    from caregiver_course.ui.questions import QuestionView
 
     return [w for w in walk(widget) if isinstance(w, QuestionView)]
 
 
 def test_the_start_page_card_opens_a_practice_saved_as_normal_answers(store, c):
-    from caregiver_course.app import CourseApp
+    from caregiver_course.ui.app import CourseApp
 
     q = next(x for x in c.questions if practice.is_triage(x) and x.type in ("single", "scenario"))
     wrong = next(o.id for o in q.options if o.id not in q.answer)
@@ -167,7 +168,7 @@ def test_the_start_page_card_opens_a_practice_saved_as_normal_answers(store, c):
 
 
 def test_no_card_for_a_learner_without_misses(store):
-    from caregiver_course.app import CourseApp
+    from caregiver_course.ui.app import CourseApp
 
     app = CourseApp(store)
     _hello(app)

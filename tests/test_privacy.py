@@ -7,14 +7,14 @@ from pathlib import Path
 import ipywidgets as w
 from widget_text import text_of
 
-from caregiver_course import privacy
-from caregiver_course.home import privacy_parts
+from caregiver_course.ui import privacy
+from caregiver_course.ui.home import privacy_parts
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_privacy_text_names_every_kind_of_saved_data():
-    schema = (REPO / "src/caregiver_course/store.py").read_text()
+    schema = (REPO / "src/caregiver_course/store/engine.py").read_text()
     kinds = set(re.search(r"kind IN \(([^)]*)\)", schema).group(1).replace("'", "").split(", "))
     named = {"answer": "quiz answers", "check": "boxes you tick", "step": "lessons you opened and finished"}
     assert kinds == set(named), "a new kind of saved data: say it in privacy.py"
@@ -34,7 +34,7 @@ def test_every_page_uses_the_one_privacy_text(store):
             return ""
 
     assert privacy.privacy_html() in text_of(w.VBox(privacy_parts(App())))
-    home = (REPO / "src/caregiver_course/home.py").read_text()
+    home = (REPO / "src/caregiver_course/ui/home.py").read_text()
     assert "on this device" not in home
     cells = json.loads((REPO / "notebooks/00-start-here.ipynb").read_text())["cells"]
     assert any("".join(c["source"]) == "cc.privacy_note()" for c in cells if c["cell_type"] == "code")

@@ -2,8 +2,8 @@ from collections import Counter
 
 import pytest
 
-from caregiver_course import quiz
-from caregiver_course.quiz import AnswerError, Option, Question, TriageItem
+from caregiver_course.learning import quiz
+from caregiver_course.learning.quiz import AnswerError, Option, Question, TriageItem
 
 SINGLE = Question(
     "q1",

@@ -1,6 +1,6 @@
 """The quizzes cannot be passed by their shape (issue 10, item 7).
 
-Figures for the bank as it was before this test (f7cc4bc), computed by caregiver_course.quizshape:
+Figures for the bank as it was before this test (f7cc4bc), computed by caregiver_course.learning.quizshape:
   right answer strictly longest: 27 of 33 single/scenario items (82 %)
   absolutes: 3 % of right options, 21 % of wrong ones
   hedges: 15 % of right options, 1 % of wrong ones
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course import content, quiz, quizshape
+from caregiver_course import content
+from caregiver_course.learning import quiz, quizshape
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from widget_text import text_of
 
-from caregiver_course import content, redflags
+from caregiver_course import content
+from caregiver_course.ui import links, redflags
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -152,15 +153,18 @@ def test_the_missing_red_flags_are_taught(course):
 
 
 def test_in_danger_right_now_is_defined_where_it_is_used(course):
-    definition = redflags.danger_definition(course.side_effects)
+    definition = links.danger_definition(course.side_effects)
     assert definition.startswith("“In danger right now” means: they have hurt themselves")
     for group in ("emergency", "crisis"):
-        assert definition in redflags.red_flags_html(course, group).replace("&quot;", '"')
+        assert definition in links.red_flags_html(course, group).replace("&quot;", '"')
 
 
 def test_the_numbers_are_links_where_the_action_is(data_copy):
-    for group, links in {"emergency": ["tel:911"], "crisis": ["tel:988", "sms:988", "https://988lifeline.org"]}.items():
+    for group, wanted in {
+        "emergency": ["tel:911"],
+        "crisis": ["tel:988", "sms:988", "https://988lifeline.org"],
+    }.items():
         shown = text_of(redflags.red_flags(group))
-        for link in links:
+        for link in wanted:
             assert f"href='{link}'" in shown, (group, link)
     assert "There is hope." in text_of(redflags.red_flags("crisis"))

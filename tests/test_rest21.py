@@ -87,8 +87,8 @@ def test_a_far_future_session_date_is_refused_with_a_clear_message_and_never_bre
 
 
 def test_the_calendar_box_says_what_to_fix_for_a_year_9999_date():
-    from caregiver_course.session import StoreSession
-    from caregiver_course.takehome import CalendarBox
+    from caregiver_course.store.session import StoreSession
+    from caregiver_course.ui.takehome import CalendarBox
 
     sess = StoreSession()
     box = CalendarBox(sess)
@@ -123,7 +123,7 @@ def test_control_characters_never_reach_a_csv_or_pdf_file():
 def test_a_full_disk_is_said_in_plain_words():
     from sqlalchemy import exc as sa_exc
 
-    from caregiver_course.store import _explain
+    from caregiver_course.store.errors import explain as _explain
 
     for words in ("disk I/O error", "database or disk is full", "could not extend file: No space left on device"):
         message = str(_explain(sa_exc.OperationalError("INSERT", {}, Exception(words))))
@@ -134,7 +134,7 @@ def test_a_full_disk_is_said_in_plain_words():
 
 
 def test_the_export_message_names_no_server_folder(monkeypatch, tmp_path, store):
-    from caregiver_course.dashboard import Dashboard
+    from caregiver_course.ui.dashboard import Dashboard
 
     monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path))
     dash = Dashboard(store)

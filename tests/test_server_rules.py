@@ -238,8 +238,8 @@ def test_only_a_learners_action_counts_as_one():
 
 
 def test_the_dashboard_sees_why_pages_waited_in_counts_only(tmp_path, monkeypatch):
-    from caregiver_course import ratelimit
     from caregiver_course.server.admission import RefusalCounts
+    from caregiver_course.store import ratelimit
 
     monkeypatch.setenv("CAREGIVER_DATA_DIR", str(tmp_path))
     assert ratelimit.refusals_note(None) == "No one was turned away in the last hour."

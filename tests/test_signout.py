@@ -1,6 +1,6 @@
 """'Make a new resume code' signs out the devices added with the old code (issue 21, item 6)."""
 
-from caregiver_course.app import CourseApp
+from caregiver_course.ui.app import CourseApp
 
 
 def hello(app, token="", code=""):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course.session import StoreSession
 from caregiver_course.store import SCHEMA_VERSION, Store, StoreError, normalise_code
+from caregiver_course.store.session import StoreSession
 
 
 def test_wal_and_schema_version(store):
@@ -52,7 +52,7 @@ def test_tokens_and_codes_are_stored_only_as_keyed_hashes(store):
     new = store.new_code_for(lr.id)
     assert store.by_resume_code(lr.resume_code) is None and store.by_resume_code(new).id == lr.id
     # A different key (another server's database) matches nothing.
-    from caregiver_course.codes import keyed_hash
+    from caregiver_course.store.codes import keyed_hash
 
     assert keyed_hash(b"other key", lr.token) != keyed_hash(store.key, lr.token)
 
@@ -183,7 +183,7 @@ def test_a_full_disk_tells_a_new_learner_once_and_logs_once(store, monkeypatch, 
     """A new learner arrives while the database cannot be written (disk full): the page says progress
     cannot be saved, the browser is answered (so it stops asking every 2 s), and the log gets one line."""
 
-    from caregiver_course.app import CourseApp
+    from caregiver_course.ui.app import CourseApp
 
     def full(*_a, **_k):
         raise StoreError("The progress database could not be used (database or disk is full).")

@@ -14,8 +14,8 @@ import test_store
 import test_toolkit
 import test_workshop
 
-from caregiver_course.session import StoreSession
 from caregiver_course.store import HEAD, MIGRATIONS, SCHEMA_VERSION, Store, StoreError
+from caregiver_course.store.session import StoreSession
 
 
 # The engine-independent tests of test_store.py and test_workshop.py, unchanged, each run on both engines: in
@@ -142,7 +142,7 @@ def _old_file(path: Path, version: int) -> None:
     db = sqlite3.connect(path)
     db.executescript("".join(MIGRATIONS[v] for v in range(1, version + 1)) + f"PRAGMA user_version={version};")
     if version >= 3:  # tokens and codes are keyed hashes from v3 on; the key file sits beside the database
-        from caregiver_course.codes import keyed_hash, load_key
+        from caregiver_course.store.codes import keyed_hash, load_key
 
         key = load_key(path.with_name(path.name + ".key"))
         token, code = keyed_hash(key, "tok"), keyed_hash(key, "OAK-OAK-OAK-OAK-111")
@@ -165,7 +165,7 @@ def _old_file(path: Path, version: int) -> None:
         db.execute("INSERT INTO journal_on VALUES ('l1', 5.0)")
         db.execute("INSERT INTO journal_entries VALUES ('l1', '2026-11-20', 5.0, '{\"mood\": 3}')")
     if version >= 3:
-        from caregiver_course.codes import keyed_hash
+        from caregiver_course.store.codes import keyed_hash
 
         db.execute("INSERT INTO devices VALUES (?, 'l1', 4.0)", (keyed_hash(key, "tok2"),))
         db.execute("INSERT INTO attempts VALUES ('resume', 'c1', ?, 0)", (time.time(),))
@@ -247,7 +247,7 @@ def test_too_many_connections_is_busy_not_broken():
     """More kernels writing at one moment than PostgreSQL's max_connections: the answer waits for the next write."""
     from sqlalchemy import exc as sa_exc
 
-    from caregiver_course.store import _explain
+    from caregiver_course.store.errors import explain
 
     class Refused(Exception):
         sqlstate = None
@@ -255,9 +255,9 @@ def test_too_many_connections_is_busy_not_broken():
     full = Refused(
         'connection failed: connection to server at "10.0.0.5", port 5432 failed\nFATAL:  sorry, too many clients already'
     )
-    assert "busy" in str(_explain(sa_exc.OperationalError("connect", {}, full)))
-    assert "out of storage space" in str(_explain(sa_exc.OperationalError("x", {}, Refused("disk full"))))
-    assert "could not be used" in str(_explain(sa_exc.OperationalError("x", {}, Refused("no such table: x"))))
+    assert "busy" in str(explain(sa_exc.OperationalError("connect", {}, full)))
+    assert "out of storage space" in str(explain(sa_exc.OperationalError("x", {}, Refused("disk full"))))
+    assert "could not be used" in str(explain(sa_exc.OperationalError("x", {}, Refused("no such table: x"))))
 
 
 def test_a_locked_table_is_busy_and_the_session_keeps_the_answer(pg_url):

@@ -13,10 +13,12 @@ import pytest
 from pypdf import PdfReader
 from widget_text import walk
 
-from caregiver_course import content, session, widgets
-from caregiver_course.app import CourseApp
-from caregiver_course.takehome import CalendarBox, lesson_tools
-from caregiver_course.widgets import Download
+from caregiver_course import content
+from caregiver_course.store import session
+from caregiver_course.ui import lesson as lesson_ui
+from caregiver_course.ui.app import CourseApp
+from caregiver_course.ui.takehome import CalendarBox, lesson_tools
+from caregiver_course.ui.widgets import Download
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,7 +90,7 @@ def test_lessons_3_4_7_and_8_end_with_the_tools(app):
         tools = lesson_tools(lesson_id, app.session)
         assert tools and wanted in downloads(tools[0])
     assert lesson_tools("emotional", app.session) == []
-    nb_next = widgets.whats_next("practical")  # the notebook cell's own call
+    nb_next = lesson_ui.whats_next("practical")  # the notebook cell's own call
     assert "⬇ Session calendar (.ics)" in downloads(nb_next)
 
 
@@ -169,17 +171,17 @@ def test_journal_entry_needs_mood_and_sleep(app):
 
 
 def test_journal_never_reaches_facilitators_or_workshop_results():
-    for module in ("dashboard.py", "workshop.py"):
+    for module in ("ui/dashboard.py", "workshop/results.py"):
         assert "journal" not in (REPO / "src/caregiver_course" / module).read_text().lower()
 
 
 def test_completion_record_and_certificate(app, store):
     assert app.home.tools.completion.widget.layout.display == "none"
     events = []
-    for lesson in app.content.lessons:
-        events.append({"kind": "step", "lesson": lesson.id, "item": "end", "sub_item": ""})
-        for q in app.content.questions_for(lesson.id):
-            events.append({"kind": "answer", "lesson": lesson.id, "item": q.id, "status": "correct", "response": ""})
+    for one in app.content.lessons:
+        events.append({"kind": "step", "lesson": one.id, "item": "end", "sub_item": ""})
+        for q in app.content.questions_for(one.id):
+            events.append({"kind": "answer", "lesson": one.id, "item": q.id, "status": "correct", "response": ""})
     for e in events:
         app.session._add(e)
     app.session.flush()
@@ -201,8 +203,8 @@ def test_the_kernel_never_loads_the_pdf_library(tmp_path):
     import sys
 
     code = (
-        "import sys; from caregiver_course.store import Store; from caregiver_course.app import CourseApp\n"
-        "from caregiver_course.widgets import Download\n"
+        "import sys; from caregiver_course.store import Store; from caregiver_course.ui.app import CourseApp\n"
+        "from caregiver_course.ui.widgets import Download\n"
         f"a = CourseApp(Store({str(tmp_path / 'x.sqlite3')!r})); a.show_home()\n"
         "libs = ('fpdf', 'pygal', 'icalendar', 'PIL', 'fontTools')\n"
         "print(sorted(m for m in libs if m in sys.modules))\n"
@@ -227,7 +229,7 @@ def test_the_tools_words_read_at_grade_8_or_below():
 
     import textstat
 
-    from caregiver_course import takehome
+    from caregiver_course.ui import takehome
 
     texts = [takehome.JOURNAL_INTRO, takehome.plan_intro().value, takehome.cards_intro().value]
     plain = re.sub(r"<[^>]+>", " ", " ".join(texts))

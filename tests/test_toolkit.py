@@ -12,7 +12,8 @@ import yaml
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from caregiver_course import content, progress
+from caregiver_course import content
+from caregiver_course.learning import progress
 from caregiver_course.toolkit import calendar, certificate, journal, plan, triage_card
 from caregiver_course.toolkit.pdf import safe
 

@@ -3,7 +3,7 @@
 For each treatment_type and companion_in_room value, everything a learner can read (lessons with their variant
 texts, the questions that clinic shows with options and feedback, checklists, key points, glossary, the
 side-effect table, both triage cards, the session-day picture, the support plan and the calendar) is rendered
-and searched for statements that do not apply to that setting (caregiver_course.applies).
+and searched for statements that do not apply to that setting (caregiver_course.ops.applies).
 
 Before this test (71f427a), an esketamine clinic read 22 such sentences: the nurse who can "slow or stop the
 infusion" (lesson 4, und-during-session, se-nausea-help, se-scenario-floaty, prac-in-room, und-home-use and two
@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from caregiver_course import applies, content
+from caregiver_course import content
+from caregiver_course.ops import applies
 
 REPO = Path(__file__).resolve().parents[1]
 SETTINGS = [(t, r) for t in ("iv_ketamine", "esketamine") for r in ("yes", "no")]

@@ -8,9 +8,14 @@ import yaml
 from widget_text import text_of
 
 import caregiver_course as cc
-from caregiver_course import content, glossary, pictures, quiz, session, sources
-from caregiver_course.app import CourseApp
-from caregiver_course.widgets import _feedback_html
+from caregiver_course import content
+from caregiver_course.content import sources
+from caregiver_course.learning import quiz
+from caregiver_course.store import session
+from caregiver_course.toolkit import pictures
+from caregiver_course.ui import glossary
+from caregiver_course.ui.app import CourseApp
+from caregiver_course.ui.questions import _feedback_html
 
 REPO = Path(__file__).resolve().parents[1]
 JARGON = ("FDA", "off-label", "anesthetic", "dissociation", "PTSD", "lamotrigine", "NAMI", "esketamine", "mania")

@@ -5,10 +5,11 @@ import sqlite3
 import pytest
 from widget_text import text_of
 
-from caregiver_course import content, workshop
-from caregiver_course.app import CourseApp
-from caregiver_course.dashboard import Dashboard
+from caregiver_course import content
 from caregiver_course.store import StoreError
+from caregiver_course.ui.app import CourseApp
+from caregiver_course.ui.dashboard import Dashboard
+from caregiver_course.workshop import results as workshop
 
 
 def participant(store, code, nickname=""):

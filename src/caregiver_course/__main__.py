@@ -7,58 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-
-def check(data: Path | None, notebooks: Path | None, production: bool = False) -> int:
-    from . import content
-
-    problems = content.preflight_problems(data, notebooks)
-    c = content.load(data, notebooks)
-    if production and not problems:
-        from . import production as ready
-
-        if found := ready.problems(c.clinic):
-            print(
-                f"Not ready for learners yet: {len(found)} clinic setting(s) in data/clinic.yaml to fix "
-                "(production mode refuses placeholders and unconfirmed values):\n"
-            )
-            for line in found:
-                print(f"  - {line}")
-            return 1
-    if problems:
-        print(f"Found {len(problems)} problem(s) in the course files. Fix each one, then run the check again:\n")
-        for p in problems:
-            print(f"  - {p}")
-        return 1
-    print(
-        f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
-        f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows."
-    )
-    return 0
-
-
-def refresh(paths: list[Path]) -> int:
-    """Run notebooks top to bottom and store their outputs (what nbval compares against)."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        nb.metadata.pop("widgets", None)  # saved widget state only bloats the file and the diffs
-        client = NotebookClient(
-            nb,
-            timeout=120,
-            kernel_name="python3",
-            store_widget_state=False,
-            resources={"metadata": {"path": str(path.parent)}},
-        )
-        client.execute()
-        nbformat.write(nb, path)
-        print(f"refreshed {path}")
-    return 0
-
-
-WORKSHOP_POOL = 30  # a room of up to 30 joins at once without waiting for a kernel to start
-WORKSHOP_FILL_DELAY = 30  # seconds
+from .ops.checks import check, refresh
+from .workshop.poolstatus import WORKSHOP_FILL_DELAY, WORKSHOP_POOL
 
 
 def serve(
@@ -76,7 +26,7 @@ def serve(
     """Start the course server (Voila, hardened: caregiver_course.server) with the repository's voila.json."""
     import os
 
-    from .content import REPO
+    from .content.paths import REPO
 
     if (not skip_check or production) and check(None, None, production=production) != 0:
         print(
@@ -86,7 +36,7 @@ def serve(
         )
         return 1
     os.environ.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
-    from .clinic import facilitator_secret, secret_problem
+    from .content.clinic import facilitator_secret, secret_problem
 
     if problem := secret_problem(facilitator_secret()):
         print(f"The course was NOT started. {problem}", file=sys.stderr)
@@ -181,7 +131,7 @@ def accept_key(yes: bool) -> int:
 
 def store_copy(command: str, path: Path | None, url: str) -> int:
     """backup FILE / restore FILE / copy-to URL: the store while it serves, into a file, back, or to PostgreSQL."""
-    from . import backup
+    from .ops import backup
     from .store import Store, StoreError
 
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course import poolstatus
+from caregiver_course.workshop import poolstatus
 
 from .conftest import REPO, free_port
 

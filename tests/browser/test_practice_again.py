@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from caregiver_course import content, practice
+from caregiver_course import content
+from caregiver_course.learning import practice
 
 from .helpers import choose, go_to_question, open_lesson
 

@@ -35,7 +35,7 @@ def test_private_files_cannot_be_fetched(server, open_app, context):
         "data/clinic.yaml",
         "data/lessons.yaml",
         "voila.json",
-        "src/caregiver_course/store.py",
+        "src/caregiver_course/store/database.py",
         "var/course.sqlite3",
         str(server.data_dir / "course.sqlite3"),
         "notebooks/course.ipynb",

@@ -10,7 +10,7 @@ import pytest
 
 from caregiver_course import content
 from caregiver_course.store import Store
-from caregiver_course.workshop import clean_nickname
+from caregiver_course.workshop.results import clean_nickname
 
 from .conftest import APP_PATH, MANY_PAGES, VoilaServer
 from .helpers import go_to_question, open_lesson
@@ -192,8 +192,8 @@ PRESENTER_PARTS = {
 
 @pytest.mark.parametrize("width,height", [(1280, 720), (1920, 1080)])
 def test_the_presenter_view_fits_a_projector_without_scrolling(wserver, browser, width, height):
-    from caregiver_course.codes import WORDS
-    from caregiver_course.quiz import check
+    from caregiver_course.learning.quiz import check
+    from caregiver_course.store.codes import WORDS
 
     store = Store(wserver.data_dir / "course.sqlite3")
     ws = store.create_workshop(f"projector {width}")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course import poolstatus
 from caregiver_course.store import Store
+from caregiver_course.workshop import poolstatus
 
 from .conftest import APP_PATH, REPO, free_port
 

@@ -14,15 +14,15 @@ def main() -> None:
     db, scope, kernel_id, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     rotate = sys.argv[5] if len(sys.argv) > 5 else ""  # "rotate:N": a new address and browser key each try
     os.environ["VOILA_KERNEL_ID"] = kernel_id
-    from caregiver_course import app as app_mod
     from caregiver_course.store import Store
+    from caregiver_course.ui import app as app_mod
 
     app_mod.WRONG_CODE_DELAY = 0  # the per-kernel pause is not what protects the codes: the shared limit is
     store = Store(db)
     checked = refused = found = 0
     if scope == "secret":
         os.environ["CAREGIVER_FACILITATOR_SECRET"] = "the-right-secret-123"
-        from caregiver_course import dashboard
+        from caregiver_course.ui import dashboard
 
         dashboard.time.sleep = lambda s: None
         d = dashboard.Dashboard(store)

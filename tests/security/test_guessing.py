@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from caregiver_course import ratelimit
-from caregiver_course.codes import WORDS
-from caregiver_course.store import Store
+from caregiver_course.store import Store, ratelimit
+from caregiver_course.store.codes import WORDS
 
 HERE = Path(__file__).resolve().parent
 KERNELS = 10

@@ -9,8 +9,7 @@ import time
 
 import pytest
 
-from caregiver_course import ratelimit
-from caregiver_course.store import Store
+from caregiver_course.store import Store, ratelimit
 
 from .test_guessing import start_guessers
 
@@ -34,7 +33,7 @@ def wait_until(condition, timeout: float, what: str) -> None:
 def course(tmp_path, monkeypatch):
     monkeypatch.setenv("CAREGIVER_FACILITATOR_SECRET", SECRET)
     monkeypatch.setenv("VOILA_KERNEL_ID", "")
-    from caregiver_course import app as app_mod
+    from caregiver_course.ui import app as app_mod
 
     monkeypatch.setattr(app_mod, "WRONG_CODE_DELAY", 0)
     return Store(tmp_path / "course.sqlite3")
@@ -42,8 +41,8 @@ def course(tmp_path, monkeypatch):
 
 def right_try(store, scope: str, kernel_id: str) -> str:
     """One try of the right answer from a new page; returns what the page says."""
-    from caregiver_course import app as app_mod
-    from caregiver_course import dashboard
+    from caregiver_course.ui import app as app_mod
+    from caregiver_course.ui import dashboard
 
     become_page(store, kernel_id, "203.0.113.7", f"browser of {kernel_id}")
     if scope == "secret":
@@ -88,7 +87,7 @@ def test_the_right_answer_is_accepted_at_the_first_try_while_rotating_addresses_
 
 
 def test_one_browsers_typos_never_lock_out_another_browser_at_the_same_address(course):
-    from caregiver_course import app as app_mod
+    from caregiver_course.ui import app as app_mod
 
     store = course
     ws = store.create_workshop("Room 2")

@@ -230,8 +230,8 @@ def test_held_websockets_count_against_the_cap_and_unconnected_pages_let_go(srv)
 
 
 def test_hostile_strings_in_every_text_field_are_only_text(store):
-    from caregiver_course.app import CourseApp
-    from caregiver_course.dashboard import Dashboard
+    from caregiver_course.ui.app import CourseApp
+    from caregiver_course.ui.dashboard import Dashboard
 
     hostile = [
         "<script>alert(1)</script>",

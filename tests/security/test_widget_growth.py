@@ -4,7 +4,7 @@ import gc
 
 import ipywidgets
 
-from caregiver_course.app import CourseApp
+from caregiver_course.ui.app import CourseApp
 
 
 def open_widgets() -> int:

@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..ratelimit import REFUSALS_FILE  # noqa: F401 (where the server writes its counts)
+from ..store.ratelimit import REFUSALS_FILE  # noqa: F401 (where the server writes its counts)
 
 log = logging.getLogger("caregiver_course.server")
 

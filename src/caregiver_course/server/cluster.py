@@ -26,7 +26,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from ..content import REPO
+from ..content.paths import REPO
+from ..ops.checks import check
+from ..workshop.poolstatus import WORKSHOP_POOL
 
 TEMPLATE = REPO / "deploy" / "nginx.conf.in"
 DEFAULTS = {
@@ -52,8 +54,6 @@ def _workshop_caps(pool: int) -> dict[str, int]:
 def process_command(port: int, processes: int, extra: list[str], environ: dict | None = None) -> list[str]:
     """The command of one course process: on loopback only (nginx is the one public door, even in workshop
     mode), trusting X-Forwarded-For (from nginx on loopback only), with its share of the per-client caps."""
-    from ..__main__ import WORKSHOP_POOL
-
     env = os.environ if environ is None else environ
     workshop = env.get("CAREGIVER_WORKSHOP", "") not in ("", "0", "no")
     caps = dict(_workshop_caps(WORKSHOP_POOL) if workshop else PER_CLIENT)
@@ -223,9 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     nginx = nginx_binary()
     subprocess.run([nginx, "-t", "-q", "-p", str(workdir), "-c", str(conf)], check=True)
 
-    from .. import __main__ as cli
-
-    if cli.check(None, None, production=args.production) != 0:
+    if check(None, None, production=args.production) != 0:
         print("\nThe course was NOT started: fix the problems above first.", file=sys.stderr)
         return 1
     courses: list[Labelled] = []

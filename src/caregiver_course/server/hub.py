@@ -129,7 +129,7 @@ class HubCourseVoila(CourseVoila):
 
     @default("config_file_paths")
     def _only_the_repository(self):
-        from ..content import REPO
+        from ..content.paths import REPO
 
         return [str(REPO)]  # not the learner's home: nothing there changes how the course is served
 

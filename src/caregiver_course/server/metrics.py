@@ -12,7 +12,7 @@ import json
 import threading
 from pathlib import Path
 
-from ..kernelstats import BUCKETS
+from ..store.kernelstats import BUCKETS
 
 HELP = {
     "caregiver_pages_served_total": ("counter", "Course pages served (each with a kernel)."),

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from jupyter_core.utils import ensure_async
 from voila.utils import ENV_VARIABLE
 
-from .. import poolstatus
+from ..workshop import poolstatus
 
 log = logging.getLogger("caregiver_course.server")
 

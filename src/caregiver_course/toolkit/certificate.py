@@ -28,7 +28,7 @@ class LessonLine:
 
 
 def summary(content, events: list[dict]) -> list[LessonLine]:
-    from .. import progress
+    from ..learning import progress
 
     prog = progress.lesson_progress(content, events)
     return [
@@ -51,7 +51,7 @@ def all_done(lines: list[LessonLine]) -> bool:
 
 def verification_code(key: bytes, learner_id: str, day: str) -> str:
     """Ten characters in two groups, like 7K3QX-M9D2A: 50 bits of an HMAC-SHA256 of the learner and day."""
-    from ..codes import keyed_hash
+    from ..store.codes import keyed_hash
 
     digest = keyed_hash(key, f"certificate:{learner_id}:{day}").split(":", 1)[1]
     number = int(digest[:13], 16) >> 2  # 50 bits

@@ -88,7 +88,7 @@ class Flag:
 
 def flags(entries: list[dict], content) -> list[Flag]:
     """Entries that match a 'call the clinic', 'emergency' or crisis row, with that row's advice."""
-    from ..redflags import PHONE, raw_value
+    from ..content.numbers import PHONE, raw_value
     from .triage_card import action
 
     rows = {r.id: r for r in content.side_effects}

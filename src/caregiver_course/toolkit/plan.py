@@ -95,7 +95,7 @@ def plan_pdf(content, checked: dict[str, set[str]], sessions=(), today: dt.date 
         for text, ticked in part.items:
             P.tick_box(pdf, text, ticked, 9.5)
     P.heading(pdf, "Your clinic's rules", 12)
-    from ..clinic import LEARNER_LABELS
+    from ..content.clinic import LEARNER_LABELS
 
     for name in RULES:
         P.para(pdf, f"{LEARNER_LABELS[name]}: {clinic.shown(name)}", 9.5)
@@ -126,7 +126,7 @@ def plan_html(content, checked: dict[str, set[str]], sessions=(), today: dt.date
             for text, ticked in part.items
         )
         body.append(f"<h2>{escape(part.title)}</h2><ul class='cc-plan-list'>{items}</ul>")
-    from ..clinic import LEARNER_LABELS
+    from ..content.clinic import LEARNER_LABELS
 
     rules = "".join(f"<li>{escape(LEARNER_LABELS[n])}: {escape(clinic.shown(n))}</li>" for n in RULES)
     body.append(f"<h2>Your clinic's rules</h2><ul>{rules}</ul><p><small>{escape(clinic.fill(DISCLAIMER))}</small></p>")

@@ -35,7 +35,7 @@ def action(clinic, group: str) -> str:
     if group == "crisis":
         return clinic.fill("Call {crisis_call} or text {crisis_text}. Free, private, day and night.")
     if group == "clinic":
-        from ..redflags import PHONE, raw_value
+        from ..content.numbers import PHONE, raw_value
 
         if PHONE.match(raw_value(clinic, "clinic_phone")):
             return clinic.fill("Call the clinic the same day: {clinic_phone}. After hours: {after_hours_phone}.")
@@ -91,7 +91,7 @@ def _band_head(pdf, group: Group, x: float, y: float, w: float, size: float) -> 
 def numbers_to_write(clinic) -> list[tuple[str, str, str]]:
     """(label, number, hint) for the card: a number not set as digits gets a blank line to write it in,
     with the clinic's words as the hint (e.g. 'the phone number on your appointment card')."""
-    from ..redflags import PHONE, raw_value
+    from ..content.numbers import PHONE, raw_value
     from .plan import NUMBERS
 
     out = []
