@@ -11,7 +11,7 @@ import yaml
 from widget_text import text_of
 
 from caregiver_course import content
-from caregiver_course.content import clinic
+from caregiver_course.content import clinic, secret
 from caregiver_course.ui import lesson as lesson_ui
 from caregiver_course.ui import widgets
 from caregiver_course.ui.dashboard import configured_secret
@@ -118,7 +118,7 @@ def test_preflight_problems_is_empty_for_the_real_content_and_lists_a_broken_fil
 
 
 def test_the_facilitator_secret_cannot_be_kept_in_clinic_yaml(data_copy, monkeypatch):
-    monkeypatch.delenv(clinic.SECRET_ENV, raising=False)
+    monkeypatch.delenv(secret.SECRET_ENV, raising=False)
     path = data_copy / "clinic.yaml"
     path.write_text(path.read_text() + "facilitator_secret: hunter2-secret\n")
     problems = _problems(data_copy)
@@ -141,24 +141,24 @@ def test_content_can_never_name_the_secret(data_copy):
 
 
 def test_the_secret_comes_from_the_environment_or_a_file_outside_data(data_copy, tmp_path, monkeypatch):
-    monkeypatch.delenv(clinic.SECRET_ENV, raising=False)
+    monkeypatch.delenv(secret.SECRET_ENV, raising=False)
     progress_dir = tmp_path / "progress"
     progress_dir.mkdir()
     monkeypatch.setenv("CAREGIVER_DATA_DIR", str(progress_dir))
     assert configured_secret() == ""
-    (progress_dir / clinic.SECRET_FILE).write_text("from-a-file\n")
+    (progress_dir / secret.SECRET_FILE).write_text("from-a-file\n")
     assert configured_secret() == "from-a-file"
-    monkeypatch.setenv(clinic.SECRET_ENV, "from-the-env")
+    monkeypatch.setenv(secret.SECRET_ENV, "from-the-env")
     assert configured_secret() == "from-the-env"
     # A secret file inside the content folder is never used: that folder is published with the course.
-    monkeypatch.delenv(clinic.SECRET_ENV)
+    monkeypatch.delenv(secret.SECRET_ENV)
     monkeypatch.setenv("CAREGIVER_DATA_DIR", str(data_copy))
-    (data_copy / clinic.SECRET_FILE).write_text("inside-data\n")
+    (data_copy / secret.SECRET_FILE).write_text("inside-data\n")
     assert configured_secret() == ""
 
 
 def test_the_secret_written_into_a_content_file_is_a_problem(data_copy, monkeypatch):
-    monkeypatch.setenv(clinic.SECRET_ENV, "plum-tree-77")
+    monkeypatch.setenv(secret.SECRET_ENV, "plum-tree-77")
     path = data_copy / "reflections.yaml"
     path.write_text(path.read_text() + "# plum-tree-77\n")
     assert _problems(data_copy) == [

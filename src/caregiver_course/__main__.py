@@ -36,7 +36,7 @@ def serve(
         )
         return 1
     os.environ.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
-    from .content.clinic import facilitator_secret, secret_problem
+    from .content.secret import facilitator_secret, secret_problem
 
     if problem := secret_problem(facilitator_secret()):
         print(f"The course was NOT started. {problem}", file=sys.stderr)

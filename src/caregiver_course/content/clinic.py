@@ -8,16 +8,15 @@ checklists refer to them as ``{setting_name}``; :meth:`Clinic.fill` puts the cli
 from __future__ import annotations
 
 import difflib
-import os
 import re
 import string
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .paths import data_dir
 from .problems import Problem
+from .secret import SECRET_ENV, SECRET_FILE
 
 CHECK_NOTE = "check with your clinic"
+
 
 # Built-in emergency and crisis numbers (US; facts H3, H4). They are shown whenever clinic.yaml cannot be
 # read or leaves one of them out, so a broken file never hides the numbers that matter most.
@@ -27,9 +26,6 @@ DEFAULT_NUMBERS: dict[str, str] = {
     "crisis_text": "988",
     "crisis_chat": "988lifeline.org",
 }
-
-SECRET_ENV = "CAREGIVER_FACILITATOR_SECRET"
-SECRET_FILE = "facilitator_secret"  # in $CAREGIVER_DATA_DIR (the progress folder), never in data/
 
 # name -> (what it is, for the error message and the README; required?; fact-sheet ID)
 SETTINGS: dict[str, tuple[str, bool, str]] = {
@@ -86,12 +82,15 @@ NUMBERS: dict[str, tuple[float, float]] = {
     "no_driving_hours": (0, 72),
     "ride_reminder_days": (0, 14),
 }
+
 TIMES = {"evening_reminder"}
+
 # Settings with a fixed list of values (what each means, for the error message).
 CHOICES: dict[str, dict[str, str]] = {
     "paper": {"letter": "US Letter, 8.5 x 11 inches", "a4": "A4, 210 x 297 mm"},
     "clock": {"12h": "3:30 am, 7:00 pm", "24h": "03:30, 19:00"},
 }
+
 PAPER_MM = {"letter": (215.9, 279.4), "a4": (210.0, 297.0)}  # portrait (width, height)
 
 # Names that must never be a setting or a placeholder: content is shown to every learner.
@@ -103,6 +102,7 @@ FORBIDDEN = {
         "(CAREGIVER_DATA_DIR), outside data/"
     ),
 }
+
 
 # Settings whose value differs for esketamine nasal spray (SPRAVATO): with treatment_type: esketamine, clinic.yaml
 # must give an 'esketamine:' value for each, and learners see that one. What the label says, for the message:
@@ -117,7 +117,10 @@ ESKETAMINE_RULES = {
 }
 
 TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
+
 YES_NO = {"yes": True, "no": False, True: True, False: False}
+
+
 # Settings that switch text and questions (variants.yaml, only_if:), with their values; the first is the
 # guide's own case and is used when the setting cannot be read.
 VARIANT_SETTINGS = {"treatment_type": ("iv_ketamine", "esketamine"), "companion_in_room": ("yes", "no")}
@@ -266,40 +269,6 @@ def check_placeholders(text: str, file: str, item: str, field_name: str) -> list
     return problems
 
 
-MIN_SECRET_LENGTH = 12  # characters: with the limit on wrong tries, too long to guess
-
-
-def secret_problem(secret: str) -> str:
-    """'' if the facilitator secret is long enough (or none is set), else what to do, in plain words."""
-    if not secret or len(secret) >= MIN_SECRET_LENGTH:
-        return ""
-    return (
-        f"The facilitator secret is too short: it has {len(secret)} characters, and it needs at least "
-        f"{MIN_SECRET_LENGTH}. Choose a longer one (for example three words and a number, like "
-        f"'plum-river-lamp-47'), set it again in {SECRET_ENV} or in the file {SECRET_FILE}, then start the course."
-    )
-
-
-def facilitator_secret() -> str:
-    """The workshop facilitator's secret: from the environment, else from a file outside data/.
-
-    Never read from clinic.yaml or any content file, so no lesson can show it. '' when none is set."""
-    secret = os.environ.get(SECRET_ENV, "").strip()
-    if secret:
-        return secret
-    folder = os.environ.get("CAREGIVER_DATA_DIR", "")
-    if not folder:
-        return ""
-    path = Path(folder) / SECRET_FILE
-    content = data_dir()
-    try:
-        if path.resolve().is_relative_to(content.resolve()):
-            return ""  # a secret inside the content folder could be published with it
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return ""
-
-
 def parse_clinic(raw: object, file: str) -> tuple[Clinic, list[Problem]]:
     problems: list[Problem] = []
     clinic = Clinic()
@@ -399,6 +368,7 @@ TWINS = {
     "fasting_liquids_hours": "fasting_liquids",
     "no_driving_hours": "no_driving",
 }
+
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|minutes?|mins?)\b", re.I)
 
 

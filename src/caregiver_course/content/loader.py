@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from .clinic import (
-    facilitator_secret,
     parse_clinic,
 )
 from .coverage import coverage_problems, fact_coverage_problems
@@ -36,6 +35,7 @@ from .parse import (
 )
 from .paths import data_dir, notebooks_dir
 from .problems import Problem
+from .secret import facilitator_secret
 from .yamlfile import known_sources, read_yaml
 
 log = logging.getLogger("caregiver_course")
@@ -173,9 +173,7 @@ def _stamp(root: Path) -> tuple:
 
 _last_good: dict[str, Content] = {}  # content folder -> the last content loaded without a problem
 
-
 _reported: dict[str, int] = {}  # content folder -> id of the broken content already logged
-
 
 SNAPSHOT = "last-good-content"  # under CAREGIVER_DATA_DIR: shared by every kernel of a server, and by restarts
 

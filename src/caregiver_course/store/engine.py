@@ -10,7 +10,6 @@ from ..content.paths import REPO
 
 SCHEMA_VERSION = 6  # the newest Alembic revision is f"v{SCHEMA_VERSION}" (migrations/versions/)
 
-
 HEAD = f"v{SCHEMA_VERSION}"
 
 

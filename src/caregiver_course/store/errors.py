@@ -17,7 +17,6 @@ class StoreError(Exception):
 # A full disk, in the words SQLite, PostgreSQL and the system use (SQLite often says only "disk I/O error").
 _FULL = ("disk i/o error", "database or disk is full", "no space left", "disk full", "could not extend file")
 
-
 DISK_FULL = (
     "The course's server is out of storage space, so your progress cannot be saved right now. What you do on "
     "this page is kept here and saved when there is room again. Please tell the clinic staff."

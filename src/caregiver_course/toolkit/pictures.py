@@ -13,10 +13,6 @@ from html import escape
 
 FONT = "font-family='system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif'"
 
-
-# Dark colours: white text on them passes WCAG contrast 4.5:1.
-
-
 # Dark colours: white text on them passes WCAG contrast 4.5:1.
 COLOURS = {
     "expected": ("#1e6b35", "#eef8f0"),
@@ -24,7 +20,6 @@ COLOURS = {
     "emergency": ("#8a1c1c", "#fff3f3"),
     "crisis": ("#5b2a86", "#f5effa"),
 }
-
 
 WORDS = {"expected": "Expected", "clinic": "Call clinic", "emergency": "Emergency", "crisis": "Crisis line"}
 

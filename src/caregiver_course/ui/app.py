@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import math
 import os
 import threading
 import time
@@ -25,14 +24,17 @@ import ipywidgets as w
 from .. import content as content_mod
 from ..learning import practice, progress
 from ..store import ratelimit, session
-from . import notebook_view, widgets
+from . import widgets
 from .lesson import help_now
+from .lesson_nav import LessonNavigation, LessonSteps
+from .page_request import hub_user, open_store, query_value, wait_for_page_request
 from .questions import QuestionView
 from .widgets import Panel, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
 
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
+
 WRONG_CODE_DELAY = 0.5  # seconds
 
 
@@ -55,28 +57,14 @@ def close_tree(widget) -> None:
             pass
 
 
-class LessonSteps:
-    """A lesson's widgets, in steps (derived from the notebook's own headings)."""
-
-    def __init__(self, lesson, steps: list):
-        self.lesson = lesson
-        self.steps = steps
-
-    def widgets(self) -> list:
-        return [x for s in self.steps for x in s.widgets]
-
-    def minutes_left(self, index: int) -> int:
-        return max(1, math.ceil(self.lesson.minutes * (len(self.steps) - index) / len(self.steps)))
-
-
-class CourseApp:
+class CourseApp(LessonNavigation):
     """Builds and runs the app. ``CourseApp().widget`` is what the app notebook shows."""
 
     def __init__(self, store=None):
         from .home import HomePage
 
         self.content = content_mod.get()
-        self.store = store if store is not None else _open_store()
+        self.store = store if store is not None else open_store()
         self.session = session.StoreSession(self.store)
         self.session.listener = self._on_change  # a failed save is said at once, not on the next page
         self.lesson_cache: dict[str, LessonSteps] = {}
@@ -119,7 +107,7 @@ class CourseApp:
         token = str(hello.get("token") or "")[:200]
         self.session.origin = str(hello.get("origin") or "")[:200]
         if self.store is None:  # it could not be opened when the page was prepared: try again now
-            self.store = self.session.store = _open_store()
+            self.store = self.session.store = open_store()
             self._show_save_problem()
         current = self.session.learner
         user = hub_user()
@@ -181,7 +169,7 @@ class CourseApp:
 
         def wait():
             try:
-                query = _wait_for_page_request()
+                query = wait_for_page_request()
             except Exception:
                 log.warning("the page's address did not reach the kernel", exc_info=True)
                 return
@@ -190,7 +178,7 @@ class CourseApp:
         threading.Thread(target=wait, name="cc-query-string", daemon=True).start()
 
     def take_query_string(self, query: str) -> None:
-        code = _query_value(query or "", "workshop")
+        code = query_value(query or "", "workshop")
         if not code:
             return
         self.pending_join = code
@@ -369,7 +357,7 @@ class CourseApp:
 
     def show_journal(self) -> None:
         """The observation journal's own page (built the first time it is opened)."""
-        from .takehome import JournalPage
+        from .journal import JournalPage
 
         if not self._check_signed_in():
             return
@@ -431,155 +419,6 @@ class CourseApp:
         if target and self.session.learner is not None:
             self._prefetch(self.content.lesson(target).number)
 
-    def lesson_steps(self, lesson_id: str) -> LessonSteps:
-        if lesson_id not in self.lesson_cache:
-            lesson = self.content.lesson(lesson_id)
-            path = content_mod.notebooks_dir() / lesson.notebook
-            namespace = {"__name__": f"lesson_{lesson_id}"}
-            with session.bound(self.session):  # every widget of the lesson belongs to this learner
-                steps = notebook_view.render_steps(path, namespace, widgets.friendly_error)
-            self.lesson_cache[lesson_id] = LessonSteps(lesson, steps)
-        return self.lesson_cache[lesson_id]
-
-    def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
-        """Every widget of the lesson in notebook order (as the notebook shows them on its own)."""
-        lesson = self.content.lesson(lesson_id)
-        path = content_mod.notebooks_dir() / lesson.notebook
-        with session.bound(self.session):
-            return notebook_view.render(path, {"__name__": f"lesson_{lesson_id}"}, widgets.friendly_error)
-
-    def show_lesson(self, lesson_id: str, record: bool = True, step: int | None = None) -> None:
-        lesson = self.content.lesson(lesson_id)
-        if not self._check_signed_in():
-            return
-        if record:
-            self.session.record_step(lesson_id, "opened")
-        if step is None:
-            p = self.progress()[lesson_id]
-            step = 0 if p.status == progress.DONE else p.step
-        self.current = lesson_id
-        self._check_workshop_open()
-        self.announce.value = (
-            f"<p class='cc-visually-hidden' role='status' aria-live='polite'>Opened {escape(lesson.title)}</p>"
-        )
-        self.show_step(step, record=record)
-        self._prefetch(lesson.number + 1)
-
-    def show_step(self, index: int, record: bool = True) -> None:
-        steps = self.lesson_steps(self.current)
-        index = max(0, min(index, len(steps.steps) - 1))
-        self.step = index
-        if record:
-            self.session.record_step(self.current, "step", str(index))
-            if index == len(steps.steps) - 1:
-                self.session.record_step(self.current, "end")
-        # The step bar is one set of widgets shared by every lesson: bring its text up to date before it is
-        # shown, or the page would draw it for a moment with the previous lesson's step and outline.
-        self._update_lesson_furniture()
-        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
-        self._show_save_problem()
-
-    def _prefetch(self, number: int) -> None:
-        """Build the next lesson while the learner reads this one, so Next shows it at once."""
-        later = [x.id for x in self.content.lessons if x.number == number and x.id not in self.lesson_cache]
-        if not later:
-            return
-        try:
-            from tornado.ioloop import IOLoop
-
-            IOLoop.current().call_later(PREFETCH_DELAY, safe_callback(lambda: self.lesson_steps(later[0])))
-        except Exception:  # no event loop (a plain script): simply build on demand
-            log.debug("prefetch skipped", exc_info=True)
-
-    # ------------------------------------------------------------------ step bar and navigation (built once)
-
-    def _build_lesson_furniture(self) -> None:
-        # Only a new step changes the title line (the page script moves focus to it); the counts line
-        # changes as the learner answers, without moving focus.
-        self.where = html("", "cc-where-box")
-        self.counts = html("", "cc-step-counts")
-        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Go to step:")
-        self.outline.style.description_width = "initial"
-        self.outline.add_class("cc-outline")
-        self._outline_busy = False
-
-        def jump(change):
-            if not self._outline_busy and self.current and change["new"] != self.step:
-                self.show_step(int(change["new"]))
-
-        self.outline.observe(safe_callback(jump), names="value")
-        self.stepbar = w.VBox([self.where, self.counts, self.outline])
-        self.stepbar.add_class("cc-stepbar")
-        self.back = w.Button(description="← Back")
-        self.back.add_class("cc-back")
-        self.next = w.Button(description="Next →", button_style="primary")
-        self.next.add_class("cc-next-button")
-        self.home_nav = w.Button(description="⌂ Home", tooltip="Start page")
-        self.home_nav.add_class("cc-home-nav")
-        self.back.on_click(safe_callback(lambda _: self._go(-1)))
-        self.next.on_click(safe_callback(lambda _: self._go(+1)))
-        self.home_nav.on_click(safe_callback(lambda _: self.show_home()))
-        self.nav = w.HBox([self.back, self.next, self.home_nav])
-        self.nav.add_class("cc-nav")
-        self.nav.add_class("cc-nav-bottom")
-
-    def _go(self, delta: int) -> None:
-        steps = self.lesson_steps(self.current)
-        target = self.step + delta
-        if 0 <= target < len(steps.steps):
-            self.show_step(target)
-            return
-        lessons = self.content.lessons
-        i = lessons.index(steps.lesson)
-        if delta > 0 and i + 1 < len(lessons):
-            self.show_lesson(lessons[i + 1].id, step=0)
-        elif delta > 0:
-            self.show_home()
-        elif i > 0:
-            self.show_lesson(lessons[i - 1].id, step=0)
-
-    def _update_lesson_furniture(self) -> None:
-        if not self.current:
-            return
-        steps = self.lesson_steps(self.current)
-        lesson, n, i = steps.lesson, len(steps.steps), self.step
-        p = self.progress()[lesson.id]
-        total = len(self.content.lessons) - 1
-        label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
-        pct = round(100 * (i + 1) / n)
-        questions = f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else ""
-        where = (
-            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
-            f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
-            f"{escape(steps.steps[i].title)}</span></p>"
-        )
-        if self.where.value != where:
-            self.where.value = where
-        self.counts.value = (
-            f"<div class='cc-progress-track' role='progressbar' aria-labelledby='cc-step-label' aria-valuemin='1' "
-            f"aria-valuemax='{n}' aria-valuenow='{i + 1}' aria-valuetext='Step {i + 1} of {n}'>"
-            f"<div class='cc-progress-fill' style='width:{pct}%'></div></div>"
-            f"<p class='cc-step-left'>About {steps.minutes_left(i)} min left{questions}</p>"
-        )
-        options = [(f"{k + 1}. {s.title}", k) for k, s in enumerate(steps.steps)]
-        self._outline_busy = True
-        try:
-            if list(self.outline.options) != options:
-                self.outline.options = options
-            self.outline.value = i
-        finally:
-            self._outline_busy = False
-        lessons = self.content.lessons
-        j = lessons.index(lesson)
-        self.back.disabled = i == 0 and j == 0
-        self.back.tooltip = "Previous step" if i > 0 else "Previous lesson"
-        if i + 1 < n:
-            self.next.description, self.next.tooltip = "Next →", f"Next: {steps.steps[i + 1].title}"
-        elif j + 1 < len(lessons):
-            self.next.description, self.next.tooltip = "Next lesson →", f"Next: {lessons[j + 1].title}"
-        else:
-            self.next.description, self.next.tooltip = "Finish ✓", "Finish the course"
-
     def _on_change(self) -> None:
         """Something was recorded: update counts in place (never rebuild what the learner is using)."""
         if self.session.signed_out and not self._check_signed_in():
@@ -601,76 +440,6 @@ class CourseApp:
             )
         else:
             self.notice.value = ""
-
-
-def _wait_for_page_request() -> str:
-    """A preheated kernel waits until a page takes it; Voila then sends the page's request (its query string)
-    over a websocket. Voila's own helper for this (voila.utils.wait_for_request) imports the whole Voila
-    server package, nbconvert and Jupyter Server into the learner's kernel: about 40 MiB per learner. This
-    reads the same message with Tornado, which the kernel has loaded already. Returns the query string."""
-    import asyncio
-    import json
-    import ssl
-
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    env = os.environ
-    protocol = env.get("VOILA_WS_PROTOCOL", "ws")
-    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
-    url = (
-        f"{protocol}://{env.get('VOILA_APP_IP', '127.0.0.1')}:{env.get('VOILA_APP_PORT', '8866')}"
-        f"{base}voila/query/{env.get('VOILA_KERNEL_ID', '')}"
-    )
-    options = {}
-    if protocol == "wss":  # the course server's own certificate, on this machine's loopback address
-        context = ssl.create_default_context()
-        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
-        options["ssl_options"] = context
-
-    async def receive() -> str:
-        connection = await websocket_connect(HTTPRequest(url, connect_timeout=5, **options))
-        try:
-            return await connection.read_message() or ""
-        finally:
-            connection.close()
-
-    loop = asyncio.new_event_loop()
-    try:
-        info = loop.run_until_complete(receive())
-    finally:
-        loop.close()
-    for key, value in (json.loads(info) if info else {}).items():
-        if isinstance(key, str) and isinstance(value, str):
-            os.environ[key] = value
-    return os.environ.get("QUERY_STRING", "")
-
-
-def _query_value(search: str, name: str) -> str:
-    from urllib.parse import parse_qs
-
-    values = parse_qs(search.lstrip("?")).get(name, [])
-    return values[0][:40] if values else ""
-
-
-def hub_user(environ=None) -> str:
-    """The JupyterHub user this kernel serves, when the deployment asks for it (CAREGIVER_IDENTITY=hub, set by
-    deploy/jupyterhub/jupyterhub_config.py) and the Hub's single-user server says who it is (JUPYTERHUB_USER,
-    which kernels inherit). "" otherwise: the browser's saved token identifies the learner, as without a Hub."""
-    env = os.environ if environ is None else environ
-    if env.get("CAREGIVER_IDENTITY", "").strip().lower() != "hub":
-        return ""
-    return env.get("JUPYTERHUB_USER", "").strip()[:200]
-
-
-def _open_store():
-    from ..store import Store, StoreError
-
-    try:
-        return Store()
-    except StoreError:
-        log.exception("progress store unavailable")
-        return None
 
 
 def run():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import socket
 import time
 from html import escape
 from pathlib import Path
@@ -17,12 +16,14 @@ from pathlib import Path
 import ipywidgets as w
 
 from .. import content as content_mod
-from ..content.clinic import SECRET_ENV, facilitator_secret
+from ..content.secret import SECRET_ENV, facilitator_secret
 from ..store import ratelimit
 from ..workshop import results as ws_logic
+from .room_status import chart_bar, lan_address, ready_places, shorten
 from .widgets import Bridge, Panel, button, html, safe_callback, text_field
 
 log = logging.getLogger("caregiver_course")
+
 REFRESH_MS = 2000
 
 
@@ -157,7 +158,7 @@ class Dashboard:
             hint = (
                 "<p><strong>Note:</strong> this link only works on this computer. Open the dashboard with "
                 "this computer's network address (for example http://"
-                + escape(_lan_hint())
+                + escape(lan_address())
                 + ":8866/…) so the link works for phones in the room.</p>"
             )
         self.join_panel = html(
@@ -172,7 +173,7 @@ class Dashboard:
         self.nicknames = html("", "cc-nicknames")
         content = content_mod.get()
         self.all_items = [
-            (f"Lesson {content.lesson(q.lesson).number}: {_short(content.clinic.fill(q.prompt))}", q.id, q.lesson)
+            (f"Lesson {content.lesson(q.lesson).number}: {shorten(content.clinic.fill(q.prompt))}", q.id, q.lesson)
             for q in sorted(content.questions, key=lambda q: content.lesson(q.lesson).number)
         ]
         lessons = [("All lessons", "")] + [
@@ -322,7 +323,7 @@ class Dashboard:
             + ("" if self.workshop.is_open else " · the workshop has ended")
             + "</p>",
         )
-        self._set(self.places, _places())
+        self._set(self.places, ready_places())
         nicks = [p["nickname"] for p in participants if p["nickname"]]
         self._set(
             self.nicknames,
@@ -340,7 +341,7 @@ class Dashboard:
 
     def _missed_item(self, r, content) -> str:
         """One "Most missed" item: how it went is shown only once that item's answers are revealed."""
-        prompt = escape(_short(content.clinic.fill(r.question.prompt), 120))
+        prompt = escape(shorten(content.clinic.fill(r.question.prompt), 120))
         ask = escape(
             content.clinic.fill(content.discussion.get(r.question.id, "Ask the room what made this one hard."))
         )
@@ -428,7 +429,7 @@ class Dashboard:
                 right = r.triage_right.get(item.id, 0) if r else 0
                 pct = round(100 * right / n) if n else 0
                 rows.append(
-                    _bar(
+                    chart_bar(
                         f"{content.clinic.fill(item.text)} → belongs in: "
                         f"{content.clinic.fill(TRIAGE_LABELS[item.answer])}",
                         pct,
@@ -441,14 +442,14 @@ class Dashboard:
                 count = r.option_counts.get(o.id, 0) if r else 0
                 pct = round(100 * count / n) if n else 0
                 rows.append(
-                    _bar(
+                    chart_bar(
                         content.clinic.fill(o.text),
                         pct,
                         f"{count} ({pct}%)",
                         "✓ Right answer" if o.id in q.answer else "",
                     )
                 )
-        label = escape(_short(content.clinic.fill(q.prompt), 80))
+        label = escape(shorten(content.clinic.fill(q.prompt), 80))
         bars = f"<ul class='cc-bars' aria-label='Answers to: {label}'>{''.join(rows)}</ul>"
         self._set(
             self.chart, head + bars + f"<p><strong>Why:</strong> {escape(content.clinic.fill(q.explanation))}</p>"
@@ -483,40 +484,6 @@ class Dashboard:
             f"<a download='{name}' href='data:text/csv;base64,{b64}'>Download {name}</a>. "
             "A copy is also saved on the course's server, in the <code>exports</code> folder of its data folder.</p>"
         )
-
-
-def _bar(label: str, pct: int, figure: str, mark: str) -> str:
-    mark_html = f" <strong>{escape(mark)}</strong>" if mark else ""
-    return (
-        f"<li><span class='cc-wrap'>{escape(label)}</span>{mark_html}<br>"
-        f"<span class='cc-bar-track' aria-hidden='true'><span class='cc-bar-fill' style='width:{pct}%'>"
-        f"</span></span><span>{escape(figure)}</span></li>"
-    )
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _places() -> str:
-    """How many ready places the course server has (and whether any failed), from its status file."""
-    from ..store import data_dir
-    from ..workshop import poolstatus
-
-    try:
-        return poolstatus.describe(poolstatus.read_all(data_dir()))
-    except Exception:  # the line is a help, never a reason for the dashboard to fail
-        log.debug("could not read the pool status", exc_info=True)
-        return ""
-
-
-def _lan_hint() -> str:
-    try:
-        addresses = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
-        addresses = sorted(a for a in addresses if not a.startswith("127."))
-        return addresses[0] if addresses else "this-computer"
-    except OSError:
-        return "this-computer"
 
 
 def run():

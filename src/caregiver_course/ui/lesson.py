@@ -195,7 +195,6 @@ def reflection(reflection_id: str) -> Panel:
 
 GROUP_ICONS = {"expected": "🕒", "clinic": "☎", "emergency": "🚑", "crisis": "💬"}
 
-
 ROWS_PER_PART = 4  # side-effect rows in one part of the table (one lesson step on a phone)
 
 

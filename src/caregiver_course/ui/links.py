@@ -17,7 +17,6 @@ from ..content.numbers import PHONE, WEB, raw_value
 
 LINK = "class='cc-call' style='display:inline-block;padding:4px 2px;text-decoration:underline'"
 
-
 GROUP_TITLES = {
     "expected": "Expected: it passes",
     "clinic": "Call the clinic",
@@ -25,12 +24,7 @@ GROUP_TITLES = {
     "crisis": "Call or text {crisis_call}",
 }
 
-
 GROUP_ICONS = {"expected": "✓", "clinic": "☎", "emergency": "⚠", "crisis": "♡"}
-
-
-# Safe messaging (fact H3, H5, and the guide's closing words): a message of hope, no method detail.
-
 
 # Safe messaging (fact H3, H5, and the guide's closing words): a message of hope, no method detail.
 HOPE = (

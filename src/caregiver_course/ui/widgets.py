@@ -22,12 +22,7 @@ from . import links as rf  # numbers as tel:/sms: links (issue 10)
 
 log = logging.getLogger("caregiver_course")
 
-
 ASSETS = Path(__file__).resolve().parents[1] / "voila" / "templates" / "caregiver" / "static"
-
-
-# The page's look lives in the template's stylesheet (static/cc-app.css), not in Python strings.
-
 
 # The page's look lives in the template's stylesheet (static/cc-app.css), not in Python strings.
 _WIDGETS_JS = (ASSETS / "cc-widgets.js").read_text(encoding="utf-8")
@@ -341,13 +336,6 @@ def disclaimer_html() -> str:
 
 
 HELP_LABEL = "☎ Help"
-
-
-# Where the button is (cc-app.css: .cc-help is fixed at the bottom right). Lessons and notes name the button
-
-
-# Where the button is (cc-app.css: .cc-help is fixed at the bottom right). Lessons and notes name the button
-# "**☎ Help** button at the bottom right of the screen"; tests/test_one_answer.py keeps them in step with these.
 
 
 # Where the button is (cc-app.css: .cc-help is fixed at the bottom right). Lessons and notes name the button
