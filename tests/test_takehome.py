@@ -229,9 +229,9 @@ def test_the_tools_words_read_at_grade_8_or_below():
 
     import textstat
 
-    from caregiver_course.ui import takehome
+    from caregiver_course.ui import journal, takehome
 
-    texts = [takehome.JOURNAL_INTRO, takehome.plan_intro().value, takehome.cards_intro().value]
+    texts = [journal.JOURNAL_INTRO, takehome.plan_intro().value, takehome.cards_intro().value]
     plain = re.sub(r"<[^>]+>", " ", " ".join(texts))
     assert textstat.flesch_kincaid_grade(plain) <= 8
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import content
+from . import production as ready
+
 
 def check(data: Path | None, notebooks: Path | None, production: bool = False) -> int:
-    from .. import content
-
     problems = content.preflight_problems(data, notebooks)
     c = content.load(data, notebooks)
     if production and not problems:
-        from . import production as ready
-
         if found := ready.problems(c.clinic):
             print(
                 f"Not ready for learners yet: {len(found)} clinic setting(s) in data/clinic.yaml to fix "

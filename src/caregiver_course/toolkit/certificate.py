@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .. import __version__
+from ..learning import progress
+from ..store.codes import keyed_hash
 from . import pdf as P
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
@@ -28,8 +31,6 @@ class LessonLine:
 
 
 def summary(content, events: list[dict]) -> list[LessonLine]:
-    from ..learning import progress
-
     prog = progress.lesson_progress(content, events)
     return [
         LessonLine(
@@ -51,8 +52,6 @@ def all_done(lines: list[LessonLine]) -> bool:
 
 def verification_code(key: bytes, learner_id: str, day: str) -> str:
     """Ten characters in two groups, like 7K3QX-M9D2A: 50 bits of an HMAC-SHA256 of the learner and day."""
-    from ..store.codes import keyed_hash
-
     digest = keyed_hash(key, f"certificate:{learner_id}:{day}").split(":", 1)[1]
     number = int(digest[:13], 16) >> 2  # 50 bits
     chars = "".join(ALPHABET[(number >> (5 * i)) & 31] for i in range(10))[::-1]
@@ -77,8 +76,6 @@ def verify(store, content, code: str, day: str) -> str | None:
 def certificate_pdf(
     content, lines: list[LessonLine], code: str, day: dt.date, name: str = "", version: str = ""
 ) -> bytes:
-    from .. import __version__
-
     clinic = content.clinic
     version = version or __version__
     name = " ".join(str(name or "").split())[:60]

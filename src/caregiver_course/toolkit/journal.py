@@ -12,8 +12,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from ..content.numbers import PHONE, raw_value
 from . import pdf as P
 from . import strip_controls
+from .triage_card import WORDS, action
 
 MOODS = {1: "1 - very low", 2: "2 - low", 3: "3 - okay", 4: "4 - good", 5: "5 - very good"}
 SLEEP = (3, 4, 5, 6, 7, 8, 9, 10)  # hours; 3 means "3 or less", 10 means "10 or more"
@@ -78,8 +80,6 @@ class Flag:
 
     def line(self) -> str:
         """The flag in words for the PDF: the sign, its group, the number to call and the row's advice."""
-        from .triage_card import WORDS
-
         advice = self.advice
         if self.group == "emergency":  # "Call now." is already said, with the number, by the action
             advice = advice.removeprefix("Call now.").strip()
@@ -88,9 +88,6 @@ class Flag:
 
 def flags(entries: list[dict], content) -> list[Flag]:
     """Entries that match a 'call the clinic', 'emergency' or crisis row, with that row's advice."""
-    from ..content.numbers import PHONE, raw_value
-    from .triage_card import action
-
     rows = {r.id: r for r in content.side_effects}
     clinic = content.clinic
     out = []

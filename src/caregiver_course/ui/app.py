@@ -23,8 +23,11 @@ import ipywidgets as w
 
 from .. import content as content_mod
 from ..learning import practice, progress
-from ..store import ratelimit, session
+from ..store import StoreError, ratelimit, session
+from ..workshop.results import clean_nickname
 from . import widgets
+from .home import HomePage, PracticePage
+from .journal import JournalPage
 from .lesson import help_now
 from .lesson_nav import LessonNavigation, LessonSteps
 from .page_request import hub_user, open_store, query_value, wait_for_page_request
@@ -61,8 +64,6 @@ class CourseApp(LessonNavigation):
     """Builds and runs the app. ``CourseApp().widget`` is what the app notebook shows."""
 
     def __init__(self, store=None):
-        from .home import HomePage
-
         self.content = content_mod.get()
         self.store = store if store is not None else open_store()
         self.session = session.StoreSession(self.store)
@@ -114,7 +115,6 @@ class CourseApp(LessonNavigation):
         if current is not None and (user or token in ("", current.token)):
             self.identity.answer(current.token, current.resume_code)  # a repeated hello: answer again
             return None
-        from ..store import StoreError
 
         try:
             if user and self.store:  # the Hub says who this is: the browser's saved token does not matter
@@ -238,8 +238,6 @@ class CourseApp(LessonNavigation):
     # ------------------------------------------------------------------ workshops
 
     def join_workshop(self, code: str, nickname: str = "") -> str:
-        from ..workshop.results import clean_nickname
-
         if self.store is None:
             return "✗ Workshops cannot be joined right now. You can still do every lesson on your own."
         if waiting := self._limited("workshop"):
@@ -256,8 +254,6 @@ class CourseApp(LessonNavigation):
         return f"✓ You joined workshop {ws.join_code}."
 
     def _join(self, ws, nickname: str) -> None:
-        from ..store import StoreError
-
         try:
             self.store.join_workshop(ws.id, self.session.learner.id, nickname)
         except StoreError as exc:
@@ -276,8 +272,6 @@ class CourseApp(LessonNavigation):
     def _check_signed_in(self) -> bool:
         """False (and this device starts afresh, with a plain message) if this device was signed out: a new
         resume code was made on another device, which signs out the devices added with the old code."""
-        from ..store import StoreError
-
         learner = self.session.learner
         if self.store is None or learner is None or not learner.token or hub_user():
             return True
@@ -336,8 +330,6 @@ class CourseApp(LessonNavigation):
 
     def journal_on(self) -> bool:
         """Has this learner turned the observation journal on? (False when it cannot be read.)"""
-        from ..store import StoreError
-
         if self.store is None or self.session.learner is None:
             return False
         try:
@@ -357,8 +349,6 @@ class CourseApp(LessonNavigation):
 
     def show_journal(self) -> None:
         """The observation journal's own page (built the first time it is opened)."""
-        from .journal import JournalPage
-
         if not self._check_signed_in():
             return
         if self.journal is None:
@@ -379,8 +369,6 @@ class CourseApp(LessonNavigation):
 
     def show_practice(self) -> None:
         """A short practice of the items due: answered as in the lesson, saved as normal answers."""
-        from .home import PracticePage
-
         old = self.practice_page
         seed = f"{self.session.seed}:practice:{time.strftime('%Y-%m-%d')}"  # a new order of choices each day
         with session.bound(self.session):

@@ -16,6 +16,8 @@ from ..learning import practice as practice_mod
 from ..learning import progress as progress_mod
 from .privacy import SHORT as PRIVACY_SHORT
 from .privacy import privacy_html
+from .questions import QuestionView
+from .takehome import HomeTools
 from .widgets import Panel, button, help_lines_html, html, safe_callback, text_field
 
 
@@ -35,7 +37,6 @@ class HomePage:
         self.cont = w.Button(description="Start", button_style="primary")
         self.cont.add_class("cc-continue")
         self.cont.on_click(safe_callback(lambda _: self.target and app.show_lesson(self.target)))
-        from .takehome import HomeTools
 
         self.tools = HomeTools(app)
         self.practice = PracticeCard(app)
@@ -171,8 +172,6 @@ class PracticePage:
     saved as normal answers."""
 
     def __init__(self, app, questions: list, seed: str):
-        from .questions import QuestionView
-
         n = len(questions)
         self.lessons = {q.lesson for q in questions}
         if n:

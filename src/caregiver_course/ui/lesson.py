@@ -11,6 +11,7 @@ import ipywidgets as w
 from ..content.clinic import LEARNER_LABELS
 from ..learning import quiz
 from ..store import session
+from .takehome import lesson_tools
 from .widgets import (
     HELP_LABEL,
     Choices,
@@ -111,7 +112,6 @@ def whats_next(lesson_id: str) -> Panel:
             "give. Come back to any lesson whenever you need it.</p>"
         )
         summary = "End of the course"
-    from .takehome import lesson_tools  # lessons 3, 4, 7 and 8 end with the take-home tools
 
     tools = lesson_tools(lesson_id, session.for_new_widget())
     return Panel([*tools, html(text, "cc-card")], summary=summary, classes=("cc-next",))

@@ -18,6 +18,10 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from .. import content
+from . import glossary
+from .questions import KnowledgeCheck
+
 CHECK_BUDGET = 17  # about how many lines (prompts and options) of a knowledge check one step holds
 
 
@@ -58,9 +62,6 @@ def parsed_cells(path: str, mtime_ns: int) -> tuple:
 
 def _with_terms(html: str, seen: set) -> str:
     try:
-        from .. import content
-        from . import glossary
-
         return glossary.mark_terms(html, content.get(), seen)
     except Exception:  # a glossary problem must never hide the lesson text
         import logging
@@ -110,8 +111,6 @@ def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> l
 def _split(step: Step) -> list[Step]:
     """A step holding a widget that can be paged (a long knowledge check, the side-effect table) becomes
     one step per page; what comes before it joins the first page, what comes after it the last."""
-    from .questions import KnowledgeCheck
-
     for at, widget in enumerate(step.widgets):  # noqa: B007 (at is used after the loop)
         if isinstance(widget, KnowledgeCheck):
             pages = widget.pages(CHECK_BUDGET)

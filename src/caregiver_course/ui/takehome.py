@@ -19,6 +19,8 @@ from html import escape
 import ipywidgets as w
 
 from .. import content as content_mod
+from ..toolkit import certificate, plan, strip_controls, worker
+from ..toolkit.calendar import calendar_ics, parse_session
 from .widgets import Download, Panel, Refused, button, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
@@ -55,15 +57,11 @@ def _checked(sess, content) -> dict[str, set[str]]:
 
 def plan_buttons(sess) -> list:
     def make_pdf():
-        from ..toolkit import worker
-
         c = content_mod.get()
         checked = {k: sorted(v) for k, v in _checked(sess, c).items()}
         return worker.make("plan", checked=checked, sessions=[s.isoformat() for s in sess.planned])
 
     def make_html():
-        from ..toolkit import plan
-
         c = content_mod.get()
         return plan.plan_html(c, _checked(sess, c), sess.planned)
 
@@ -76,8 +74,6 @@ def plan_buttons(sess) -> list:
 def card_buttons(sess) -> list:
     def maker(size):
         def make():
-            from ..toolkit import worker
-
             return worker.make("card", size=size, url=course_url(sess, content_mod.get().clinic))
 
         return make
@@ -140,8 +136,6 @@ class CalendarBox:
         self.result.value = f"<p role='status' aria-live='polite'>{escape(text)}</p>"
 
     def _add(self, _=None) -> None:
-        from ..toolkit.calendar import parse_session
-
         try:
             when = parse_session(self.date.value, self.time.value)
         except ValueError as exc:
@@ -176,8 +170,6 @@ class CalendarBox:
             self.listing.value = "<p>No sessions added yet.</p>"
 
     def _make(self):
-        from ..toolkit.calendar import calendar_ics
-
         self._show()
         if not self.sess.planned:
             raise Refused("First add at least one session: choose its date and time, then press Add this session.")
@@ -282,13 +274,9 @@ class CompletionBox:
         self.widget.layout.display = "none"
 
     def lines(self):
-        from ..toolkit import certificate
-
         return certificate.summary(self.app.content, self.app.session.events)
 
     def update(self) -> None:
-        from ..toolkit import certificate
-
         lines = self.lines()
         done = certificate.all_done(lines)
         wanted = None if done else "none"
@@ -312,8 +300,6 @@ class CompletionBox:
             self.summary.value = value
 
     def _make(self):
-        from ..toolkit import certificate
-
         app = self.app
         lines = self.lines()
         if not certificate.all_done(lines):
@@ -325,8 +311,6 @@ class CompletionBox:
         today = dt.date.today()
         code = certificate.verification_code(app.store.key, app.session.learner.id, today.isoformat())
         from dataclasses import asdict
-
-        from ..toolkit import strip_controls, worker
 
         name = " ".join(strip_controls(self.name.value or "").split())[:60]
         return worker.make("certificate", lines=[asdict(x) for x in lines], code=code, day=today.isoformat(), name=name)

@@ -18,6 +18,7 @@ import traitlets as t
 
 from .. import content as content_mod
 from ..content.problems import Problem
+from ..toolkit import worker
 from . import links as rf  # numbers as tel:/sms: links (issue 10)
 
 log = logging.getLogger("caregiver_course")
@@ -171,7 +172,6 @@ class Download(_Browser):
     def _message(self, content) -> None:
         if not isinstance(content, dict) or content.get("event") not in ("download", "print"):
             return
-        from ..toolkit import worker
 
         # While the file waits for a PDF worker, the page says so (the button stays busy until the file comes).
         token = worker.notice.set(lambda text: self.send({"status": text}))
