@@ -113,10 +113,12 @@ def _label(day: str) -> str:
     return f"{d.day} {d:%b}"
 
 
-def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
+def chart_svg(entries: list[dict], width: int = 360, height: int = 340) -> str:
     """Mood (1-5) and sleep (hours, right axis) over time, session days marked, as inline SVG (pygal).
 
-    No scripts and no outside requests: pygal's tooltip script is switched off."""
+    Drawn at a phone's width, so its text stays at least 12 px on a 390-px screen (the page scales the
+    drawing to fit; cc-app.css caps how wide it grows). No scripts and no outside requests: pygal's tooltip
+    script is switched off."""
     import pygal
     from pygal.style import Style
 
@@ -128,9 +130,9 @@ def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
         foreground_subtle="#555",
         colors=("#1f5f99", "#8a4a00", "#5b2a86"),
         font_family="system-ui, Arial, sans-serif",
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=14,
+        label_font_size=14,  # 14 px in a 360-px drawing: at least 12 px in the ~330 px a 390-px phone gives it
+        major_label_font_size=14,
+        legend_font_size=15,
         title_font_size=16,
     )
     chart = pygal.Line(
@@ -142,8 +144,10 @@ def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
         secondary_range=(0, 12),
         show_legend=True,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
-        x_label_rotation=0 if len(entries) <= 8 else 30,
+        legend_at_bottom_columns=1,  # one line each: three columns cut the words on a phone
+        x_label_rotation=0 if len(entries) <= 4 else 30,
+        show_minor_x_labels=len(entries) <= 7,  # a day's label every few days: they never overlap
+        x_labels_major_every=max(1, -(-len(entries) // 6)),
         dots_size=4,
         title="Mood and sleep",
         y_title="Mood (1-5)",

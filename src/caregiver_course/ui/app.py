@@ -26,7 +26,7 @@ from ..learning import practice, progress
 from ..store import StoreError, ratelimit, session
 from ..workshop.results import clean_nickname
 from . import widgets
-from .home import HomePage, PracticePage
+from .home import HomePage, PracticePage, TablePage
 from .journal import JournalPage
 from .lesson import help_now
 from .lesson_nav import LessonNavigation, LessonSteps
@@ -76,6 +76,7 @@ class CourseApp(LessonNavigation):
         self.pending_join = ""
         self._store_failed = False
         self.journal = None  # the journal's page, built when first opened
+        self.table_page = None  # "What is normal, what is urgent": the whole side-effect table, built when first opened
         self.practice_page = None  # the "Practise again" page, built each time it is opened
         self.visit_started = time.time()  # this visit began when the page got its learner (see _become)
 
@@ -94,7 +95,7 @@ class CourseApp(LessonNavigation):
         self.stage.add_class("cc-stage")
         self.home = HomePage(self)
         self.widget = Panel(
-            [self.identity, top, self.banner, self.notice, self.announce, self.stage, help_now()],
+            [self.identity, top, self.banner, self.notice, self.announce, self.stage, help_now(self.show_table)],
             summary="Caregiver course app",
             classes=("cc-app",),
         )
@@ -356,6 +357,17 @@ class CourseApp(LessonNavigation):
         self.current = None
         self.journal.update()
         self.stage.children = [self.journal.widget]
+        self._show_save_problem()
+
+    def show_table(self) -> None:
+        """ "What is normal, what is urgent": the whole side-effect table as cards, on a page of its own (one tap
+        from the start page and from the Help box)."""
+        if not self._check_signed_in():
+            return
+        if self.table_page is None:
+            self.table_page = TablePage(self)
+        self.current = None
+        self.stage.children = [self.table_page.widget]
         self._show_save_problem()
 
     def progress(self):

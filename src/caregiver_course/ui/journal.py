@@ -321,10 +321,13 @@ class JournalPage:
             )
         else:
             self.flags.value = ""
+        # Each cell names its column (data-label): on a phone the rows are cards and the header row is hidden.
         rows = "".join(
-            f"<tr><th scope='row'>{escape(_day(e['day']))}</th><td>{e['mood']}</td><td>{e['sleep']:g}</td>"
-            f"<td>{'yes' if e.get('session') else ''}</td><td>{escape(', '.join(J.effect_names(e, c)))}</td>"
-            f"<td>{escape(e.get('note', ''))}</td></tr>"
+            f"<tr><th scope='row'>{escape(_day(e['day']))}</th><td data-label='Mood'>{e['mood']}</td>"
+            f"<td data-label='Sleep (hours)'>{e['sleep']:g}</td>"
+            f"<td data-label='Session'>{'yes' if e.get('session') else 'no'}</td>"
+            f"<td data-label='Side effects'>{escape(', '.join(J.effect_names(e, c))) or 'none'}</td>"
+            f"<td data-label='Note'>{escape(e.get('note', ''))}</td></tr>"
             for e in reversed(entries[-7:])
         )
         self.table.value = (

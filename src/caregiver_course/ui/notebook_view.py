@@ -127,7 +127,11 @@ def _split(step: Step) -> list[Step]:
     for n, page in enumerate(pages):
         widgets = (before if n == 0 else []) + list(page)
         out.append(Step(f"{step.title} ({n + 1} of {len(pages)})", widgets))
-    if after:  # what follows a paged check or table (words to know, key points, what's next): a step of its own
+    words = [x for x in after if "cc-words-to-know" in getattr(x, "_dom_classes", ())]
+    if words and len(after) > len(words):  # the words to know, then the rest: two short steps on a phone
+        out.append(Step("Words to know", words))
+        after = [x for x in after if x not in words]
+    if after:  # what follows a paged check or table (key points, what's next): a step of its own
         out.append(Step("What to remember", list(after)))
     return out
 
