@@ -32,6 +32,10 @@ def check(data: Path | None, notebooks: Path | None, production: bool = False) -
         f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
         f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows."
     )
+    from .translations import report  # lazy like content above: the command line starts fast
+
+    for line in report(data, notebooks):
+        print(line)
     return 0
 
 
