@@ -255,10 +255,14 @@ def test_review_marks_units_and_the_lesson_helper_follows(copies, capsys):
     assert content.load(data, nbs, lang="es").unreviewed_in_lesson("start") == units  # none reviewed yet
     assert main(["translations", "review", "es", "lessons.yaml#start"]) == 0
     assert "lessons.yaml#start" not in content.load(data, nbs, lang="es").unreviewed_in_lesson("start")
+    assert content.unreviewed("en", ["start"]) == []
+    still = content.unreviewed("es", ["start"])  # the lesson id stands for every unit on its page
+    assert still and "lessons.yaml#start" not in still
     assert "reviewed: yes" in (data / "es" / "translations.yaml").read_text()
     assert main(["translations", "review", "es", "lessons.yaml#nope"]) == 1  # an unknown unit changes nothing
     assert main(["translations", "review", "es", "--all"]) == 0
     assert content.load(data, nbs, lang="es").unreviewed_in_lesson("side-effects") == []
+    assert content.unreviewed("es", ["side-effects", "lessons.yaml#start"]) == []  # what the interface calls
     # an English edit after the review: the unit is stale, so no longer counted as reviewed
     _edit(data / "lessons.yaml", "What this course is, how long it takes", "What this course is and how long it takes")
     assert content.load(data, nbs, lang="es").unreviewed_in_lesson("start") == ["lessons.yaml#start"]
@@ -290,7 +294,6 @@ def test_spanish_clinic_values_and_words_of_the_content_layer():
     assert es.clinic.shown("emergency_number") == en.clinic.shown("emergency_number") == "911"
     assert es.clinic.shown("companion_in_room") == "sí" and en.clinic.shown("companion_in_room") == "yes"
     assert "ketamina" in es.clinic.shown("treatment_type")
-    assert es.clinic.fill(es.triage_labels["emergency"]) == "Llame al 911"
     rows = es.side_effects
     joined = signs_text(rows, "emergency", "es")
     names = [r.short for r in rows if r.group == "emergency"]
@@ -331,3 +334,15 @@ def test_a_lesson_built_in_spanish_shows_spanish_parts():
     shown = "\n".join(text_of(w) for w in widgets)
     assert lesson.title in shown and "Llame al 911" in shown
     assert content.get().lesson("side-effects").title not in shown
+
+
+def test_source_lines_in_spanish_name_every_source_in_spanish_or_by_its_proper_name():
+    from caregiver_course.content import sources
+
+    proper = {"Davis's Drug Guide", "Family Caregiver Alliance", "Caregiver Action Network"}
+    proper |= {"National Alliance for Caregiving", "CDC", "AHRQ", "W3C"}
+    for name in {*sources.PLAIN.values(), sources.GUIDE, "research"}:
+        assert name in sources.SPANISH or name in proper, name
+    line = sources.source_line(["G1", "guide:transportation-and-scheduling"], DATA, lang="es")
+    assert line.startswith("Basado en: ") and "la guía de su clínica" in line
+    assert sources.source_line(["G1"], DATA).startswith("Based on: ")

@@ -13,8 +13,19 @@ The names below are the content layer's public face: ``from caregiver_course imp
 
 from . import lang
 from .lang import LANGUAGES
-from .loader import get, load, preflight_problems
+from .loader import get, load, preflight_problems, unreviewed
 from .model import Content
 from .paths import REPO, data_dir, notebooks_dir
 
-__all__ = ["LANGUAGES", "REPO", "Content", "data_dir", "get", "lang", "load", "notebooks_dir", "preflight_problems"]
+__all__ = [
+    "LANGUAGES",
+    "REPO",
+    "Content",
+    "data_dir",
+    "get",
+    "lang",
+    "load",
+    "notebooks_dir",
+    "preflight_problems",
+    "unreviewed",
+]

@@ -35,22 +35,6 @@ TREATMENT_NAMES = {
     },
 }
 
-# The sorting groups as a learner reads them; they name the clinic's own numbers.
-TRIAGE_LABELS = {
-    "en": {
-        "expected": "Expected, it passes",
-        "clinic": "Call the clinic",
-        "emergency": "Call {emergency_number}",
-        "crisis": "Call {crisis_call} or text {crisis_text}",
-    },
-    "es": {
-        "expected": "Es normal, se pasa",
-        "clinic": "Llame a la clínica",
-        "emergency": "Llame al {emergency_number}",
-        "crisis": "Llame al {crisis_call} o envíe un mensaje de texto al {crisis_text}",
-    },
-}
-
 # Clinic settings read straight after a rule's first words ("No driving {no_driving}", "No conducir
 # {no_driving}"): the value must start with one of these words.
 READ_AFTER = {

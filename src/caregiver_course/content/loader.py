@@ -243,6 +243,15 @@ def get(lang: str = langs.DEFAULT) -> Content:
     return good if good is not None else c
 
 
+def unreviewed(lang: str, ids) -> list[str]:
+    """The units the clinic has not reviewed in lang among ids ([] in English). An id is a unit id
+    (``lessons.yaml#start``) or a lesson id, which stands for every unit on that lesson's page."""
+    c = get(lang)
+    lesson_ids = {lesson.id for lesson in c.lessons}
+    units = [u for i in ids for u in (c.lesson_units(i) if i in lesson_ids else [i])]
+    return c.unreviewed(list(dict.fromkeys(units)))
+
+
 def preflight_problems(root: Path | None = None, notebooks: Path | None = None) -> list[str]:
     """Every problem in the course files, in plain words ([] when all is well), in every language whose
     folder exists (data/es/...).

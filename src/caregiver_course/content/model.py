@@ -94,11 +94,6 @@ class Content:
     notebooks: Path | None = None  # this language's lesson notebooks
     _status: translations.Status | None = field(default=None, repr=False, compare=False)
 
-    @property
-    def triage_labels(self) -> dict[str, str]:
-        """The sorting groups as a learner reads them, in this content's language (with {placeholders})."""
-        return langs.TRIAGE_LABELS[self.lang]
-
     def lesson_units(self, lesson_id: str) -> list[str]:
         """The translation units a learner reads on a lesson's page (translations.lesson_units)."""
         if self.root is None or self.notebooks is None:

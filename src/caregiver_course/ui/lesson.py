@@ -225,7 +225,7 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
         mine = [r for r in rows if r.group == group]
         chunks += [(group, mine[i : i + ROWS_PER_PART], i > 0) for i in range(0, len(mine), ROWS_PER_PART)]
     for group, mine, continued in chunks:
-        label = escape(c.clinic.fill(c.triage_labels[group]))
+        label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
         more = " (continued)" if continued else ""
         body = "".join(
             f"<tr class='cc-se-row cc-se-{r.group}'><th scope='row' data-label='{heads[0]}'>"

@@ -41,22 +41,19 @@ class LessonNavigation:
     def lesson_steps(self, lesson_id: str) -> LessonSteps:
         if lesson_id not in self.lesson_cache:
             lesson = self.content.lesson(lesson_id)
-            lang = self.content.lang  # the lesson's parts are built in the language of the app's content
-            path = content_mod.notebooks_dir(lang) / lesson.notebook
+            path = content_mod.notebooks_dir() / lesson.notebook
             namespace = {"__name__": f"lesson_{lesson_id}"}
             with session.bound(self.session):  # every widget of the lesson belongs to this learner
-                steps = notebook_view.render_steps(path, namespace, widgets.friendly_error, lang=lang)
+                steps = notebook_view.render_steps(path, namespace, widgets.friendly_error)
             self.lesson_cache[lesson_id] = LessonSteps(lesson, steps)
         return self.lesson_cache[lesson_id]
 
     def lesson_widgets(self, lesson_id: str) -> list[w.Widget]:
         """Every widget of the lesson in notebook order (as the notebook shows them on its own)."""
         lesson = self.content.lesson(lesson_id)
-        path = content_mod.notebooks_dir(self.content.lang) / lesson.notebook
+        path = content_mod.notebooks_dir() / lesson.notebook
         with session.bound(self.session):
-            return notebook_view.render(
-                path, {"__name__": f"lesson_{lesson_id}"}, widgets.friendly_error, lang=self.content.lang
-            )
+            return notebook_view.render(path, {"__name__": f"lesson_{lesson_id}"}, widgets.friendly_error)
 
     def show_lesson(self, lesson_id: str, record: bool = True, step: int | None = None) -> None:
         lesson = self.content.lesson(lesson_id)

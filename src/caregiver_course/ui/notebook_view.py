@@ -18,7 +18,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
-from ..content.lang import using
+from ..content.lang import current, using
 
 CHECK_BUDGET = 17  # about how many lines (prompts and options) of a knowledge check one step holds
 
@@ -77,10 +77,13 @@ class Step:
     widgets: list = field(default_factory=list)
 
 
-def render_steps(path: Path, namespace: dict, on_error, split: bool = True, lang: str = "en") -> list[Step]:
+def render_steps(path: Path, namespace: dict, on_error, split: bool = True, lang: str | None = None) -> list[Step]:
     """The lesson's widgets grouped into steps: a step starts at each "## " heading (what comes before the
     first heading joins the first step), and a long knowledge check is split over several steps. The code
-    cells build their parts in lang (the notebook's own language: path is notebooks/<lang>/... for lang)."""
+    cells build their parts in lang (the notebook's language: path is notebooks/<lang>/...); by default in
+    the language parts are built in now (content.lang.current())."""
+    if lang is None:
+        return _render_steps(path, namespace, on_error, split, current())
     with using(lang):
         return _render_steps(path, namespace, on_error, split, lang)
 
@@ -154,7 +157,7 @@ def _run(payload, namespace: dict, path: Path, on_error):
     return value if isinstance(value, w.Widget) else None
 
 
-def render(path: Path, namespace: dict, on_error, lang: str = "en") -> list[w.Widget]:
+def render(path: Path, namespace: dict, on_error, lang: str | None = None) -> list[w.Widget]:
     """Widgets for every cell of the notebook, in order. on_error(message) makes the widget shown for a
     failing cell."""
     return [x for step in render_steps(path, namespace, on_error, split=False, lang=lang) for x in step.widgets]

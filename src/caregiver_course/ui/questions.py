@@ -23,20 +23,20 @@ from .widgets import (
 )
 
 
-def explained(html_text: str, c=None) -> str:
-    """html_text with its glossary terms (of content c, by default the lesson's) made tap-to-define (glossary.py)."""
+def explained(html_text: str) -> str:
+    """html_text with its glossary terms made tap-to-define (glossary.py)."""
     from .glossary import mark_terms
 
-    return mark_terms(html_text, c or current_content())
+    return mark_terms(html_text, current_content())
 
 
-def _feedback_html(result: quiz.Result, clinic, c=None) -> str:
+def _feedback_html(result: quiz.Result, clinic) -> str:
     details = "".join(f"<li>{escape(clinic.fill(d))}</li>" for d in result.details)
     again = "" if result.correct else "<p>You can change your answer and check again. There is no penalty.</p>"
     return (
         f"<div class='cc-feedback-{result.status}'>"
         f"<p><strong><span aria-hidden='true'>{result.symbol}</span> {result.headline}</strong></p>"
-        f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)), c)}</p>{again}"
+        f"<ul>{details}</ul><p><strong>Why:</strong> {explained(escape(clinic.fill(result.explanation)))}</p>{again}"
         f"<p class='cc-source'><small>{escape(source_line(result.sources))}</small></p></div>"
     )
 
@@ -56,7 +56,6 @@ class QuestionView(Panel):
     ):
         """restore=False starts blank (a practice); seed orders the choices (default: the learner's own)."""
         c = current_content()
-        self.content = c  # feedback is written later, in a callback: in the language the question was built in
         self.question = question
         self.clinic = c.clinic
         self.session = session.for_new_widget()
@@ -64,7 +63,7 @@ class QuestionView(Panel):
         kind = {"triage": "sort", "multi": "multi"}.get(question.type, "single")
         things = quiz.shuffled(question, seed or self.session.seed)
         if kind == "sort":
-            options = [[c.clinic.fill(c.triage_labels[b]), b] for b in quiz.TRIAGE_BINS]
+            options = [[c.clinic.fill(quiz.TRIAGE_LABELS[b]), b] for b in quiz.TRIAGE_BINS]
             rows = [[item.id, c.clinic.fill(item.text)] for item in things]
         else:
             options, rows = [[c.clinic.fill(o.text), o.id] for o in things], []
@@ -112,7 +111,7 @@ class QuestionView(Panel):
         except (quiz.AnswerError, KeyError, TypeError):
             return  # an answer that no longer fits (the bank changed): start blank
         self.choices.value = last["response"]
-        self.choices.feedback = _feedback_html(result, self.clinic, self.content)
+        self.choices.feedback = _feedback_html(result, self.clinic)
 
     def check(self):
         return self._check()
@@ -129,7 +128,7 @@ class QuestionView(Panel):
         self.session.record_answer(
             self.question.lesson, self.question.id, quiz.normalise(self.question, self.response()), result.status
         )
-        self.choices.feedback = _feedback_html(result, self.clinic, self.content)
+        self.choices.feedback = _feedback_html(result, self.clinic)
         self.session.changed()
         return result
 
