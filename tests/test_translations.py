@@ -346,3 +346,29 @@ def test_source_lines_in_spanish_name_every_source_in_spanish_or_by_its_proper_n
     line = sources.source_line(["G1", "guide:transportation-and-scheduling"], DATA, lang="es")
     assert line.startswith("Basado en: ") and "la guía de su clínica" in line
     assert sources.source_line(["G1"], DATA).startswith("Based on: ")
+
+
+def test_one_progress_across_languages_the_same_steps_and_the_same_scores():
+    """Switching language keeps every step and answer: each lesson has as many steps in Spanish as in English
+    (steps come from the notebooks' headings and the question pages), and the same answers give the same
+    progress."""
+    from caregiver_course.learning import progress, quiz
+    from caregiver_course.ui import notebook_view
+    from caregiver_course.ui.widgets import friendly_error
+
+    en, es = content.get(), content.get("es")
+    for lesson in en.lessons:
+        counts = [
+            len(notebook_view.render_steps(folder / lesson.notebook, {}, friendly_error, lang=lang))
+            for lang, folder in (("en", NOTEBOOKS), ("es", NOTEBOOKS / "es"))
+        ]
+        assert counts[0] == counts[1], (lesson.id, counts)
+    events = [{"kind": "step", "lesson": "understanding", "item": "end"}]
+    events.append({"kind": "step", "lesson": "emotional", "item": "step", "sub_item": "2"})
+    for q in en.all_questions:
+        right = {i.id: i.answer for i in q.items} if q.type == "triage" else sorted(q.answer)
+        response = right if q.type in ("triage", "multi") else right[0]
+        status = quiz.check(es.question(q.id), response).status if q in en.questions else "correct"
+        events.append({"kind": "answer", "lesson": q.lesson, "item": q.id, "status": status})
+    assert progress.lesson_progress(en, events) == progress.lesson_progress(es, events)
+    assert progress.lesson_progress(es, events)["understanding"].status == progress.DONE
