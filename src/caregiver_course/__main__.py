@@ -12,6 +12,7 @@ from .content.paths import REPO
 from .content.secret import facilitator_secret, secret_problem
 from .ops import backup
 from .ops.checks import check, refresh
+from .ops.translations import command
 from .server.tls import clinic_certificate, self_signed
 from .store import KeyMismatch, Store, StoreError
 from .toolkit import certificate
@@ -154,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="validate every content file in data/")
     p_check.add_argument("--data", type=Path, default=None, help="content folder (default: data/)")
     p_check.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
+    p_tr = sub.add_parser(
+        "translations", help="stamp translated units after updating them, or mark them reviewed by the clinic"
+    )
+    p_tr.add_argument("action", choices=("stamp", "review", "status"))
+    p_tr.add_argument("lang", help="the language, e.g. es")
+    p_tr.add_argument("units", nargs="*", help="unit ids as `check` lists them (e.g. lessons.yaml#start)")
+    p_tr.add_argument("--all", action="store_true", help="every unit (stamp: every translated unit)")
+    p_tr.add_argument("--data", type=Path, default=None, help="content folder (default: data/)")
+    p_tr.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
     p_refresh = sub.add_parser("refresh", help="re-run notebooks and store their outputs (after editing one)")
     p_refresh.add_argument("notebooks", type=Path, nargs="+")
     p_serve = sub.add_parser("serve", help="serve the course app with Voila (http://localhost:8866)")
@@ -224,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         return hub(extra)
     if args.command == "refresh":
         return refresh(args.notebooks)
+    if args.command == "translations":
+        return command(args.action, args.lang, args.units, args.all, args.data, args.notebooks)
     if args.command == "verify":
         return verify(args.code, args.date)
     if args.command in ("backup", "restore", "copy-to"):

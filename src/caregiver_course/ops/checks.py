@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import content
 from . import production as ready
+from .translations import report
 
 
 def check(data: Path | None, notebooks: Path | None, production: bool = False) -> int:
@@ -31,6 +32,8 @@ def check(data: Path | None, notebooks: Path | None, production: bool = False) -
         f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
         f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows."
     )
+    for line in report(data, notebooks):
+        print(line)
     return 0
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import ipywidgets as w
 
 from .. import content
+from ..content.lang import current, using
 from . import glossary
 from .questions import KnowledgeCheck
 
@@ -60,9 +61,9 @@ def parsed_cells(path: str, mtime_ns: int) -> tuple:
     return tuple(cells)
 
 
-def _with_terms(html: str, seen: set) -> str:
+def _with_terms(html: str, seen: set, lang: str) -> str:
     try:
-        return glossary.mark_terms(html, content.get(), seen)
+        return glossary.mark_terms(html, content.get(lang), seen)
     except Exception:  # a glossary problem must never hide the lesson text
         import logging
 
@@ -76,9 +77,18 @@ class Step:
     widgets: list = field(default_factory=list)
 
 
-def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> list[Step]:
+def render_steps(path: Path, namespace: dict, on_error, split: bool = True, lang: str | None = None) -> list[Step]:
     """The lesson's widgets grouped into steps: a step starts at each "## " heading (what comes before the
-    first heading joins the first step), and a long knowledge check is split over several steps."""
+    first heading joins the first step), and a long knowledge check is split over several steps. The code
+    cells build their parts in lang (the notebook's language: path is notebooks/<lang>/...); by default in
+    the language parts are built in now (content.lang.current())."""
+    if lang is None:
+        return _render_steps(path, namespace, on_error, split, current())
+    with using(lang):
+        return _render_steps(path, namespace, on_error, split, lang)
+
+
+def _render_steps(path: Path, namespace: dict, on_error, split: bool, lang: str) -> list[Step]:
     steps: list[Step] = []
     lead: list[w.Widget] = []
     seen: set = set()  # glossary terms already made tap-to-define in this lesson
@@ -88,7 +98,7 @@ def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> l
         return [Step("This lesson", [on_error("This lesson's file could not be read.")])]
     for kind, payload, heading in cells:
         if kind == "html":
-            widget = w.HTML(_with_terms(payload, seen))
+            widget = w.HTML(_with_terms(payload, seen, lang))
             widget.add_class("cc-md")
         else:
             widget = _run(payload, namespace, path, on_error)
@@ -149,7 +159,7 @@ def _run(payload, namespace: dict, path: Path, on_error):
     return value if isinstance(value, w.Widget) else None
 
 
-def render(path: Path, namespace: dict, on_error) -> list[w.Widget]:
+def render(path: Path, namespace: dict, on_error, lang: str | None = None) -> list[w.Widget]:
     """Widgets for every cell of the notebook, in order. on_error(message) makes the widget shown for a
     failing cell."""
-    return [x for step in render_steps(path, namespace, on_error, split=False) for x in step.widgets]
+    return [x for step in render_steps(path, namespace, on_error, split=False, lang=lang) for x in step.widgets]

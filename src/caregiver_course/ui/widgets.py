@@ -283,8 +283,9 @@ def safe_callback(fn, feedback: w.HTML | None = None):
     return wrapper
 
 
-def current_content():
-    return content_mod.get()
+def current_content(lang: str | None = None):
+    """The content in lang; by default in the language the lesson is being built in (content.lang.current())."""
+    return content_mod.get(lang or content_mod.lang.current())
 
 
 def _digits(value: str) -> str:
