@@ -97,6 +97,7 @@ def browser():
 #   slow:   attack, cluster, JupyterHub, many-process and busy-machine tests, and the long browser journeys.
 SERIAL_FILES = {
     "browser/test_workshop_busy.py",
+    "browser/test_warm_revisit_busy.py",
     "security/test_server_attacks.py",
     "security/test_frame_after_close.py",
     "security/test_standalone_front.py",
