@@ -14,7 +14,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-os.environ.setdefault("CAREGIVER_DATA_DIR", tempfile.mkdtemp(prefix="caregiver-test-data-"))
+# The tests' data folder (store, key, PDF slots, pool status). Each pytest-xdist worker gets its own: the
+# folder's PDF slots are shared by everything that uses it, so one worker's PDF flood would otherwise make
+# another worker's PDFs wait (a test then times out on a busy machine).
+if os.environ.get("PYTEST_XDIST_WORKER") or "CAREGIVER_DATA_DIR" not in os.environ:
+    os.environ["CAREGIVER_DATA_DIR"] = tempfile.mkdtemp(prefix="caregiver-test-data-")
 
 
 @pytest.fixture
