@@ -14,6 +14,8 @@ from .. import content as content_mod
 from ..learning import progress
 from ..store import session
 from . import notebook_view, widgets
+from .comfort import Reader
+from .history import lesson_place
 from .widgets import html, safe_callback
 
 log = logging.getLogger("caregiver_course")
@@ -85,6 +87,7 @@ class LessonNavigation:
         self._update_lesson_furniture()
         self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
         self._show_save_problem()
+        self.history.mark(lesson_place(self.current, index))
 
     def _prefetch(self, number: int) -> None:
         """Build the next lesson while the learner reads this one, so Next shows it at once."""
@@ -105,7 +108,7 @@ class LessonNavigation:
         # changes as the learner answers, without moving focus.
         self.where = html("", "cc-where-box")
         self.counts = html("", "cc-step-counts")
-        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Go to step:")
+        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Steps")
         self.outline.style.description_width = "initial"
         self.outline.add_class("cc-outline")
         self._outline_busy = False
@@ -115,7 +118,8 @@ class LessonNavigation:
                 self.show_step(int(change["new"]))
 
         self.outline.observe(safe_callback(jump), names="value")
-        self.stepbar = w.VBox([self.where, self.counts, self.outline])
+        self.reader = Reader()  # read-aloud of the step, in the browser (comfort.py)
+        self.stepbar = w.Box([self.where, self.outline, self.reader, self.counts])
         self.stepbar.add_class("cc-stepbar")
         self.back = w.Button(description="← Back")
         self.back.add_class("cc-back")
@@ -155,10 +159,13 @@ class LessonNavigation:
         label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
         pct = round(100 * (i + 1) / n)
         questions = f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else ""
+        # On a phone the bar is one line ("Lesson 4 of 8 · Step 3 of 12"): the names are kept for screen readers
+        # (the step's own heading follows right below it).
         where = (
-            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
-            f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
-            f"{escape(steps.steps[i].title)}</span></p>"
+            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}<span "
+            f"class='cc-bar-name'>: {escape(lesson.title)}</span></strong><br><span class='cc-bar-sep' "
+            f"aria-hidden='true'> · </span><span class='cc-step-of'>Step {i + 1} of {n}<span class='cc-bar-name'>: "
+            f"{escape(steps.steps[i].title)}</span></span></p>"
         )
         if self.where.value != where:
             self.where.value = where
