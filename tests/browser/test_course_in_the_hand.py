@@ -58,7 +58,7 @@ COVERED = """() => {
     '.cc-stage button, .cc-stage select, .cc-stage input, .cc-stage a, .cc-stage label.cc-option, .cc-stage summary,'
     + ' .cc-topbar button, .cc-topbar summary');
   for (const c of controls) {
-    if (help.contains(c) || !c.getClientRects().length) continue;
+    if (help.contains(c) || !c.checkVisibility({ visibilityProperty: true })) continue;
     const r = c.getBoundingClientRect();
     if (r.width < 1 || r.height < 1 || getComputedStyle(c).visibility === 'hidden') continue;
     if (r.top >= 0 && r.bottom <= band.top) {
@@ -68,7 +68,8 @@ COVERED = """() => {
         out.push(['covered', (c.innerText || c.className || c.tagName).slice(0, 40), hit.className]);
     }
   }
-  const end = document.documentElement.scrollHeight - window.scrollY - window.innerHeight < 2;
+  const s = document.getElementById('rendered_cells');  // the page's scroller (under the help bar)
+  const end = s.scrollHeight - s.scrollTop - s.clientHeight < 2;
   if (end) {
     const nav = document.querySelector('.cc-stage .cc-nav, .cc-home .cc-home-help');
     if (nav && nav.getBoundingClientRect().bottom > band.top + 0.5) out.push(['the end is under the band']);
@@ -77,13 +78,18 @@ COVERED = """() => {
 }"""
 
 
+TO_TOP = "() => { window.scrollTo(0, 0); document.getElementById('rendered_cells').scrollTop = 0; }"
+TO_END = """() => { window.scrollTo(0, document.documentElement.scrollHeight);
+  const s = document.getElementById('rendered_cells'); s.scrollTop = s.scrollHeight;
+  return s.scrollHeight - s.scrollTop - s.clientHeight < 2; }"""
+
+
 def covered_at_top_and_end(page) -> list:
-    page.evaluate("() => window.scrollTo(0, 0)")
+    page.evaluate(TO_TOP)
     found = page.evaluate(COVERED)
-    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
-    page.wait_for_function("() => document.documentElement.scrollHeight - window.scrollY - window.innerHeight < 2")
+    page.wait_for_function(TO_END)
     found += page.evaluate(COVERED)
-    page.evaluate("() => window.scrollTo(0, 0)")
+    page.evaluate(TO_TOP)
     return found
 
 
@@ -143,7 +149,7 @@ def test_the_heading_starts_high_and_nothing_is_under_help_on_every_step_of_less
     for width, height in PHONES:
         page.set_viewport_size({"width": width, "height": height})
         page.wait_for_function(f"() => window.innerWidth === {width}")
-        wait_settled(page)
+        wait_settled_home(page)
         problems += [("start page", width, p) for p in covered_at_top_and_end(page)]
     tops = {}
     for lesson_id in ("practical", "side-effects"):
@@ -154,13 +160,14 @@ def test_the_heading_starts_high_and_nothing_is_under_help_on_every_step_of_less
                 page.set_viewport_size({"width": width, "height": height})
                 page.wait_for_function(f"() => window.innerWidth === {width}")
                 wait_settled(page)
-                page.evaluate("() => window.scrollTo(0, 0)")
+                page.evaluate(TO_TOP)
                 top = page.evaluate(HEADING_TOP)
                 tops[(lesson_id, step + 1, width)] = top
                 if top is None or top > height * HEADING_LIMIT[(width, height)]:
                     problems.append((lesson_id, step + 1, width, "heading at", top))
                 problems += [(lesson_id, step + 1, width, p) for p in covered_at_top_and_end(page)]
     print("heading tops:", tops)
+    print("problems:", problems[:40])
     assert problems == []
     ctx.close()
 

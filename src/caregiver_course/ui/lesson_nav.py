@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from html import escape
 
 import ipywidgets as w
@@ -21,6 +22,14 @@ from .widgets import html, safe_callback
 log = logging.getLogger("caregiver_course")
 
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
+
+
+def _starts_with_heading(widgets) -> bool:
+    """Does the step begin with a heading of its own (its first widget, or that widget's first part)?"""
+    first = widgets[0] if widgets else None
+    if isinstance(first, w.Box) and first.children:
+        first = first.children[0]
+    return isinstance(first, w.HTML) and re.search(r"<h[1-3][ >]", first.value[:400]) is not None
 
 
 class LessonSteps:
@@ -85,7 +94,11 @@ class LessonNavigation:
         # The step bar is one set of widgets shared by every lesson: bring its text up to date before it is
         # shown, or the page would draw it for a moment with the previous lesson's step and outline.
         self._update_lesson_furniture()
-        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
+        shown = steps.steps[index].widgets
+        if not _starts_with_heading(shown):  # a later page of a long check: its name heads it (the bar is short)
+            self.step_heading.value = f"<h2 class='cc-step-title'>{escape(steps.steps[index].title)}</h2>"
+            shown = [self.step_heading, *shown]
+        self.stage.children = [self.stepbar, *shown, self.nav]
         self._show_save_problem()
         self.history.mark(lesson_place(self.current, index))
 
@@ -118,6 +131,7 @@ class LessonNavigation:
                 self.show_step(int(change["new"]))
 
         self.outline.observe(safe_callback(jump), names="value")
+        self.step_heading = html("", "cc-step-heading")
         self.reader = Reader()  # read-aloud of the step, in the browser (comfort.py)
         self.stepbar = w.Box([self.where, self.outline, self.reader, self.counts])
         self.stepbar.add_class("cc-stepbar")
