@@ -178,7 +178,19 @@ def set_text_size(page, label: str):
     page.locator(".cc-topbar .cc-comfort-open").click()  # closed again
 
 
-SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+# Sideways scroll, or anything of the app past the screen's right edge (the page's scroller clips it).
+SIDEWAYS = """() => {
+  const wide = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+  const cut = Array.from(document.querySelectorAll('.cc-app *')).filter(e => {
+    if (!e.checkVisibility({ visibilityProperty: true })) return false;
+    const r = e.getBoundingClientRect();
+    return r.width > 2 && r.height > 2 && r.right > window.innerWidth + 1;
+  });
+  // A button's words cut off inside it (a button too narrow for its text).
+  const clipped = Array.from(document.querySelectorAll('.cc-app button')).filter(
+    b => b.checkVisibility() && b.scrollWidth > b.clientWidth + 1);
+  return wide + cut.length + clipped.length;
+}"""
 
 
 @pytest.mark.parametrize("width,height", PHONES)

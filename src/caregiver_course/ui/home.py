@@ -26,8 +26,7 @@ class HomePage:
         self.target: str | None = None
         intro = html(
             "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
-            "<p class='cc-welcome'>Welcome. This course is for family and friends of someone getting ketamine "
-            "treatment.</p>"
+            "<p class='cc-welcome'>Welcome. For family and friends of someone getting ketamine treatment.</p>"
             "<p>A short course for family and friends: what to expect, how to help, and when to get help. "
             f"{PRIVACY_SHORT}</p>",
             "cc-intro",
