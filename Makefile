@@ -1,6 +1,7 @@
 # Two commands on a fresh machine (see README.md):
 #   make serve   - serve the course app on http://localhost:8866
-#   make test    - run every test (package, content, notebooks, real browser)
+#   make test    - run every test (package, content, notebooks, real browser), in parallel then the serial ones
+#   make test-quick - the quick set for development (no slow, serial or browser tests, no notebooks)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 SERVE_STAMP := $(VENV)/.installed-serve
 STAMP := $(VENV)/.installed
 
-.PHONY: serve serve-cluster test check bench
+.PHONY: serve serve-cluster test test-quick check bench
 
 # Debian packages the tests need and install if missing (root): chromium (browser tests), postgresql (the store
 # on PostgreSQL; the tests start their own server), nginx (the several-process cluster test),
@@ -54,8 +55,20 @@ test: $(STAMP)
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBS_MISSING) >/dev/null; fi
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m caregiver_course check
-	$(BIN)/python -m pytest tests --nbval notebooks --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider
+	$(BIN)/python -m pytest tests --nbval notebooks --nbval-sanitize-with tests/sanitize.cfg -p no:cacheprovider \
+	  -n $(JOBS) --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest tests -p no:cacheprovider -m serial
+
+# Test workers for the parallel phase (pytest-xdist; a file's tests stay in one worker, as they share its servers).
+# Tests marked `serial` (busy loops on purpose, or a time asserted) then run alone. See tests/conftest.py.
+JOBS ?= 3
+
+# The quick set while developing: no slow, serial or real-browser test (tests/conftest.py says which), no notebooks.
+test-quick: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest tests -p no:cacheprovider -n $(JOBS) --dist loadfile -m "not slow and not serial and not browser"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_phone.py --runs 3

@@ -348,7 +348,10 @@ def font_sizes(data: bytes) -> list[tuple[float, str]]:
 
 def every_pdf(c) -> dict[str, bytes]:
     """Every PDF the course makes, with content enough to fill each (a flagged journal, a finished course)."""
-    lines = [certificate.LessonLine(i + 1, x.title, True, 3, 3, ("A key point",)) for i, x in enumerate(c.lessons)]
+    lines = [
+        certificate.LessonLine(i + 1, x.title, True, ("Know a thing.",), ("A key point",))
+        for i, x in enumerate(c.lessons)
+    ]
     return {
         "plan": plan.plan_pdf(c, {"session-day-plan": {"driver"}}, [dt.datetime(2026, 12, 3, 9, 30)]),
         "wallet": triage_card.card_pdf(c, URL, "wallet"),

@@ -7,7 +7,15 @@ import json
 import sys
 from pathlib import Path
 
+from . import content
+from .content.paths import REPO
+from .content.secret import facilitator_secret, secret_problem
+from .ops import backup
 from .ops.checks import check, refresh
+from .ops.translations import command
+from .server.tls import clinic_certificate, self_signed
+from .store import KeyMismatch, Store, StoreError
+from .toolkit import certificate
 from .workshop.poolstatus import WORKSHOP_FILL_DELAY, WORKSHOP_POOL
 
 
@@ -26,8 +34,6 @@ def serve(
     """Start the course server (Voila, hardened: caregiver_course.server) with the repository's voila.json."""
     import os
 
-    from .content.paths import REPO
-
     if (not skip_check or production) and check(None, None, production=production) != 0:
         print(
             "\nThe course was NOT started, so that no learner sees a broken page or wrong numbers. Fix the "
@@ -36,7 +42,6 @@ def serve(
         )
         return 1
     os.environ.setdefault("CAREGIVER_DATA_DIR", str(REPO / "var"))
-    from .content.secret import facilitator_secret, secret_problem
 
     if problem := secret_problem(facilitator_secret()):
         print(f"The course was NOT started. {problem}", file=sys.stderr)
@@ -65,16 +70,12 @@ def serve(
         ip = ip or "0.0.0.0"
         if tls or certfile:
             if certfile:  # the clinic's own certificate, named from where the command was typed
-                from .server.tls import clinic_certificate
-
                 certfile, keyfile, problem = clinic_certificate(certfile, keyfile)
                 if problem:
                     print(f"The course was NOT started: {problem}", file=sys.stderr)
                     return 1
                 args.append("--CourseVoila.hsts=True")  # browsers trust it, so they may be told to insist on it
             else:
-                from .server.tls import self_signed
-
                 certfile, keyfile = self_signed(Path(env["CAREGIVER_DATA_DIR"]) / "tls")
             args += [f"--CourseVoila.certfile={certfile}", f"--CourseVoila.keyfile={keyfile or certfile}"]
             scheme = "https"
@@ -97,8 +98,6 @@ def serve(
 
 def _store_problem() -> str | None:
     """A progress database that cannot be used is said before the server starts (a wrong key above all)."""
-    from .store import KeyMismatch, Store, StoreError
-
     try:
         Store()
     except KeyMismatch as exc:
@@ -110,8 +109,6 @@ def _store_problem() -> str | None:
 
 def accept_key(yes: bool) -> int:
     """Make the key in use (course.key or CAREGIVER_HASH_KEY) the progress database's key, on purpose."""
-    from .store import Store, StoreError
-
     try:
         store = Store(check_key=False)
     except StoreError as exc:
@@ -131,9 +128,6 @@ def accept_key(yes: bool) -> int:
 
 def store_copy(command: str, path: Path | None, url: str) -> int:
     """backup FILE / restore FILE / copy-to URL: the store while it serves, into a file, back, or to PostgreSQL."""
-    from .ops import backup
-    from .store import Store, StoreError
-
     try:
         store = Store(timeout=30)
         if command == "backup":
@@ -161,6 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check", help="validate every content file in data/")
     p_check.add_argument("--data", type=Path, default=None, help="content folder (default: data/)")
     p_check.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
+    p_tr = sub.add_parser(
+        "translations", help="stamp translated units after updating them, or mark them reviewed by the clinic"
+    )
+    p_tr.add_argument("action", choices=("stamp", "review", "status"))
+    p_tr.add_argument("lang", help="the language, e.g. es")
+    p_tr.add_argument("units", nargs="*", help="unit ids as `check` lists them (e.g. lessons.yaml#start)")
+    p_tr.add_argument("--all", action="store_true", help="every unit (stamp: every translated unit)")
+    p_tr.add_argument("--data", type=Path, default=None, help="content folder (default: data/)")
+    p_tr.add_argument("--notebooks", type=Path, default=None, help="notebooks folder (default: notebooks/)")
     p_refresh = sub.add_parser("refresh", help="re-run notebooks and store their outputs (after editing one)")
     p_refresh.add_argument("notebooks", type=Path, nargs="+")
     p_serve = sub.add_parser("serve", help="serve the course app with Voila (http://localhost:8866)")
@@ -225,11 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "hub":  # c.Spawner.cmd in deploy/jupyterhub/jupyterhub_config.py
         if (not args.skip_check or args.production) and check(None, None, production=args.production) != 0:
             return 1
-        from .server.hub import main as hub
+
+        from .server.hub import main as hub  # lazy: Voila and Jupyter Server load only for this command
 
         return hub(extra)
     if args.command == "refresh":
         return refresh(args.notebooks)
+    if args.command == "translations":
+        return command(args.action, args.lang, args.units, args.all, args.data, args.notebooks)
     if args.command == "verify":
         return verify(args.code, args.date)
     if args.command in ("backup", "restore", "copy-to"):
@@ -242,10 +248,6 @@ def main(argv: list[str] | None = None) -> int:
 def verify(code: str, date: str) -> int:
     """Is this a certificate the course made, on that date, for a learner who finished every lesson?"""
     import datetime as dt
-
-    from . import content
-    from .store import Store, StoreError
-    from .toolkit import certificate
 
     try:
         day = dt.date.fromisoformat(date.strip()).isoformat()

@@ -1,85 +1,17 @@
 """Real-browser test fixtures: a Voila server started by the tests, and Debian's Chromium via Playwright.
 
-The server runs the README's serve command on a free port with a temporary data directory. Chromium is
-the system one (/usr/bin/chromium, from Debian's package), never a browser Playwright downloads.
+The server (tests/servers.py, shared with tests/security) runs the README's serve command on a free port with a
+temporary data directory; one session-scoped server is shared by every browser test that only reads (each pytest-
+xdist worker starts its own). Chromium is the system one (/usr/bin/chromium, from Debian's package), never a
+browser Playwright downloads.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
+from servers import APP_PATH, MANY_PAGES, REPO, Burners, VoilaServer, free_port
 
-REPO = Path(__file__).resolve().parents[2]
-APP_PATH = "/voila/render/course.ipynb"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class VoilaServer:
-    wait_for_pool = True  # ready once the kernel pool is filled (False: as soon as it answers)
-
-    def __init__(self, tmp: Path, extra_args=(), env=None):
-        self.port = free_port()
-        self.url = f"http://localhost:{self.port}"
-        self.data_dir = tmp / "data-dir"
-        self.log_path = tmp / "voila.log"
-        full_env = dict(os.environ, CAREGIVER_DATA_DIR=str(self.data_dir), **(env or {}))
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "caregiver_course", "serve", f"--port={self.port}", *extra_args],
-            cwd=REPO,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.wait_ready()
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"Voila exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + "/cc/health", timeout=2) as r:
-                    filled = "Kernel pool of course.ipynb is filled" in self.log_path.read_text()
-                    if r.status == 200 and (filled or not self.wait_for_pool):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError("Voila did not start in time")
-
-    def logs(self) -> str:
-        return self.log_path.read_text()
-
-    def stop(self) -> None:
-        try:
-            os.killpg(self.proc.pid, 15)
-            self.proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, 9)
-        self.log.close()
-
-
-# The browser tests open many pages from one address (127.0.0.1) in one server; the per-client kernel cap is
-# raised for them. The security tests (tests/security) run servers with the shipped defaults.
-MANY_PAGES = (
-    "--CourseVoila.max_kernels_per_client=500",
-    "--CourseVoila.max_kernels_per_address=500",  # every test's browser is at 127.0.0.1 (the ceiling is 40)
-    "--CourseVoila.max_kernels=500",
-)
+__all__ = ["APP_PATH", "MANY_PAGES", "REPO", "Burners", "VoilaServer", "free_port"]
 
 
 @pytest.fixture(scope="session")

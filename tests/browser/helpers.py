@@ -80,6 +80,23 @@ def wait_settled(page, quiet_ms: int = QUIET_MS):
     page.wait_for_function(_SETTLED, arg=quiet_ms, polling="raf")
 
 
+def tap_when_still(page, locator, tries: int = 4, timeout: int = 10_000):
+    """Tap a choice once it holds still. On a busy machine a step's widgets can still be arriving (or re-laid out
+    after the previous tap's echo) when the tap comes, and Playwright then waits for an element that keeps moving
+    ("waiting for element to be stable") until its timeout. A tap that could not land did nothing, so here it
+    waits for the step to be final again (wait_settled: a condition, not a pause) and taps again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        try:
+            locator.tap(timeout=timeout)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+            wait_settled(page)
+
+
 def step_titles(page) -> list[str]:
     return page.evaluate(
         "() => Array.from(document.querySelectorAll('.cc-outline select option'))"

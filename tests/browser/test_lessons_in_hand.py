@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from caregiver_course import content
 
@@ -24,6 +25,7 @@ from .helpers import (
     step_count,
     step_titles,
     steps_with_questions,
+    tap_when_still,
     wait_settled,
 )
 from .test_accessibility_and_network import axe_violations
@@ -88,8 +90,8 @@ def test_choices_never_overlap_and_tapping_each_text_selects_it(open_app, browse
             groups += page.locator(".cc-stage .cc-qw").count()
             # Tap each option's text (not its circle): that option, and no other, is selected.
             for label in page.locator(".cc-stage .cc-question label.cc-option").all():
-                label.locator(".cc-option-text").tap()
-                assert label.locator("input").is_checked(), label.inner_text()
+                tap_when_still(page, label.locator(".cc-option-text"))
+                expect(label.locator("input")).to_be_checked()
                 taps += 1
     ctx.close()
     assert groups > 60 and taps > 200

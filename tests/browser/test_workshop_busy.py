@@ -29,44 +29,19 @@ import pytest
 from caregiver_course.store import Store
 from caregiver_course.workshop import poolstatus
 
-from .conftest import APP_PATH, REPO, free_port
+from .conftest import APP_PATH, REPO, Burners, free_port
 
 pytestmark = pytest.mark.browser
 
 ROOM = 30
 BROWSERS = 3
 JOIN_WITHIN = 60.0  # seconds, from the first request to "joined" (including any reload)
-LOOPS_PER_CORE = 3
-BURN_SECONDS = 900  # the burners' own limit: they stop by themselves even if this test is killed
 POOL_WAIT = 300.0  # the facilitator waits for the places to be ready, at most this long here
 SECRET = "busy-test-secret"
 V1 = "v1.kernel.websocket.jupyter.org"
 
 
 # ----------------------------------------------------------------------------- the busy machine
-
-
-class Burners:
-    """Three busy loops per core, each bounded by `timeout`, in its own process group."""
-
-    def __init__(self, per_core: int = LOOPS_PER_CORE):
-        self.procs = []
-        for _ in range(per_core * (os.cpu_count() or 1)):
-            self.procs.append(
-                subprocess.Popen(
-                    ["timeout", str(BURN_SECONDS), sys.executable, "-c", "while True: pass"],
-                    start_new_session=True,
-                )
-            )
-
-    def stop(self):
-        for p in self.procs:
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        for p in self.procs:
-            p.wait(timeout=10)
 
 
 class WorkshopServer:

@@ -12,10 +12,11 @@ import re
 import string
 from dataclasses import dataclass, field
 
+from . import lang as langs
 from .problems import Problem
 from .secret import SECRET_ENV, SECRET_FILE
 
-CHECK_NOTE = "check with your clinic"
+CHECK_NOTE = langs.CHECK_NOTE["en"]  # in other languages: lang.CHECK_NOTE
 
 
 # Built-in emergency and crisis numbers (US; facts H3, H4). They are shown whenever clinic.yaml cannot be
@@ -116,7 +117,7 @@ ESKETAMINE_RULES = {
     "fasting_liquids_hours": "C3: 0.5 (30 minutes)",
 }
 
-TREATMENT_TYPES = {"iv_ketamine": "IV ketamine infusion", "esketamine": "esketamine nasal spray (SPRAVATO)"}
+TREATMENT_TYPES = langs.TREATMENT_NAMES["en"]  # the values a clinic may write; learners read lang.TREATMENT_NAMES
 
 YES_NO = {"yes": True, "no": False, True: True, False: False}
 
@@ -137,6 +138,7 @@ class Setting:
 @dataclass
 class Clinic:
     settings: dict[str, Setting] = field(default_factory=dict)
+    lang: str = "en"  # the language of the text values and of the words shown() adds
 
     def value(self, name: str) -> str:
         s = self.settings.get(name)
@@ -154,19 +156,20 @@ class Clinic:
     def shown(self, name: str) -> str:
         """The value as a learner reads it, with the check-with-your-clinic note if unconfirmed."""
         s = self.settings.get(name)
+        note = langs.CHECK_NOTE[self.lang]
         if s is None or not self.value(name):
-            return DEFAULT_NUMBERS.get(name, CHECK_NOTE)
+            return DEFAULT_NUMBERS.get(name, note)
         if name == "treatment_type":
-            text = TREATMENT_TYPES.get(s.value, s.value)
+            text = langs.TREATMENT_NAMES[self.lang].get(s.value, s.value)
         elif name in TIMES:
             import datetime as dt
 
             text = self.clock_time(dt.time(*self.time_of_day(name)))
         elif name == "companion_in_room":
-            text = "yes" if YES_NO.get(s.value, False) else "no"
+            text = langs.YES_NO_WORDS[self.lang][0 if YES_NO.get(s.value, False) else 1]
         else:
             text = self.value(name)
-        return text if s.confirmed else f"{text} ({CHECK_NOTE})"
+        return text if s.confirmed else f"{text} ({note})"
 
     def number(self, name: str) -> float:
         """A number setting (NUMBERS), as checked when the file was read; 0 if it is missing."""
@@ -198,7 +201,7 @@ class Clinic:
         if self.value("clock").lower() == "24h":
             return f"{when.hour:02d}:{when.minute:02d}"
         hour = when.hour % 12 or 12
-        return f"{hour}:{when.minute:02d} {'am' if when.hour < 12 else 'pm'}"
+        return f"{hour}:{when.minute:02d} {langs.AM_PM[self.lang][0 if when.hour < 12 else 1]}"
 
     def is_set(self, name: str) -> bool:
         return bool(self.value(name))
@@ -369,7 +372,7 @@ TWINS = {
     "no_driving_hours": "no_driving",
 }
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|minutes?|mins?)\b", re.I)
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(hours?|hrs?|minutes?|mins?|horas?|minutos?)\b", re.I)
 
 
 def _hours_in(text: str) -> float | None:
@@ -402,15 +405,17 @@ def _numbers_agree_with_texts(file: str, clinic) -> list:
 
 
 # Settings read straight after a rule's first words ("No driving {no_driving}."): the value brings its own
-# "for" or "until", so "for 24 hours" and "until the next day" both read right.
-READ_AFTER = {"no_driving": ("for ", "until ")}
+# "for" or "until", so "for 24 hours" and "until the next day" both read right (lang.READ_AFTER per language).
+READ_AFTER = {name: starts for name, (starts, _) in langs.READ_AFTER["en"].items()}
 
 
-def _reads_after(file: str, clinic) -> list:
+def _reads_after(file: str, clinic, only: set | None = None) -> list:
     problems = []
-    for name, starts in READ_AFTER.items():
+    for name, (starts, example) in langs.READ_AFTER[clinic.lang].items():
         s = clinic.settings.get(name)
-        for part, v in (("value", s.value if s else ""), ("esketamine", s.esketamine if s else "")):
+        if s is None or (only is not None and name not in only):
+            continue
+        for part, v in (("value", s.value), ("esketamine", s.esketamine)):
             if v and not v.lower().startswith(starts):
                 problems.append(
                     Problem(
@@ -418,7 +423,7 @@ def _reads_after(file: str, clinic) -> list:
                         name,
                         part,
                         f"start it with {' or '.join(repr(w.strip()) for w in starts)}: lessons read it after "
-                        f"'No driving', as in 'No driving for 24 hours' or 'No driving until the next day'",
+                        f"the rule's first words, as in {example}",
                     )
                 )
     return problems

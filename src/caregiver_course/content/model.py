@@ -4,7 +4,10 @@ the Content that holds them all. Data only; :mod:`.loader` fills it from ``data/
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from . import lang as langs
+from . import translations
 from .clinic import (
     Clinic,
 )
@@ -86,6 +89,32 @@ class Content:
     all_questions: list[Question] = field(default_factory=list)  # including those for other clinic settings
     problems: list[Problem] = field(default_factory=list)
     known_sources: frozenset[str] = frozenset()
+    lang: str = langs.DEFAULT
+    root: Path | None = None  # the content folder (data/), for the translation records
+    notebooks: Path | None = None  # this language's lesson notebooks
+    _status: translations.Status | None = field(default=None, repr=False, compare=False)
+
+    def lesson_units(self, lesson_id: str) -> list[str]:
+        """The translation units a learner reads on a lesson's page (translations.lesson_units)."""
+        if self.root is None or self.notebooks is None:
+            return []
+        base = self.notebooks if self.lang == langs.DEFAULT else self.notebooks.parent
+        return translations.lesson_units(self.root, base, self.lang, lesson_id, self.lesson(lesson_id).notebook)
+
+    def unreviewed(self, unit_ids) -> list[str]:
+        """The units among unit_ids whose translation the clinic has not reviewed yet (missing, stale or
+        not marked reviewed); always [] in English. The interface shows a short note while this is not empty."""
+        if self.lang == langs.DEFAULT or self.root is None or self.notebooks is None:
+            return []
+        if self._status is None:
+            self._status = translations.status(self.root, self.notebooks.parent, self.lang)
+        s = self._status
+        ok = {u for u, r in s.records.items() if r.reviewed and u in s.units and r.source == s.units[u][0]}
+        return [u for u in unit_ids if u not in ok]
+
+    def unreviewed_in_lesson(self, lesson_id: str) -> list[str]:
+        """The units of a lesson's page not yet reviewed by the clinic ([] in English, or when all are)."""
+        return self.unreviewed(self.lesson_units(lesson_id))
 
     def lesson(self, lesson_id: str) -> Lesson:
         for lesson in self.lessons:
@@ -103,7 +132,9 @@ class Content:
         raise KeyError(question_id)
 
     def problems_in(self, *files: str) -> list[Problem]:
-        return [p for p in self.problems if p.file in files]
+        """Problems in the named files (English names; the same file in this content's language counts)."""
+        names = set(files) | {f"{self.lang}/{f}" for f in files}
+        return [p for p in self.problems if p.file in names]
 
     def side_effect(self, row_id: str) -> SideEffect:
         for row in self.side_effects:

@@ -10,6 +10,7 @@ from .clinic import (
     Clinic,
     did_you_mean,
 )
+from .lang import join_or
 from .model import Checklist, ChecklistItem, CoverageEntry, Lesson, Reflection, SideEffect, Variant
 from .problems import Problem
 from .questions import CHOICE_TYPES, TOPICS, TRIAGE_BINS, TYPES, Option, Question, TriageItem
@@ -327,20 +328,17 @@ def parse_actions(raw, rel, problems) -> dict[str, str]:
 SIGNS = re.compile(r"\{signs:([a-z]+)\}")
 
 
-def signs_text(rows: list[SideEffect], group: str) -> str:
+def signs_text(rows: list[SideEffect], group: str, lang: str = "en") -> str:
     """The short names of a group's signs as one phrase: 'chest pain; trouble breathing; or a seizure'."""
-    names = [r.short for r in rows if r.group == group]
-    if len(names) < 2:
-        return "".join(names)
-    return "; ".join(names[:-1]) + "; or " + names[-1]  # semicolons: some signs have commas in them
+    return join_or([r.short for r in rows if r.group == group], lang)
 
 
-def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem]):
+def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem], lang: str = "en"):
     """Replace {signs:GROUP} in every text of a file by that group's signs from the side-effect table."""
     if isinstance(raw, dict):
-        return {k: expand_signs(v, rows, rel, problems) for k, v in raw.items()}
+        return {k: expand_signs(v, rows, rel, problems, lang) for k, v in raw.items()}
     if isinstance(raw, list):
-        return [expand_signs(v, rows, rel, problems) for v in raw]
+        return [expand_signs(v, rows, rel, problems, lang) for v in raw]
     if not isinstance(raw, str) or "{signs:" not in raw:
         return raw
 
@@ -351,7 +349,7 @@ def expand_signs(raw, rows: list[SideEffect], rel: str, problems: list[Problem])
                 Problem(rel, raw[:40], "{signs:...}", f"'{group}' is not a group; use one of: {', '.join(TRIAGE_BINS)}")
             )
             return ""
-        return signs_text(rows, group)
+        return signs_text(rows, group, lang)
 
     return SIGNS.sub(one, raw)
 

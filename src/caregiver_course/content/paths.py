@@ -15,5 +15,7 @@ def data_dir() -> Path:
     return Path(os.environ.get("CAREGIVER_CONTENT_DIR", REPO / "data"))
 
 
-def notebooks_dir() -> Path:
-    return Path(os.environ.get("CAREGIVER_NOTEBOOKS_DIR", REPO / "notebooks"))
+def notebooks_dir(lang: str = "en") -> Path:
+    """The lesson notebooks in lang: notebooks/ for English, notebooks/<lang>/ for a translation."""
+    base = Path(os.environ.get("CAREGIVER_NOTEBOOKS_DIR", REPO / "notebooks"))
+    return base if lang == "en" else base / lang

@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .lang import current
 from .paths import data_dir
 
 # Plain names of the fact sheet's sources (its "Sources" list), grouped the way a caregiver would say them.
@@ -63,6 +64,36 @@ PLAIN = {
     "S46": "research study",
 }
 GUIDE = "your clinic's guide"
+
+# The same names in Spanish (English name -> Spanish); a name not listed is a proper name kept as it is.
+SPANISH = {
+    "FDA label for SPRAVATO": "etiqueta de la FDA para SPRAVATO",
+    "FDA safety program for SPRAVATO": "programa de seguridad de la FDA para SPRAVATO",
+    "FDA drug listing": "lista de medicamentos de la FDA",
+    "SPRAVATO patient information": "información para pacientes de SPRAVATO",
+    "SPRAVATO driving studies": "estudios sobre SPRAVATO y la conducción",
+    "MedlinePlus (US National Library of Medicine)": "MedlinePlus (Biblioteca Nacional de Medicina de EE. UU.)",
+    "news of the FDA's 2025 approval": "noticia de la aprobación de la FDA en 2025",
+    "FDA warning about ketamine (2023)": "advertencia de la FDA sobre la ketamina (2023)",
+    "research review": "revisión de investigaciones",
+    "research study": "estudio de investigación",
+    "review of research studies": "revisión de estudios de investigación",
+    "research": "investigación",
+    "expert group (American Psychiatric Association)": "grupo de expertos (Asociación Estadounidense de Psiquiatría)",
+    "international expert group": "grupo internacional de expertos",
+    "ketamine doctors' society (ASKP3)": "sociedad de médicos de ketamina (ASKP3)",
+    "MSD Manual": "Manual MSD",
+    "other clinics' instruction sheets": "instrucciones de otras clínicas",
+    "anesthesia fasting guidance": "guía de ayuno para la anestesia",
+    "988 Suicide & Crisis Lifeline": "la Línea 988 (988 Suicide & Crisis Lifeline)",
+    "National Institute of Mental Health": "Instituto Nacional de Salud Mental",
+    "American College of Emergency Physicians": "Colegio Estadounidense de Médicos de Emergencia",
+    "National Institute on Aging": "Instituto Nacional sobre el Envejecimiento",
+    "NAMI (National Alliance on Mental Illness)": "NAMI (Alianza Nacional sobre Enfermedades Mentales)",
+    "Illinois Psychiatric Society": "Sociedad Psiquiátrica de Illinois",
+    GUIDE: "la guía de su clínica",
+}
+BASED_ON = {"en": "Based on", "es": "Basado en"}
 FACT = re.compile(r"^- \*\*([A-K]\d+)\.\*\*(.*?)(?=^- \*\*[A-K]\d+\.\*\*|^#|\Z)", re.MULTILINE | re.DOTALL)
 SOURCE_ID = re.compile(r"\bS(\d+[a-z]?)\b")
 
@@ -87,8 +118,10 @@ def fact_sources(root: Path | None = None) -> dict[str, tuple[str, ...]]:
     return _fact_sources(str(path), path.stat().st_mtime)
 
 
-def plain_sources(ids, root: Path | None = None) -> list[str]:
-    """Plain names for a list of citations (fact IDs and guide:sections), in order, without repeats."""
+def plain_sources(ids, root: Path | None = None, lang: str | None = None) -> list[str]:
+    """Plain names for a list of citations (fact IDs and guide:sections), in order, without repeats, in lang
+    (by default the language lesson parts are built in: lang.current())."""
+    lang = lang or current()
     facts = fact_sources(root)
     names: list[str] = []
     for ident in ids:
@@ -96,13 +129,16 @@ def plain_sources(ids, root: Path | None = None) -> list[str]:
             found = [GUIDE]
         else:
             found = [PLAIN.get(s, "research") for s in facts.get(str(ident), ())]
+        if lang == "es":
+            found = [SPANISH.get(name, name) for name in found]
         for name in found:
             if name not in names:
                 names.append(name)
     return names
 
 
-def source_line(ids, root: Path | None = None) -> str:
-    """'Based on: your clinic's guide; FDA label for SPRAVATO.'"""
-    names = plain_sources(ids, root)
-    return f"Based on: {'; '.join(names)}." if names else ""
+def source_line(ids, root: Path | None = None, lang: str | None = None) -> str:
+    """'Based on: your clinic's guide; FDA label for SPRAVATO.' ('Basado en: la guía de su clínica; ...')"""
+    lang = lang or current()
+    names = plain_sources(ids, root, lang)
+    return f"{BASED_ON[lang]}: {'; '.join(names)}." if names else ""

@@ -16,6 +16,8 @@ import re
 from html import unescape
 from pathlib import Path
 
+from ..toolkit import calendar, pictures, plan, triage_card
+
 # Statements that do not apply, by setting value. A sentence matching one of these is a finding unless it
 # matches an exception for the same value (e.g. the guide's title, or a study result quoted as such).
 NOT_FOR: dict[tuple[str, str], tuple[str, ...]] = {
@@ -107,8 +109,6 @@ def _notebook_texts(c, path: Path) -> list[tuple[str, str]]:
 
 def learner_texts(c, notebooks: Path) -> list[tuple[str, str]]:
     """(where, text) for everything a learner of this clinic can read, with the clinic's values filled in."""
-    from ..toolkit import calendar, pictures, plan, triage_card
-
     fill = c.clinic.fill
     out: list[tuple[str, str]] = []
     for lesson in c.lessons:

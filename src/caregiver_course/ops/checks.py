@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .. import content
+from . import production as ready
+from .translations import report
+
 
 def check(data: Path | None, notebooks: Path | None, production: bool = False) -> int:
-    from .. import content
-
     problems = content.preflight_problems(data, notebooks)
     c = content.load(data, notebooks)
     if production and not problems:
-        from . import production as ready
-
         if found := ready.problems(c.clinic):
             print(
                 f"Not ready for learners yet: {len(found)} clinic setting(s) in data/clinic.yaml to fix "
@@ -32,6 +32,8 @@ def check(data: Path | None, notebooks: Path | None, production: bool = False) -
         f"All course files are fine: {len(c.lessons)} lessons, {len(c.questions)} questions, "
         f"{len(c.checklists)} checklists, {len(c.reflections)} reflections, {len(c.side_effects)} side-effect rows."
     )
+    for line in report(data, notebooks):
+        print(line)
     return 0
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..store.ratelimit import REFUSALS_FILE  # noqa: F401 (where the server writes its counts)
+from . import wire
+from .kernels import Refusal
 
 log = logging.getLogger("caregiver_course.server")
 
@@ -162,8 +164,6 @@ class Admitter:
     def decide(self, key: str, address: str, live_kernels: set[str], now: float | None = None, new: bool = False):
         """None: let this page in (it is then admitted in the book); else a Refusal, whose ``position`` is
         the place in line for kinds "full" and "address"."""
-        from .kernels import Refusal
-
         now = time.time() if now is None else now
         book = self.book
         self.line.expire(now)
@@ -209,8 +209,6 @@ class Admitter:
 def is_action(frame) -> bool:
     """Is this (already checked) websocket frame something only a learner's action sends: a widget value
     change or a click, not the page's own hello or its request for the widgets' state?"""
-    from . import wire
-
     if not isinstance(frame, (bytes, bytearray)):
         return False
     try:

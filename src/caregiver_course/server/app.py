@@ -33,9 +33,11 @@ from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from ..store import KeyMismatch, Store, StoreError, data_dir
 from . import admission, front, handlers, pages, wire
 from .kernel_manager import CourseKernels, with_pages
 from .kernels import KernelBook, Policy, default_max_kernels
+from .metrics import Metrics
 
 log = logging.getLogger("caregiver_course.server")
 
@@ -139,8 +141,6 @@ class CourseVoila(Voila):
             )
         )
         km.cc_book = self.book
-        from ..store import data_dir
-        from .metrics import Metrics
 
         self.metrics = Metrics(stats_dir=data_dir() / "stats" / str(self.port))
         km.cc_metrics = self.metrics
@@ -300,8 +300,6 @@ class CourseVoila(Voila):
         IOLoop.current().spawn_callback(shut)
 
     def _counts_path(self):
-        from ..store import data_dir
-
         try:
             return data_dir() / admission.REFUSALS_FILE
         except Exception:
@@ -352,8 +350,6 @@ class CourseVoila(Voila):
         if store is not None:
             import time as _time
 
-            from ..store import StoreError
-
             for scope in ("resume", "workshop", "secret"):
                 try:
                     n = len(store.failures(scope, _time.time() - 3600))
@@ -368,8 +364,6 @@ class CourseVoila(Voila):
 
     def _store(self):
         if self.store is None:
-            from ..store import KeyMismatch, Store, StoreError
-
             try:
                 self.store = Store()
             except KeyMismatch as exc:  # every learner would silently start afresh: refuse to start
@@ -457,8 +451,6 @@ class CourseVoila(Voila):
 def metrics_token() -> str:
     """The token a metrics scraper sends (CAREGIVER_METRICS_TOKEN, or the file metrics_token in the data
     folder); "" turns /cc/metrics off. Shorter than 16 characters is refused, as a guessable token."""
-    from ..store import data_dir
-
     token = os.environ.get("CAREGIVER_METRICS_TOKEN", "").strip()
     if not token:
         try:

@@ -28,7 +28,10 @@ from pathlib import Path
 
 from ..content.paths import REPO
 from ..ops.checks import check
+from ..store import data_dir
 from ..workshop.poolstatus import WORKSHOP_POOL
+from .kernels import default_max_kernels
+from .tls import clinic_certificate
 
 TEMPLATE = REPO / "deploy" / "nginx.conf.in"
 DEFAULTS = {
@@ -142,7 +145,6 @@ def _certificate_problems(args) -> str:
     """Certificate paths are taken from where the command was typed (nginx would read them from its own folder)."""
     if not args.certfile:
         return ""
-    from .tls import clinic_certificate
 
     args.certfile, args.keyfile, problem = clinic_certificate(args.certfile, args.keyfile)
     return problem.replace("PEM file.", "PEM file (CERT=... KEY=...).")
@@ -206,11 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if not any(a.startswith("--CourseVoila.max_kernels=") for a in extra):
         # the machine's kernel budget is shared out: N processes must not each promise the whole memory
-        from .kernels import default_max_kernels
 
         extra = [*extra, f"--CourseVoila.max_kernels={max(4, default_max_kernels() // max(1, args.processes))}"]
-
-    from ..store import data_dir
 
     env = dict(os.environ)
     env.setdefault("CAREGIVER_DATA_DIR", str(data_dir()))

@@ -34,6 +34,8 @@ from tornado.httputil import url_concat
 from tornado.ioloop import IOLoop
 from traitlets import Instance, Integer, List, Unicode, default
 
+from ..content import notebooks_dir
+from ..content.paths import REPO
 from . import pages
 from .app import CourseVoila
 
@@ -129,8 +131,6 @@ class HubCourseVoila(CourseVoila):
 
     @default("config_file_paths")
     def _only_the_repository(self):
-        from ..content.paths import REPO
-
         return [str(REPO)]  # not the learner's home: nothing there changes how the course is served
 
     def init_settings(self):
@@ -212,8 +212,6 @@ class HubCourseVoila(CourseVoila):
 
 def main(argv: list[str] | None = None) -> None:
     """Start the course server for one JupyterHub learner (argv: more options, as for the course server)."""
-    from ..content import notebooks_dir
-
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the package: its Voila template
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [here, os.environ.get("JUPYTER_PATH", "")]))
     where = hub_addresses(os.environ)

@@ -13,6 +13,8 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
+from .. import content
+
 log = logging.getLogger("caregiver_course.server")
 
 HERE = Path(__file__).resolve().parent / "pages"
@@ -47,8 +49,6 @@ def clinic_values() -> dict[str, str]:
     """The help numbers from the clinic's settings, each falling back to the built-in default."""
     values = dict(DEFAULTS)
     try:
-        from .. import content
-
         clinic = content.get().clinic
         for key in values:
             if clinic.value(key):

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from jupyter_core.utils import ensure_async
 from voila.utils import ENV_VARIABLE
 
+from ..store import data_dir
 from ..workshop import poolstatus
 
 log = logging.getLogger("caregiver_course.server")
@@ -295,8 +296,6 @@ class PacedPool:
         return status
 
     def _cc_status_path(self):
-        from ..store import data_dir
-
         return poolstatus.status_path(data_dir(), self.parent.port)
 
     def _cc_publish(self) -> None:

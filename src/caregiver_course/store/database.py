@@ -34,6 +34,7 @@ from .codes import KeyProblem, key_fingerprint, keyed_hash, load_key, new_resume
 from .engine import HEAD, SCHEMA_VERSION, Db, data_dir, database_url, postgresql_engine, sqlite_engine
 from .errors import KEY_MISMATCH, KeyMismatch, SignedOut, StoreError, explain, first_line
 from .events import compact, new_event_id
+from .migrations import HERE
 from .rooms import Rooms
 
 
@@ -192,8 +193,6 @@ class Store(Rooms):
         moment on a new database do not both try to create it."""
         from alembic import command
         from alembic.config import Config
-
-        from .migrations import HERE
 
         with self.engine.connect() as conn:
             conn = conn.execution_options(cc_write=True)

@@ -16,6 +16,7 @@ import time
 
 from . import events as event_log
 from .errors import SignedOut, StoreError
+from .kernelstats import timed_save
 
 log = logging.getLogger("caregiver_course")
 if not log.handlers:
@@ -91,7 +92,6 @@ class StoreSession:
             return True
         if not (self.learner and self.pending):
             return not self.pending
-        from .kernelstats import timed_save
 
         return timed_save(self._save_pending)
 

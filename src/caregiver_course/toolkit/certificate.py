@@ -1,8 +1,10 @@
-"""The completion record: a summary of the course (lessons, quiz results, key points) and a certificate PDF.
+"""The completion record: a summary of the course (lessons, what the learner practised in each, key points) and a
+certificate PDF. Neither shows quiz scores: the course is "for learning, not a test".
 
 The certificate carries a short verification code: a keyed hash (codes.keyed_hash, the store's secret key) of
 the learner's id and the date. Only the course's server can make or check it; it says nothing about the
-learner. A clinic checks a code with ``python -m caregiver_course verify CODE --date YYYY-MM-DD``.
+learner. Clinic staff check a code on the server with ``python -m caregiver_course verify CODE --date YYYY-MM-DD``
+(see the README); the certificate itself prints no command.
 The optional name typed on the page goes into the PDF only and is never stored.
 """
 
@@ -11,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .. import __version__
+from ..learning import progress
+from ..store.codes import keyed_hash
 from . import pdf as P
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O or U to misread
@@ -22,22 +27,18 @@ class LessonLine:
     number: int
     title: str
     done: bool
-    correct: int
-    total: int
+    practised: tuple[str, ...]  # the lesson's aims, in the caregiver's words ("Know when to call the clinic.")
     key_points: tuple[str, ...]
 
 
 def summary(content, events: list[dict]) -> list[LessonLine]:
-    from ..learning import progress
-
     prog = progress.lesson_progress(content, events)
     return [
         LessonLine(
             lesson.number,
             lesson.title,
             prog[lesson.id].status == progress.DONE,
-            prog[lesson.id].score.correct,
-            prog[lesson.id].score.total,
+            tuple(content.clinic.fill(o) for o in lesson.objectives),
             tuple(content.clinic.fill(k) for k in lesson.key_points),
         )
         for lesson in content.lessons
@@ -51,8 +52,6 @@ def all_done(lines: list[LessonLine]) -> bool:
 
 def verification_code(key: bytes, learner_id: str, day: str) -> str:
     """Ten characters in two groups, like 7K3QX-M9D2A: 50 bits of an HMAC-SHA256 of the learner and day."""
-    from ..store.codes import keyed_hash
-
     digest = keyed_hash(key, f"certificate:{learner_id}:{day}").split(":", 1)[1]
     number = int(digest[:13], 16) >> 2  # 50 bits
     chars = "".join(ALPHABET[(number >> (5 * i)) & 31] for i in range(10))[::-1]
@@ -77,8 +76,6 @@ def verify(store, content, code: str, day: str) -> str | None:
 def certificate_pdf(
     content, lines: list[LessonLine], code: str, day: dt.date, name: str = "", version: str = ""
 ) -> bytes:
-    from .. import __version__
-
     clinic = content.clinic
     version = version or __version__
     name = " ".join(str(name or "").split())[:60]
@@ -104,20 +101,8 @@ def certificate_pdf(
     pdf.cell(0, 7, P.safe(f"offered by {clinic.value('clinic_name')}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(5)
     pdf.set_font("Helvetica", "", 10)
-    total_right = sum(line.correct for line in lines)
-    total_q = sum(line.total for line in lines)
     for line in lines:
-        pdf.cell(
-            0,
-            5,
-            P.safe(f"Lesson {line.number}: {line.title} - quiz {line.correct} of {line.total} right"),
-            align="C",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-    pdf.ln(3)
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, f"All quizzes: {total_right} of {total_q} right", align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, P.safe(f"Lesson {line.number}: {line.title}"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(pdf.h - 40)
     pdf.set_font("Helvetica", "", 11)
     half = (pdf.w - 2 * pdf.l_margin) / 3
@@ -131,8 +116,8 @@ def certificate_pdf(
         0,
         4,
         P.safe(
-            f"The clinic can check this code with the course's server: python -m caregiver_course verify {code} "
-            f"--date {day.isoformat()}. This course is education, not medical advice."
+            f"{clinic.value('clinic_name')} can check this code with the date above. "
+            "This course is education, not medical advice."
         ),
         align="C",
         new_x="LMARGIN",

@@ -12,8 +12,10 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+from ..content.numbers import PHONE, raw_value
 from . import pdf as P
 from . import strip_controls
+from .triage_card import WORDS, action
 
 MOODS = {1: "1 - very low", 2: "2 - low", 3: "3 - okay", 4: "4 - good", 5: "5 - very good"}
 SLEEP = (3, 4, 5, 6, 7, 8, 9, 10)  # hours; 3 means "3 or less", 10 means "10 or more"
@@ -78,8 +80,6 @@ class Flag:
 
     def line(self) -> str:
         """The flag in words for the PDF: the sign, its group, the number to call and the row's advice."""
-        from .triage_card import WORDS
-
         advice = self.advice
         if self.group == "emergency":  # "Call now." is already said, with the number, by the action
             advice = advice.removeprefix("Call now.").strip()
@@ -88,9 +88,6 @@ class Flag:
 
 def flags(entries: list[dict], content) -> list[Flag]:
     """Entries that match a 'call the clinic', 'emergency' or crisis row, with that row's advice."""
-    from ..content.numbers import PHONE, raw_value
-    from .triage_card import action
-
     rows = {r.id: r for r in content.side_effects}
     clinic = content.clinic
     out = []
@@ -116,10 +113,12 @@ def _label(day: str) -> str:
     return f"{d.day} {d:%b}"
 
 
-def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
+def chart_svg(entries: list[dict], width: int = 360, height: int = 340) -> str:
     """Mood (1-5) and sleep (hours, right axis) over time, session days marked, as inline SVG (pygal).
 
-    No scripts and no outside requests: pygal's tooltip script is switched off."""
+    Drawn at a phone's width, so its text stays at least 12 px on a 390-px screen (the page scales the
+    drawing to fit; cc-app.css caps how wide it grows). No scripts and no outside requests: pygal's tooltip
+    script is switched off."""
     import pygal
     from pygal.style import Style
 
@@ -131,9 +130,9 @@ def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
         foreground_subtle="#555",
         colors=("#1f5f99", "#8a4a00", "#5b2a86"),
         font_family="system-ui, Arial, sans-serif",
-        label_font_size=13,
-        major_label_font_size=13,
-        legend_font_size=14,
+        label_font_size=14,  # 14 px in a 360-px drawing: at least 12 px in the ~330 px a 390-px phone gives it
+        major_label_font_size=14,
+        legend_font_size=15,
         title_font_size=16,
     )
     chart = pygal.Line(
@@ -145,8 +144,10 @@ def chart_svg(entries: list[dict], width: int = 640, height: int = 320) -> str:
         secondary_range=(0, 12),
         show_legend=True,
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
-        x_label_rotation=0 if len(entries) <= 8 else 30,
+        legend_at_bottom_columns=1,  # one line each: three columns cut the words on a phone
+        x_label_rotation=0 if len(entries) <= 4 else 30,
+        show_minor_x_labels=len(entries) <= 7,  # a day's label every few days: they never overlap
+        x_labels_major_every=max(1, -(-len(entries) // 6)),
         dots_size=4,
         title="Mood and sleep",
         y_title="Mood (1-5)",

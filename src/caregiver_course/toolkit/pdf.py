@@ -9,6 +9,8 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 
+from . import strip_controls
+
 # Characters the core fonts lack, in plain words or a near equivalent.
 _REPLACE = {
     "✓": "",
@@ -37,8 +39,6 @@ GREY = (0x55, 0x55, 0x55)
 
 def safe(text: str) -> str:
     """Text the core fonts can show (Windows-1252): curly quotes and dashes stay, the rest is spelled out."""
-    from . import strip_controls
-
     out = []
     for ch in strip_controls(text):
         if ch in _REPLACE:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
+from ..content.clinic import LEARNER_LABELS
 from . import pdf as P
 
 # The plan's parts, in order: (checklist id, heading on the plan).
@@ -95,7 +96,6 @@ def plan_pdf(content, checked: dict[str, set[str]], sessions=(), today: dt.date 
         for text, ticked in part.items:
             P.tick_box(pdf, text, ticked, 9.5)
     P.heading(pdf, "Your clinic's rules", 12)
-    from ..content.clinic import LEARNER_LABELS
 
     for name in RULES:
         P.para(pdf, f"{LEARNER_LABELS[name]}: {clinic.shown(name)}", 9.5)
@@ -126,7 +126,6 @@ def plan_html(content, checked: dict[str, set[str]], sessions=(), today: dt.date
             for text, ticked in part.items
         )
         body.append(f"<h2>{escape(part.title)}</h2><ul class='cc-plan-list'>{items}</ul>")
-    from ..content.clinic import LEARNER_LABELS
 
     rules = "".join(f"<li>{escape(LEARNER_LABELS[n])}: {escape(clinic.shown(n))}</li>" for n in RULES)
     body.append(f"<h2>Your clinic's rules</h2><ul>{rules}</ul><p><small>{escape(clinic.fill(DISCLAIMER))}</small></p>")

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ..content.numbers import PHONE, raw_value
 from . import pdf as P
+from .plan import NUMBERS
 
 log = logging.getLogger("caregiver_course")
 
@@ -35,8 +37,6 @@ def action(clinic, group: str) -> str:
     if group == "crisis":
         return clinic.fill("Call {crisis_call} or text {crisis_text}. Free, private, day and night.")
     if group == "clinic":
-        from ..content.numbers import PHONE, raw_value
-
         if PHONE.match(raw_value(clinic, "clinic_phone")):
             return clinic.fill("Call the clinic the same day: {clinic_phone}. After hours: {after_hours_phone}.")
         return "Call the clinic the same day. Write its numbers in below."
@@ -91,9 +91,6 @@ def _band_head(pdf, group: Group, x: float, y: float, w: float, size: float) -> 
 def numbers_to_write(clinic) -> list[tuple[str, str, str]]:
     """(label, number, hint) for the card: a number not set as digits gets a blank line to write it in,
     with the clinic's words as the hint (e.g. 'the phone number on your appointment card')."""
-    from ..content.numbers import PHONE, raw_value
-    from .plan import NUMBERS
-
     out = []
     for name, label in NUMBERS:
         if PHONE.match(raw_value(clinic, name)):

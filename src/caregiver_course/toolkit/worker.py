@@ -30,6 +30,13 @@ import sys
 import time
 from pathlib import Path
 
+from .. import content as content_mod
+from ..store import data_dir
+from .certificate import LessonLine, certificate_pdf
+from .journal import export_pdf
+from .plan import plan_pdf
+from .triage_card import card_pdf
+
 log = logging.getLogger("caregiver_course")
 # A PDF takes a second or two of CPU. A worker gets CPU_LIMIT seconds of CPU (a runaway is stopped by the system)
 # and TIMEOUT seconds of wall time: generous, because at its low priority a worker waits while the machine is busy
@@ -63,8 +70,6 @@ def slots() -> int:
 
 
 def slot_dir() -> Path:
-    from ..store import data_dir
-
     return data_dir() / "pdf-slots"
 
 
@@ -138,27 +143,17 @@ def make(kind: str, **payload) -> bytes:
 
 
 def _build(req: dict) -> bytes:
-    from .. import content as content_mod
-
     c = content_mod.get()
     kind = req["kind"]
     if kind == "plan":
-        from .plan import plan_pdf
-
         checked = {k: set(v) for k, v in req["checked"].items()}
         sessions = [dt.datetime.fromisoformat(s) for s in req["sessions"]]
         return plan_pdf(c, checked, sessions)
     if kind == "card":
-        from .triage_card import card_pdf
-
         return card_pdf(c, req["url"], req["size"])
     if kind == "journal":
-        from .journal import export_pdf
-
         return export_pdf(req["entries"], c)
     if kind == "certificate":
-        from .certificate import LessonLine, certificate_pdf
-
         lines = [LessonLine(**{**x, "key_points": tuple(x["key_points"])}) for x in req["lines"]]
         return certificate_pdf(c, lines, req["code"], dt.date.fromisoformat(req["day"]), name=req.get("name", ""))
     raise ValueError(f"unknown kind {kind!r}")

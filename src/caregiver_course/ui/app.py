@@ -23,10 +23,13 @@ import ipywidgets as w
 
 from .. import content as content_mod
 from ..learning import practice, progress
-from ..store import ratelimit, session
+from ..store import StoreError, ratelimit, session
+from ..workshop.results import clean_nickname
 from . import widgets
 from .comfort import Comfort
 from .history import History, page_place
+from .home import HomePage, PracticePage, TablePage
+from .journal import JournalPage
 from .lesson import help_now
 from .lesson_nav import LessonNavigation, LessonSteps
 from .page_request import hub_user, open_store, query_value, wait_for_page_request
@@ -63,8 +66,6 @@ class CourseApp(LessonNavigation):
     """Builds and runs the app. ``CourseApp().widget`` is what the app notebook shows."""
 
     def __init__(self, store=None):
-        from .home import HomePage
-
         self.content = content_mod.get()
         self.store = store if store is not None else open_store()
         self.session = session.StoreSession(self.store)
@@ -77,6 +78,7 @@ class CourseApp(LessonNavigation):
         self.pending_join = ""
         self._store_failed = False
         self.journal = None  # the journal's page, built when first opened
+        self.table_page = None  # "What is normal, what is urgent": the whole side-effect table, built when first opened
         self.practice_page = None  # the "Practise again" page, built each time it is opened
         self.visit_started = time.time()  # this visit began when the page got its learner (see _become)
 
@@ -96,7 +98,16 @@ class CourseApp(LessonNavigation):
         self.stage.add_class("cc-stage")
         self.home = HomePage(self)
         self.widget = Panel(
-            [self.identity, self.history, top, self.banner, self.notice, self.announce, self.stage, help_now()],
+            [
+                self.identity,
+                self.history,
+                top,
+                self.banner,
+                self.notice,
+                self.announce,
+                self.stage,
+                help_now(self.show_table),
+            ],
             summary="Caregiver course app",
             classes=("cc-app",),
         )
@@ -117,7 +128,6 @@ class CourseApp(LessonNavigation):
         if current is not None and (user or token in ("", current.token)):
             self.identity.answer(current.token, current.resume_code)  # a repeated hello: answer again
             return None
-        from ..store import StoreError
 
         try:
             if user and self.store:  # the Hub says who this is: the browser's saved token does not matter
@@ -242,8 +252,6 @@ class CourseApp(LessonNavigation):
     # ------------------------------------------------------------------ workshops
 
     def join_workshop(self, code: str, nickname: str = "") -> str:
-        from ..workshop.results import clean_nickname
-
         if self.store is None:
             return "✗ Workshops cannot be joined right now. You can still do every lesson on your own."
         if waiting := self._limited("workshop"):
@@ -260,8 +268,6 @@ class CourseApp(LessonNavigation):
         return f"✓ You joined workshop {ws.join_code}."
 
     def _join(self, ws, nickname: str) -> None:
-        from ..store import StoreError
-
         try:
             self.store.join_workshop(ws.id, self.session.learner.id, nickname)
         except StoreError as exc:
@@ -280,8 +286,6 @@ class CourseApp(LessonNavigation):
     def _check_signed_in(self) -> bool:
         """False (and this device starts afresh, with a plain message) if this device was signed out: a new
         resume code was made on another device, which signs out the devices added with the old code."""
-        from ..store import StoreError
-
         learner = self.session.learner
         if self.store is None or learner is None or not learner.token or hub_user():
             return True
@@ -340,8 +344,6 @@ class CourseApp(LessonNavigation):
 
     def journal_on(self) -> bool:
         """Has this learner turned the observation journal on? (False when it cannot be read.)"""
-        from ..store import StoreError
-
         if self.store is None or self.session.learner is None:
             return False
         try:
@@ -362,8 +364,6 @@ class CourseApp(LessonNavigation):
 
     def show_journal(self) -> None:
         """The observation journal's own page (built the first time it is opened)."""
-        from .journal import JournalPage
-
         if not self._check_signed_in():
             return
         if self.journal is None:
@@ -373,6 +373,18 @@ class CourseApp(LessonNavigation):
         self.stage.children = [self.journal.widget]
         self._show_save_problem()
         self.history.mark(page_place("journal"))
+
+    def show_table(self) -> None:
+        """ "What is normal, what is urgent": the whole side-effect table as cards, on a page of its own (one tap
+        from the start page and from the Help box)."""
+        if not self._check_signed_in():
+            return
+        if self.table_page is None:
+            self.table_page = TablePage(self)
+        self.current = None
+        self.stage.children = [self.table_page.widget]
+        self._show_save_problem()
+        self.history.mark(page_place("table"))
 
     def progress(self):
         return progress.lesson_progress(self.content, self.session.events)
@@ -385,8 +397,6 @@ class CourseApp(LessonNavigation):
 
     def show_practice(self) -> None:
         """A short practice of the items due: answered as in the lesson, saved as normal answers."""
-        from .home import PracticePage
-
         old = self.practice_page
         seed = f"{self.session.seed}:practice:{time.strftime('%Y-%m-%d')}"  # a new order of choices each day
         with session.bound(self.session):

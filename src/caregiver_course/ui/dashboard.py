@@ -17,10 +17,12 @@ import ipywidgets as w
 
 from .. import content as content_mod
 from ..content.secret import SECRET_ENV, facilitator_secret
-from ..store import ratelimit
+from ..learning.quiz import TRIAGE_LABELS
+from ..store import Store, data_dir, ratelimit
+from ..toolkit import strip_controls
 from ..workshop import results as ws_logic
 from .room_status import chart_bar, lan_address, ready_places, shorten
-from .widgets import Bridge, Panel, button, html, safe_callback, text_field
+from .widgets import Bridge, Panel, button, friendly_error, html, safe_callback, text_field
 
 log = logging.getLogger("caregiver_course")
 
@@ -79,8 +81,6 @@ class Dashboard:
         self.logged_in = False
 
         def login(_=None):
-            from ..store import ratelimit
-
             given = password.value
             if self.logged_in:
                 return
@@ -116,8 +116,6 @@ class Dashboard:
 
     def _store(self):
         if self.store is None:
-            from ..store import Store
-
             self.store = Store()
         return self.store
 
@@ -423,8 +421,6 @@ class Dashboard:
             return
         rows = []
         if q.type == "triage":
-            from ..learning.quiz import TRIAGE_LABELS
-
             for item in q.items:
                 right = r.triage_right.get(item.id, 0) if r else 0
                 pct = round(100 * right / n) if n else 0
@@ -467,11 +463,8 @@ class Dashboard:
     def export(self):
         import base64
 
-        from ..store import data_dir
-
         participants, results = self.data()
         frame = ws_logic.export_frame(content_mod.get(), results, len(participants))
-        from ..toolkit import strip_controls
 
         csv = strip_controls(frame.to_csv(index=False))  # no control character from a content file reaches it
         name = f"workshop-{self.workshop.join_code}-{time.strftime('%Y%m%d-%H%M')}.csv"
@@ -491,6 +484,5 @@ def run():
         return Dashboard().root
     except Exception:
         log.exception("the dashboard could not start")
-        from .widgets import friendly_error
 
         return friendly_error("The dashboard could not start.")

@@ -8,7 +8,7 @@ from html import escape
 
 from .. import content as content_mod
 from ..content.glossary import Term, all_terms, term_pattern
-from .widgets import Panel, html
+from .widgets import Panel, current_content, html
 
 SKIP_INSIDE = ("a", "h1", "h2", "h3", "h4", "button", "summary", "code", "style", "script", "title")
 
@@ -57,9 +57,9 @@ def mark_terms(html: str, content, seen: set | None = None) -> str:
 
 def words_to_know(lesson_id: str):
     """Widget for a lesson cell: the glossary terms this lesson uses, with their meanings."""
-    c = content_mod.get()
+    c = current_content()
     lesson = c.lesson(lesson_id)
-    path = content_mod.notebooks_dir() / lesson.notebook
+    path = content_mod.notebooks_dir(c.lang) / lesson.notebook
     cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     text = "\n".join("".join(x.get("source", "")) for x in cells if x.get("cell_type") == "markdown")
     code = "\n".join("".join(x.get("source", "")) for x in cells if x.get("cell_type") == "code")

@@ -20,7 +20,7 @@ from .widgets import ASSETS, _Browser, safe_callback
 
 log = logging.getLogger("caregiver_course")
 
-PAGES = ("tools", "journal", "practice")
+PAGES = ("tools", "journal", "practice", "table")
 
 
 def lesson_place(lesson_id: str, step: int) -> str:
@@ -105,6 +105,8 @@ class History(_Browser):
             app.show_journal()
         elif kind == "page" and name == "practice":
             app.show_practice()
+        elif kind == "page" and name == "table":
+            app.show_table()
         else:
             app.show_home()
 

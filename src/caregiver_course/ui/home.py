@@ -14,8 +14,11 @@ import ipywidgets as w
 
 from ..learning import practice as practice_mod
 from ..learning import progress as progress_mod
+from .lesson import TABLE_LABEL, side_effect_table
 from .privacy import SHORT as PRIVACY_SHORT
 from .privacy import privacy_html
+from .questions import QuestionView
+from .takehome import HomeTools, share_course
 from .widgets import Panel, button, help_lines_html, html, safe_callback, text_field
 
 
@@ -36,12 +39,14 @@ class HomePage:
         self.cont = w.Button(description="Start", button_style="primary")
         self.cont.add_class("cc-continue")
         self.cont.on_click(safe_callback(lambda _: self.target and app.show_lesson(self.target)))
-        from .takehome import HomeTools
 
         self.tools = HomeTools(app)
         self.practice = PracticeCard(app)
+        self.table_open = button(TABLE_LABEL, "cc-table-open")
+        self.table_open.tooltip = "Every sign, and what to do, in one place"
+        self.table_open.on_click(safe_callback(lambda _: app.show_table()))
         top = Panel(
-            [self.overall, self.next_text, self.cont, self.practice.widget, self.tools.open_button],
+            [self.overall, self.next_text, self.cont, self.practice.widget, self.tools.open_button, self.table_open],
             summary="Progress and next up",
             classes=("cc-card", "cc-dash-top"),
         )
@@ -70,6 +75,8 @@ class HomePage:
         self.workshop = WorkshopBox(app)
         self.resume = ResumeBox(app)
         self.resume.widget.children = [*self.resume.widget.children, *privacy_parts(app)]  # one card: your data
+
+        self.share = share_course(content.clinic)  # the course's address only: never this learner's codes
         side = w.Box([self.workshop.widget, self.resume.widget])
         side.add_class("cc-side-boxes")
         help_box = html(
@@ -85,6 +92,7 @@ class HomePage:
                 self.tools.completion.widget,
                 html("<h2>Lessons</h2>"),
                 lessons,
+                self.share,
                 side,
                 help_box,
             ],
@@ -173,8 +181,6 @@ class PracticePage:
     saved as normal answers."""
 
     def __init__(self, app, questions: list, seed: str):
-        from .questions import QuestionView
-
         n = len(questions)
         self.lessons = {q.lesson for q in questions}
         if n:
@@ -192,6 +198,27 @@ class PracticePage:
             [top, *self.views, home],
             summary=f"Practise again: {n} to answer",
             classes=("cc-practice",),
+        )
+
+
+class TablePage:
+    """ "What is normal, what is urgent": every row of the side-effect table (cards on a phone), on one page."""
+
+    def __init__(self, app):
+        number = app.content.lesson("side-effects").number
+        top = html(
+            f"<h2 class='cc-title' tabindex='-1'>{TABLE_LABEL}</h2><p>Every sign from lesson {number}, and what to "
+            "do, in one place. Come back to it whenever you need it.</p>",
+            "cc-table-intro",
+        )
+        lesson = button(f"Open lesson {number} to learn more", "cc-table-lesson")
+        lesson.on_click(safe_callback(lambda _: app.show_lesson("side-effects")))
+        home = button("⌂ Back to the start page", "cc-table-home")
+        home.on_click(safe_callback(lambda _: app.show_home()))
+        self.widget = Panel(
+            [top, side_effect_table(), lesson, home],
+            summary="What is normal, what is urgent",
+            classes=("cc-table-page",),
         )
 
 

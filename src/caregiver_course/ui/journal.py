@@ -9,8 +9,13 @@ from html import escape
 
 import ipywidgets as w
 
+from ..store import StoreError
+from ..toolkit import journal as J
+from ..toolkit import worker
+from ..toolkit.triage_card import WORDS
+from .links import GROUP_ICONS, actions_html
 from .takehome import SIGNED_OUT
-from .widgets import Download, Panel, Refused, button, html, safe_callback
+from .widgets import Choices, Download, Panel, Refused, button, html, safe_callback
 
 JOURNAL_INTRO = (
     "<h2>Observation journal</h2>"
@@ -37,9 +42,6 @@ class JournalPage:
     """The journal's own page: the plain-words screen until it is turned on, then entry, trend and export."""
 
     def __init__(self, app):
-        from ..toolkit import journal as J
-        from .widgets import Choices
-
         self.app = app
         c = app.content
         self.intro = html(JOURNAL_INTRO, "cc-journal-intro")
@@ -191,9 +193,6 @@ class JournalPage:
         self.app.show_home()
 
     def _save(self, _=None) -> None:
-        from ..store import StoreError
-        from ..toolkit import journal as J
-
         raw = {
             "day": self.day.value,
             "mood": self.mood.value,
@@ -254,8 +253,6 @@ class JournalPage:
 
     def _day_changed(self, _=None) -> None:
         """A day with a saved entry opens it to edit; leaving such a day gives a fresh form."""
-        from ..toolkit import journal as J
-
         day = self.day.value.isoformat() if isinstance(self.day.value, dt.date) else ""
         entry = next((e for e in self.entries() if e["day"] == day), None) if day else None
         if entry is None:
@@ -278,8 +275,6 @@ class JournalPage:
 
     def _form_changed(self, _=None) -> None:
         """The one-line summary beside Save, and the red box for an emergency or crisis sign."""
-        from ..toolkit import journal as J
-
         c = self.app.content
         parts = []
         day = self.day.value
@@ -301,8 +296,6 @@ class JournalPage:
             self.alert.value = urgent
 
     def _draw(self) -> None:
-        from ..toolkit import journal as J
-
         c = self.app.content
         entries = self.entries()
         if not entries:
@@ -316,9 +309,6 @@ class JournalPage:
         )
         found = J.flags(entries, c)
         if found:
-            from ..toolkit.triage_card import WORDS
-            from .links import GROUP_ICONS, actions_html
-
             items = "".join(
                 f"<li class='cc-journal-flag cc-journal-flag-{f.group}'><strong><span aria-hidden='true'>"
                 f"{GROUP_ICONS[f.group]}</span> {escape(WORDS[f.group])}: {escape(_day(f.day))}: {escape(f.sign)}"
@@ -331,10 +321,13 @@ class JournalPage:
             )
         else:
             self.flags.value = ""
+        # Each cell names its column (data-label): on a phone the rows are cards and the header row is hidden.
         rows = "".join(
-            f"<tr><th scope='row'>{escape(_day(e['day']))}</th><td>{e['mood']}</td><td>{e['sleep']:g}</td>"
-            f"<td>{'yes' if e.get('session') else ''}</td><td>{escape(', '.join(J.effect_names(e, c)))}</td>"
-            f"<td>{escape(e.get('note', ''))}</td></tr>"
+            f"<tr><th scope='row'>{escape(_day(e['day']))}</th><td data-label='Mood'>{e['mood']}</td>"
+            f"<td data-label='Sleep (hours)'>{e['sleep']:g}</td>"
+            f"<td data-label='Session'>{'yes' if e.get('session') else 'no'}</td>"
+            f"<td data-label='Side effects'>{escape(', '.join(J.effect_names(e, c))) or 'none'}</td>"
+            f"<td data-label='Note'>{escape(e.get('note', ''))}</td></tr>"
             for e in reversed(entries[-7:])
         )
         self.table.value = (
@@ -344,16 +337,12 @@ class JournalPage:
         )
 
     def _pdf(self):
-        from ..toolkit import worker
-
         entries = self.entries()
         if not entries:
             raise Refused("Add an entry first.")
         return worker.make("journal", entries=entries)
 
     def _csv(self):
-        from ..toolkit import journal as J
-
         entries = self.entries()
         if not entries:
             raise Refused("Add an entry first.")
@@ -374,8 +363,6 @@ URGENT = {"emergency": "Emergency sign", "crisis": "Crisis sign"}
 def _urgent_box(content, effects, saved: bool = False) -> str:
     """A red box (icon and words, not colour alone) for ticked emergency or crisis signs: what to do now,
     with the numbers as tel:/sms: links. '' when none is ticked."""
-    from .links import GROUP_ICONS, actions_html
-
     rows = {r.id: r for r in content.side_effects}
     parts = []
     for group in ("emergency", "crisis"):

@@ -11,6 +11,7 @@ import ipywidgets as w
 from ..content.clinic import LEARNER_LABELS
 from ..learning import quiz
 from ..store import session
+from .takehome import lesson_tools
 from .widgets import (
     HELP_LABEL,
     Choices,
@@ -25,22 +26,38 @@ from .widgets import (
     safe_callback,
 )
 
+TABLE_LABEL = "What is normal, what is urgent"  # the whole side-effect table, one tap from Home and from Help
+
 
 @friendly("The help box could not be shown.")
-def help_now() -> Panel:
-    """A Help button that stays on screen (bottom corner) and opens the crisis and clinic numbers as links."""
+def help_now(on_table=None) -> Panel:
+    """A Help button that stays on screen (bottom corner) and opens the crisis and clinic numbers as links.
+    In the app, on_table() shows the whole side-effect table: the help box then has a button for it."""
     box = html(f"<h2 class='cc-help-title'>Help now</h2>{crisis_html()}", "cc-crisis", "cc-help-box")
-    box.layout.display = "none"
+    shown = [box]  # what the Help button opens and closes
+    if on_table is not None:
+        table = w.Button(description=TABLE_LABEL, tooltip="Every sign, and what to do, in one place")
+        table.add_class("cc-help-table")
+        shown.append(table)
+    for part in shown:
+        part.layout.display = "none"
     button = w.Button(description=HELP_LABEL, tooltip="Show crisis and clinic numbers")
     button.add_class("cc-help-button")
 
     def toggle(_):
         opening = box.layout.display == "none"
-        box.layout.display = None if opening else "none"
+        for part in shown:
+            part.layout.display = None if opening else "none"
         button.description = "✕ Close help" if opening else HELP_LABEL
 
+    def open_table(_):
+        toggle(None)  # the help box closes, so it does not cover the table
+        on_table()
+
     button.on_click(safe_callback(toggle))
-    return Panel([box, button], summary="Help now button (crisis and clinic numbers)", classes=("cc-help",))
+    if on_table is not None:
+        table.on_click(safe_callback(open_table))
+    return Panel([*shown, button], summary="Help now button (crisis and clinic numbers)", classes=("cc-help",))
 
 
 @friendly("The lesson header could not be shown.")
@@ -111,7 +128,6 @@ def whats_next(lesson_id: str) -> Panel:
             "give. Come back to any lesson whenever you need it.</p>"
         )
         summary = "End of the course"
-    from .takehome import lesson_tools  # lessons 3, 4, 7 and 8 end with the take-home tools
 
     tools = lesson_tools(lesson_id, session.for_new_widget())
     return Panel([*tools, html(text, "cc-card")], summary=summary, classes=("cc-next",))
@@ -223,7 +239,9 @@ def side_effect_table(groups: tuple[str, ...] = quiz.TRIAGE_BINS) -> Panel:
     chunks = []  # (group, rows, continued): a group of many rows is shown in parts, so a phone step stays short
     for group in groups:
         mine = [r for r in rows if r.group == group]
-        chunks += [(group, mine[i : i + ROWS_PER_PART], i > 0) for i in range(0, len(mine), ROWS_PER_PART)]
+        count = -(-len(mine) // ROWS_PER_PART)  # parts of balanced length (5 rows: 3 + 2, never 4 + 1)
+        cuts = [round(i * len(mine) / count) for i in range(count + 1)] if mine else []
+        chunks += [(group, mine[a:b], a > 0) for a, b in zip(cuts, cuts[1:])]
     for group, mine, continued in chunks:
         label = escape(c.clinic.fill(quiz.TRIAGE_LABELS[group]))
         more = " (continued)" if continued else ""

@@ -18,6 +18,11 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from .. import content
+from ..content.lang import current, using
+from . import glossary
+from .questions import KnowledgeCheck
+
 CHECK_BUDGET = 17  # about how many lines (prompts and options) of a knowledge check one step holds
 
 
@@ -56,12 +61,9 @@ def parsed_cells(path: str, mtime_ns: int) -> tuple:
     return tuple(cells)
 
 
-def _with_terms(html: str, seen: set) -> str:
+def _with_terms(html: str, seen: set, lang: str) -> str:
     try:
-        from .. import content
-        from . import glossary
-
-        return glossary.mark_terms(html, content.get(), seen)
+        return glossary.mark_terms(html, content.get(lang), seen)
     except Exception:  # a glossary problem must never hide the lesson text
         import logging
 
@@ -75,9 +77,18 @@ class Step:
     widgets: list = field(default_factory=list)
 
 
-def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> list[Step]:
+def render_steps(path: Path, namespace: dict, on_error, split: bool = True, lang: str | None = None) -> list[Step]:
     """The lesson's widgets grouped into steps: a step starts at each "## " heading (what comes before the
-    first heading joins the first step), and a long knowledge check is split over several steps."""
+    first heading joins the first step), and a long knowledge check is split over several steps. The code
+    cells build their parts in lang (the notebook's language: path is notebooks/<lang>/...); by default in
+    the language parts are built in now (content.lang.current())."""
+    if lang is None:
+        return _render_steps(path, namespace, on_error, split, current())
+    with using(lang):
+        return _render_steps(path, namespace, on_error, split, lang)
+
+
+def _render_steps(path: Path, namespace: dict, on_error, split: bool, lang: str) -> list[Step]:
     steps: list[Step] = []
     lead: list[w.Widget] = []
     seen: set = set()  # glossary terms already made tap-to-define in this lesson
@@ -87,7 +98,7 @@ def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> l
         return [Step("This lesson", [on_error("This lesson's file could not be read.")])]
     for kind, payload, heading in cells:
         if kind == "html":
-            widget = w.HTML(_with_terms(payload, seen))
+            widget = w.HTML(_with_terms(payload, seen, lang))
             widget.add_class("cc-md")
         else:
             widget = _run(payload, namespace, path, on_error)
@@ -110,8 +121,6 @@ def render_steps(path: Path, namespace: dict, on_error, split: bool = True) -> l
 def _split(step: Step) -> list[Step]:
     """A step holding a widget that can be paged (a long knowledge check, the side-effect table) becomes
     one step per page; what comes before it joins the first page, what comes after it the last."""
-    from .questions import KnowledgeCheck
-
     for at, widget in enumerate(step.widgets):  # noqa: B007 (at is used after the loop)
         if isinstance(widget, KnowledgeCheck):
             pages = widget.pages(CHECK_BUDGET)
@@ -128,7 +137,11 @@ def _split(step: Step) -> list[Step]:
     for n, page in enumerate(pages):
         widgets = (before if n == 0 else []) + list(page)
         out.append(Step(f"{step.title} ({n + 1} of {len(pages)})", widgets))
-    if after:  # what follows a paged check or table (words to know, key points, what's next): a step of its own
+    words = [x for x in after if "cc-words-to-know" in getattr(x, "_dom_classes", ())]
+    if words and len(after) > len(words):  # the words to know, then the rest: two short steps on a phone
+        out.append(Step("Words to know", words))
+        after = [x for x in after if x not in words]
+    if after:  # what follows a paged check or table (key points, what's next): a step of its own
         out.append(Step("What to remember", list(after)))
     return out
 
@@ -146,7 +159,7 @@ def _run(payload, namespace: dict, path: Path, on_error):
     return value if isinstance(value, w.Widget) else None
 
 
-def render(path: Path, namespace: dict, on_error) -> list[w.Widget]:
+def render(path: Path, namespace: dict, on_error, lang: str | None = None) -> list[w.Widget]:
     """Widgets for every cell of the notebook, in order. on_error(message) makes the widget shown for a
     failing cell."""
-    return [x for step in render_steps(path, namespace, on_error, split=False) for x in step.widgets]
+    return [x for step in render_steps(path, namespace, on_error, split=False, lang=lang) for x in step.widgets]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import os
 
+from ..store import Store, StoreError
+
 log = logging.getLogger("caregiver_course")
 
 
@@ -71,8 +73,6 @@ def hub_user(environ=None) -> str:
 
 
 def open_store():
-    from ..store import Store, StoreError
-
     try:
         return Store()
     except StoreError:

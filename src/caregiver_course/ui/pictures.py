@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from .. import content as content_mod
 from ..toolkit.pictures import timeline_svg, triage_card_svg
-from .widgets import Panel, html
+from .widgets import Panel, current_content, html
 
 
 def _picture(svg: str, alt: str, caption: str, css_class: str):
@@ -34,7 +33,7 @@ def _picture(svg: str, alt: str, caption: str, css_class: str):
 
 def triage_card():
     """Widget for lesson 4: ``cc.triage_card()``."""
-    c = content_mod.get()
+    c = current_content()
     svg, alt = triage_card_svg(c)
     return _picture(
         svg, alt, "Four groups of signs, and who to call. The numbers to tap are in each group below.", "cc-triage-card"
@@ -43,6 +42,6 @@ def triage_card():
 
 def session_timeline():
     """Widget for lesson 3: ``cc.session_timeline()``."""
-    c = content_mod.get()
+    c = current_content()
     svg, alt = timeline_svg(c)
     return _picture(svg, alt, "A session day at your clinic, from getting ready to resting at home.", "cc-timeline")

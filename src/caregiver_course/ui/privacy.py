@@ -9,6 +9,8 @@ observation journal (opt-in) keeps its entries in the store's journal tables, re
 
 from __future__ import annotations
 
+from .widgets import Panel, html
+
 SAVED = (
     "your quiz answers",
     "the boxes you tick",
@@ -48,8 +50,6 @@ def privacy_text() -> str:
 
 def privacy_note():
     """Widget for a lesson cell: ``cc.privacy_note()``."""
-    from .widgets import Panel, html
-
     return Panel(
         [html(f"<div class='cc-note cc-privacy-text'>{privacy_html()}</div>")],
         summary="Your privacy: " + privacy_text(),

@@ -11,6 +11,7 @@ import ipywidgets as w
 from ..content.sources import source_line
 from ..learning import quiz
 from ..store import session
+from .glossary import mark_terms
 from .widgets import (
     Choices,
     Panel,
@@ -25,8 +26,6 @@ from .widgets import (
 
 def explained(html_text: str) -> str:
     """html_text with its glossary terms made tap-to-define (glossary.py)."""
-    from .glossary import mark_terms
-
     return mark_terms(html_text, current_content())
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from .. import content as content_mod
 from .links import GROUP_TITLES, red_flags_html
-from .widgets import Panel, friendly_error, html
+from .widgets import Panel, current_content, friendly_error, html
 
 # Links are tap targets: at least 24 px high (WCAG 2.5.8), written inline so they hold wherever they are shown.
 
@@ -12,7 +11,7 @@ from .widgets import Panel, friendly_error, html
 def red_flags(group: str):
     """Widget for a lesson cell: ``cc.red_flags("emergency")``."""
     try:
-        c = content_mod.get()
+        c = current_content()
         if group not in GROUP_TITLES:
             raise KeyError(group)
         body = red_flags_html(c, group)

@@ -7,6 +7,9 @@ import logging
 import socket
 from html import escape
 
+from ..store import data_dir
+from ..workshop import poolstatus
+
 log = logging.getLogger("caregiver_course")
 
 
@@ -25,9 +28,6 @@ def shorten(text: str, limit: int = 70) -> str:
 
 def ready_places() -> str:
     """How many ready places the course server has (and whether any failed), from its status file."""
-    from ..store import data_dir
-    from ..workshop import poolstatus
-
     try:
         return poolstatus.describe(poolstatus.read_all(data_dir()))
     except Exception:  # the line is a help, never a reason for the dashboard to fail

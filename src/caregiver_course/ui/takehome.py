@@ -19,7 +19,10 @@ from html import escape
 import ipywidgets as w
 
 from .. import content as content_mod
-from .widgets import Download, Panel, Refused, button, html, safe_callback
+from ..toolkit import certificate, plan, strip_controls, worker
+from ..toolkit.calendar import calendar_ics, parse_session
+from ..toolkit.certificate import COURSE_TITLE
+from .widgets import Download, Panel, Refused, Share, button, html, safe_callback
 
 log = logging.getLogger("caregiver_course")
 
@@ -28,11 +31,7 @@ APP_PATH = "/voila/render/course.ipynb"
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]{1,100}$")
 
 LESSON_TOOLS = {"practical": ("plan", "calendar"), "side-effects": ("cards", "plan"), "self-care": ("plan",)}
-
-
 LESSON_TOOLS["informed"] = ("plan", "completion-note")
-
-
 MAX_SESSIONS = 30
 
 
@@ -42,6 +41,18 @@ def course_url(sess, clinic) -> str:
         return clinic.value("course_url")
     origin = getattr(sess, "origin", "") or ""
     return (origin if ORIGIN.match(origin) else "http://localhost:8866") + APP_PATH
+
+
+def share_course(clinic) -> Share:
+    """ "Send the course to someone": the course's own address (the clinic's course_url, else this server's app
+    path), never this page's address with its codes."""
+    return Share(
+        "📤 Send the course to someone",
+        COURSE_TITLE,
+        "A short course for family and friends of someone having ketamine treatment: what to expect, how to help, "
+        "and when to get help.",
+        clinic.value("course_url") or APP_PATH,
+    )
 
 
 SIGNED_OUT = "This device was signed out, because a new resume code was made. Go to the start page."
@@ -55,29 +66,24 @@ def _checked(sess, content) -> dict[str, set[str]]:
 
 def plan_buttons(sess) -> list:
     def make_pdf():
-        from ..toolkit import worker
-
         c = content_mod.get()
         checked = {k: sorted(v) for k, v in _checked(sess, c).items()}
         return worker.make("plan", checked=checked, sessions=[s.isoformat() for s in sess.planned])
 
     def make_html():
-        from ..toolkit import plan
-
         c = content_mod.get()
         return plan.plan_html(c, _checked(sess, c), sess.planned)
 
     return [
         Download("⬇ My support plan (PDF)", make_pdf, "my-support-plan.pdf"),
         Download("🖨 Print my support plan", make_html, action="print"),
+        Download("📤 Send my support plan", make_pdf, "my-support-plan.pdf", action="share"),
     ]
 
 
 def card_buttons(sess) -> list:
     def maker(size):
         def make():
-            from ..toolkit import worker
-
             return worker.make("card", size=size, url=course_url(sess, content_mod.get().clinic))
 
         return make
@@ -85,6 +91,7 @@ def card_buttons(sess) -> list:
     return [
         Download("⬇ Triage card, wallet size (PDF)", maker("wallet"), "triage-card-wallet.pdf"),
         Download("⬇ Triage card, fridge size (PDF)", maker("fridge"), "triage-card-fridge.pdf"),
+        Download("📤 Send the triage card", maker("fridge"), "triage-card.pdf", action="share"),
     ]
 
 
@@ -140,8 +147,6 @@ class CalendarBox:
         self.result.value = f"<p role='status' aria-live='polite'>{escape(text)}</p>"
 
     def _add(self, _=None) -> None:
-        from ..toolkit.calendar import parse_session
-
         try:
             when = parse_session(self.date.value, self.time.value)
         except ValueError as exc:
@@ -176,8 +181,6 @@ class CalendarBox:
             self.listing.value = "<p>No sessions added yet.</p>"
 
     def _make(self):
-        from ..toolkit.calendar import calendar_ics
-
         self._show()
         if not self.sess.planned:
             raise Refused("First add at least one session: choose its date and time, then press Add this session.")
@@ -263,7 +266,7 @@ class HomeTools:
 
 
 class CompletionBox:
-    """Shown when every lesson is done: lessons, quiz results and key points, and a certificate PDF."""
+    """Shown when every lesson is done: lessons, what was practised in each and key points, and a certificate PDF."""
 
     def __init__(self, app):
         self.app = app
@@ -282,13 +285,9 @@ class CompletionBox:
         self.widget.layout.display = "none"
 
     def lines(self):
-        from ..toolkit import certificate
-
         return certificate.summary(self.app.content, self.app.session.events)
 
     def update(self) -> None:
-        from ..toolkit import certificate
-
         lines = self.lines()
         done = certificate.all_done(lines)
         wanted = None if done else "none"
@@ -296,24 +295,23 @@ class CompletionBox:
             self.widget.layout.display = wanted
         if not done:
             return
+        # What the caregiver practised, in the lesson's own aims: no scores (the course is "for learning, not a test").
         rows = "".join(
-            f"<li><strong>Lesson {x.number}: {escape(x.title)}</strong>: ✓ done · quiz {x.correct} of {x.total} "
-            f"right<details><summary>Key points</summary><ul>"
+            f"<li><strong>Lesson {x.number}: {escape(x.title)}</strong>: ✓ done<p>What you practised:</p><ul>"
+            + "".join(f"<li>{escape(p)}</li>" for p in x.practised)
+            + "</ul><details><summary>Key points</summary><ul>"
             + "".join(f"<li>{escape(k)}</li>" for k in x.key_points)
             + "</ul></details></li>"
             for x in lines
         )
-        right, total = sum(x.correct for x in lines), sum(x.total for x in lines)
         value = (
-            "<h2>Your completion record</h2><p><strong>✓ You finished every lesson.</strong> Quizzes: "
-            f"{right} of {total} right.</p><ul>{rows}</ul>"
+            "<h2>Your completion record</h2><p><strong>✓ You finished every lesson.</strong> Here is what you "
+            f"practised.</p><ul>{rows}</ul>"
         )
         if self.summary.value != value:
             self.summary.value = value
 
     def _make(self):
-        from ..toolkit import certificate
-
         app = self.app
         lines = self.lines()
         if not certificate.all_done(lines):
@@ -325,8 +323,6 @@ class CompletionBox:
         today = dt.date.today()
         code = certificate.verification_code(app.store.key, app.session.learner.id, today.isoformat())
         from dataclasses import asdict
-
-        from ..toolkit import strip_controls, worker
 
         name = " ".join(strip_controls(self.name.value or "").split())[:60]
         return worker.make("certificate", lines=[asdict(x) for x in lines], code=code, day=today.isoformat(), name=name)

@@ -6,24 +6,21 @@ change what is true for a learner; the lesson shows the text for this clinic's s
 
 from __future__ import annotations
 
-from .. import content as content_mod
+from .glossary import mark_terms
+from .notebook_view import _markdown
+from .widgets import Panel, current_content, friendly_error, html, missing_box
 
 
 def markdown_html(text: str) -> str:
-    from .notebook_view import _markdown
-
     return _markdown()(text)
 
 
 def clinic_text(variant_id: str):
-    from .widgets import Panel, friendly_error, html, missing_box
-
     try:
-        c = content_mod.get()
+        c = current_content()
         variant = c.variants.get(variant_id)
         if variant is None:
             return missing_box(c, "variants.yaml", variant_id, "A part of this lesson is missing.")
-        from .glossary import mark_terms
 
         text = c.clinic.fill(variant.text_for(c.clinic))
         return Panel(

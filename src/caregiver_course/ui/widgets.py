@@ -18,6 +18,7 @@ import traitlets as t
 
 from .. import content as content_mod
 from ..content.problems import Problem
+from ..toolkit import worker
 from . import links as rf  # numbers as tel:/sms: links (issue 10)
 
 log = logging.getLogger("caregiver_course")
@@ -155,7 +156,8 @@ class Download(_Browser):
     """A large button that saves a file made by make() (bytes or text) in the browser (see cc-widgets.js).
 
     The file travels as base64 text in one widget message, never as binary buffers. action "print" sends
-    HTML to print instead. make() may raise Refused with a message for the learner; any other failure is
+    HTML to print instead; action "share" sends the file too, and the page offers it to the phone's share sheet
+    (or saves it where there is none). make() may raise Refused with a message for the learner; any other failure is
     logged and the learner reads a plain sentence (never a traceback)."""
 
     label = t.Unicode("").tag(sync=True)
@@ -169,9 +171,8 @@ class Download(_Browser):
         self.on_msg(lambda _w, content, _buffers: self._message(content))
 
     def _message(self, content) -> None:
-        if not isinstance(content, dict) or content.get("event") not in ("download", "print"):
+        if not isinstance(content, dict) or content.get("event") not in ("download", "print", "share"):
             return
-        from ..toolkit import worker
 
         # While the file waits for a PDF worker, the page says so (the button stays busy until the file comes).
         token = worker.notice.set(lambda text: self.send({"status": text}))
@@ -197,6 +198,22 @@ class Download(_Browser):
             self.send({"error": "Sorry, the file could not be made. Please try again, or tell the clinic staff."})
         finally:
             worker.notice.reset(token)
+
+
+class Share(_Browser):
+    """ "Send the course to someone": the phone's share sheet (navigator.share) where there is one, else the link is
+    copied, with a plain confirmation (see cc-widgets.js). url is the clinic's course address, or this server's
+    path to the app (the page adds its own origin): never the page's own address, so no resume code, token,
+    workshop code or step travels with it (the person it is sent to starts as a new learner)."""
+
+    label = t.Unicode("").tag(sync=True)
+    title = t.Unicode("").tag(sync=True)
+    text = t.Unicode("").tag(sync=True)
+    url = t.Unicode("").tag(sync=True)
+
+    def __init__(self, label: str, title: str, text: str, url: str):
+        super().__init__(kind="share", label=label, title=title, text=text, url=url)
+        self.add_class("cc-share-widget")
 
 
 def problem_box(problems: list[Problem], what: str) -> Panel:
@@ -266,8 +283,9 @@ def safe_callback(fn, feedback: w.HTML | None = None):
     return wrapper
 
 
-def current_content():
-    return content_mod.get()
+def current_content(lang: str | None = None):
+    """The content in lang; by default in the language the lesson is being built in (content.lang.current())."""
+    return content_mod.get(lang or content_mod.lang.current())
 
 
 def _digits(value: str) -> str:

@@ -7,6 +7,15 @@
 // app in time), or the app has not appeared after a long wait, the page says so in plain words and loads
 // itself again after a few seconds. A reload keeps the learner: their key is in this browser's storage and
 // the address (with a workshop code) stays the same. After a few tries it stops and offers a button instead.
+//
+// A widget the renderer gave up on too early is drawn again. Voila draws the app's output as soon as its
+// scripts run, before the widgets' states have arrived from the kernel; the widget manager's get_model waits
+// 2 s for the model, then throws without looking once more, and if the states arrived (and the manager
+// finished restoring) during that last wait, the renderer shows "Error displaying widget: model not found"
+// for good although the model is there (ipywidgets issue #4026). On a warm revisit under CPU load the
+// kernel's states take about 2 s, so this happened on most such visits and the page stayed on this screen
+// until the 150 s give-up. Now the output is drawn again from the same model, and a model that is really
+// missing fails at once (a reload) instead of after 150 s.
 (function () {
   "use strict";
   var STEPS = [
@@ -16,6 +25,8 @@
     "opening the start page."
   ];
   var READY = ".cc-app .cc-stage > *, .cc-dash";
+  var WIDGET_VIEW = "application/vnd.jupyter.widget-view+json";
+  var NOT_FOUND = "model not found";  // the renderer's "Error displaying widget: model not found"
   var SLOW_AFTER = 60000;  // say "taking longer than usual"
   var GIVE_UP_AFTER = 150000;  // the app never appeared: try the page again
   var RETRY_IN = 5;  // seconds
@@ -91,12 +102,55 @@
     if (box.parentNode) { box.parentNode.removeChild(box); }
   }
 
+  // Called before Voila's scripts draw the outputs (they remove these script elements): each widget output's
+  // place remembers its model, so that it can be drawn again (redraw).
   function pageHasApp() {
     var outputs = document.querySelectorAll('script[type="application/vnd.voila.cell-output+json"]');
+    var found = false;
     for (var i = 0; i < outputs.length; i++) {
-      if (outputs[i].textContent.indexOf("application/vnd.jupyter.widget-view+json") !== -1) { return true; }
+      if (outputs[i].textContent.indexOf(WIDGET_VIEW) === -1) { continue; }
+      found = true;
+      try {
+        var id = JSON.parse(outputs[i].textContent).data[WIDGET_VIEW].model_id;
+        if (id && outputs[i].parentElement) { outputs[i].parentElement.setAttribute("data-cc-model", id); }
+      } catch (e) { /* unreadable: this output cannot be drawn again, the give-up still reloads */ }
     }
-    return false;
+    return found;
+  }
+
+  // A widget output that shows "model not found" once the manager has restored the widgets: draw it again if
+  // the manager has the model (the renderer gave up too early), else the page cannot work: reload.
+  function redraw() {
+    var app = window.jupyterapp;
+    var manager = app && app.widgetManager;
+    if (!manager || !manager.restoredStatus) { return; }
+    var places = document.querySelectorAll("[data-cc-model]");
+    for (var i = 0; i < places.length; i++) {
+      var place = places[i];
+      var shown = place.querySelector(".jp-OutputArea-output");
+      if (!shown || place.hasAttribute("data-cc-redrawn") || shown.textContent.indexOf(NOT_FOUND) === -1) { continue; }
+      var id = place.getAttribute("data-cc-model");
+      if (!manager.has_model(id)) { fail("no-model"); return; }
+      place.setAttribute("data-cc-redrawn", "1");
+      try {
+        var renderer = manager.rendermime.createRenderer(WIDGET_VIEW);
+        renderer.addClass("jp-OutputArea-output");
+        var data = {};
+        data[WIDGET_VIEW] = { model_id: id, version_major: 2, version_minor: 0 };
+        if (typeof renderer.constructor.attach === "function") {  // Lumino's Widget.attach, inherited
+          renderer.constructor.attach(renderer, place, shown);
+        } else {
+          place.insertBefore(renderer.node, shown);
+        }
+        place.removeChild(shown);
+        renderer.renderModel({ data: data, metadata: {}, trusted: true }).catch(function () { fail("no-model"); });
+        document.body.setAttribute("data-cc-redrawn", String(Number(document.body.getAttribute("data-cc-redrawn") || 0) + 1));
+        if (window.console) { console.info("cc-loading: drew the app again (the widget renderer gave up too early)"); }
+      } catch (e) {
+        fail("no-app");
+        return;
+      }
+    }
   }
 
   // The app and the dashboard say when they are ready; any other page (a lesson served on its own) is
@@ -113,6 +167,7 @@
   function check() {
     if (done) { return; }
     if (document.querySelector(READY)) { ready(); return; }
+    if (!failed) { redraw(); }
     if (document.querySelector(".cc-app, .jupyter-widgets")) { step(4); }
     var waited = Date.now() - started;
     if (!failed && waited > SLOW_AFTER && stepText.textContent.indexOf("longer") === -1) {

@@ -6,6 +6,9 @@
 // "download": a large button that asks the kernel for a file; the kernel answers with the file as base64 text
 //   in a message (never binary buffers), and the page saves it through a Blob and an <a download> click.
 //   action "print" asks for HTML instead and prints it (the page's @media print rules show only that sheet).
+//   action "share" asks for the file and offers it to the phone's share sheet (saved where there is none).
+// "share": "Send the course to someone": the phone's share sheet where there is one, else the link is copied;
+//   the link is the course's address from the kernel, never this page's (no codes travel with it).
 // "bridge": says hello to the kernel with this browser's saved learner token and keeps the token the
 //   kernel sends back (a message, not a polled text box).
 let serial = 0;
@@ -177,6 +180,60 @@ function printSheet(html) {
   setTimeout(done, 1000);
 }
 
+// A share sheet needs a fresh tap: a file that took long to make is kept, and the next tap sends it.
+async function shareFile(file, title, status) {
+  const raw = atob(file.data);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += 1) { bytes[i] = raw.charCodeAt(i); }
+  const made = new File([bytes], file.name, { type: file.mime || "application/octet-stream" });
+  if (!(navigator.share && navigator.canShare && navigator.canShare({ files: [made] }))) {
+    saveFile(file);
+    status.textContent = "✓ Saved: " + file.name + ". To send it, add it to a message or an email from your "
+      + "Downloads folder or the files app.";
+    return true;
+  }
+  try {
+    await navigator.share({ files: [made], title });
+    status.textContent = "✓ Done.";
+    return true;
+  } catch (e) {
+    if (e && e.name === "AbortError") { status.textContent = "Nothing was sent."; return true; }
+    status.textContent = "Your file is ready. Tap the button again to send it.";
+    return false;
+  }
+}
+
+function renderShare({ model, el: root }) {
+  const box = el("div", { class: "cc-share-box" });
+  const button = el("button", { type: "button", class: "cc-share jupyter-button" }, model.get("label"));
+  const status = el("p", { class: "cc-share-status", role: "status", "aria-live": "polite" });
+  const field = el("input", { type: "text", readonly: "", class: "cc-share-link", "aria-label": "The course's link" });
+  field.hidden = true;
+  button.addEventListener("click", async () => {
+    const url = new URL(model.get("url") || "/", window.location.origin).href;
+    if (navigator.share) {
+      try {
+        await navigator.share({ title: model.get("title"), text: model.get("text"), url });
+        status.textContent = "✓ Done. Whoever opens the link starts the course as a new learner.";
+        return;
+      } catch (e) {
+        if (e && e.name === "AbortError") { status.textContent = "Nothing was sent."; return; }
+      }
+    }
+    try {
+      await navigator.clipboard.writeText(url);
+      status.textContent = "✓ The course's link is copied. Paste it into a message or an email.";
+    } catch (e) {  // no clipboard (a page not served over https): show the link to copy by hand
+      field.value = url;
+      field.hidden = false;
+      field.select();
+      status.textContent = "Copy this link and send it in a message or an email:";
+    }
+  });
+  box.append(button, status, field);
+  root.append(box);
+}
+
 function renderDownload({ model, el: root }) {
   const box = el("div", { class: "cc-download-box" });
   const button = el("button", { type: "button", class: "cc-download jupyter-button" });
@@ -188,8 +245,14 @@ function renderDownload({ model, el: root }) {
   }
   draw();
   let busy = false;
+  let ready = null;  // a file to share that is waiting for a fresh tap
   button.addEventListener("click", () => {
     if (busy) { return; }
+    if (ready) {
+      const file = ready;
+      shareFile(file, model.get("label"), status).then((done) => { if (done) { ready = null; } });
+      return;
+    }
     busy = true;
     button.setAttribute("aria-busy", "true");
     status.textContent = model.get("action") === "print" ? "Getting the page ready to print…" : "Your file is being made…";
@@ -200,7 +263,9 @@ function renderDownload({ model, el: root }) {
     if (typeof msg.status === "string") { status.textContent = msg.status; return; }  // still waiting
     busy = false;
     button.removeAttribute("aria-busy");
-    if (msg.file) {
+    if (msg.file && model.get("action") === "share") {
+      shareFile(msg.file, model.get("label"), status).then((done) => { ready = done ? null : msg.file; });
+    } else if (msg.file) {
       try {
         saveFile(msg.file);
         status.textContent = "✓ Saved: " + msg.file.name + ". Look in your Downloads folder or the files app.";
@@ -226,6 +291,7 @@ export default {
     const kind = ctx.model.get("kind");
     if (kind === "bridge") { return renderBridge(ctx); }
     if (kind === "download") { return renderDownload(ctx); }
+    if (kind === "share") { return renderShare(ctx); }
     return renderChoices(ctx);
   },
 };
