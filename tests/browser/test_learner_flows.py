@@ -16,7 +16,9 @@ pytestmark = pytest.mark.browser
 def test_new_learner_answers_retries_and_sees_progress(open_app, context):
     page = open_app(context.new_page())
     assert "0 of 8 lessons done" in page.locator(".cc-overall").inner_text()
-    page.locator(".cc-continue").click()  # "Start lesson 1"
+    assert "Next up: Start here" in page.locator(".cc-next-up").inner_text()  # a first visit is led from the start
+    assert page.locator(".cc-continue").inner_text().strip() == "Start here"
+    page.locator(".cc-lesson-understanding .cc-open-lesson").click()
     page.wait_for_selector(".cc-lesson-header")
     assert "Lesson 1 of 8" in page.locator(".cc-stepbar").inner_text()
     assert "Step 1 of" in page.locator(".cc-stepbar").inner_text()

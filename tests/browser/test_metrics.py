@@ -57,7 +57,7 @@ def test_counters_move_with_what_happens(metrics_server, context):
     page = context.new_page()
     page.goto(metrics_server.url + APP_PATH)
     page.wait_for_selector(".cc-home", timeout=90_000)
-    page.locator(".cc-continue").click()
+    page.locator(".cc-lesson-understanding .cc-open-lesson").click()
     page.wait_for_selector(".cc-lesson-header")
     q, question = find_question(page, "understanding")
     choose(q, question, sorted(question.answer))

@@ -67,13 +67,15 @@ def minutes_left(progress: dict[str, LessonProgress], content: Content) -> int:
 
 
 def resume_point(progress: dict[str, LessonProgress], content: Content, events: list[dict]) -> str | None:
-    """Where to continue: the last lesson opened if it is not done, else the first lesson not done."""
+    """Where to continue: the last lesson opened if it is not done, else the first lesson not done ("Start here"
+    only before any lesson was opened)."""
     for e in reversed(events):
         if e["kind"] == "step" and e["item"] == "opened":
             if progress.get(e["lesson"]) and progress[e["lesson"]].status != DONE and e["lesson"] != "start":
                 return e["lesson"]
             break
-    for lesson in content.lessons:
-        if lesson.number > 0 and progress[lesson.id].status != DONE:
+    opened = any(e["kind"] == "step" for e in events)
+    for lesson in content.lessons:  # a first visit begins with "Start here"
+        if (lesson.number > 0 or not opened) and progress[lesson.id].status != DONE:
             return lesson.id
     return None

@@ -69,7 +69,8 @@ def help_bar(idle_seconds: float = 3600) -> str:
     if tel(v["clinic_phone"]):
         name = escape(v["clinic_name"] or "the clinic")
         clinic_item = (
-            f'<li>🏥 {name}: <a href="tel:{escape(tel(v["clinic_phone"]))}">call {escape(v["clinic_phone"])}</a></li>'
+            f'<li>🏥 <span class="cc-hb-label">{name}: </span><a href="tel:{escape(tel(v["clinic_phone"]))}">'
+            f"call {escape(v['clinic_phone'])}</a></li>"
         )
     return _fill(
         _file("help_bar.html"),

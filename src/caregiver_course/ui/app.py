@@ -26,6 +26,8 @@ from ..learning import practice, progress
 from ..store import StoreError, ratelimit, session
 from ..workshop.results import clean_nickname
 from . import widgets
+from .comfort import Comfort
+from .history import History, page_place
 from .home import HomePage, PracticePage, TablePage
 from .journal import JournalPage
 from .lesson import help_now
@@ -81,6 +83,7 @@ class CourseApp(LessonNavigation):
         self.visit_started = time.time()  # this visit began when the page got its learner (see _become)
 
         self.identity = widgets.Bridge(self._on_hello)
+        self.history = History(self)  # the browser's Back, Forward and address follow the app (history.py)
         self.notice = html("", "cc-notice")
         self.banner = html("", "cc-workshop-banner")
         self.announce = html("", "cc-announce")
@@ -88,14 +91,23 @@ class CourseApp(LessonNavigation):
         home.add_class("cc-home-button")
         home.on_click(safe_callback(lambda _: self.show_home()))
         brand = html(f"<p><strong>Caregiver course</strong> · {escape(self.content.clinic.shown('clinic_name'))}</p>")
-        top = w.HBox([brand, home])
+        top = w.HBox([brand, Comfort(), home])
         top.add_class("cc-topbar")
         self._build_lesson_furniture()
         self.stage = w.VBox()
         self.stage.add_class("cc-stage")
         self.home = HomePage(self)
         self.widget = Panel(
-            [self.identity, top, self.banner, self.notice, self.announce, self.stage, help_now(self.show_table)],
+            [
+                self.identity,
+                self.history,
+                top,
+                self.banner,
+                self.notice,
+                self.announce,
+                self.stage,
+                help_now(self.show_table),
+            ],
             summary="Caregiver course app",
             classes=("cc-app",),
         )
@@ -206,6 +218,7 @@ class CourseApp(LessonNavigation):
             self.show_lesson(self.current, record=False)
         else:
             self.show_home()
+        self.history.after_become()  # the page was opened at a step's address: show that step
 
     def _limited(self, scope: str) -> str:
         """'' if this page may try a code now, else a message saying how long to wait (see ratelimit.py)."""
@@ -347,6 +360,7 @@ class CourseApp(LessonNavigation):
         self.home.tools.update()
         self.stage.children = [self.home.tools.widget]
         self._show_save_problem()
+        self.history.mark(page_place("tools"))
 
     def show_journal(self) -> None:
         """The observation journal's own page (built the first time it is opened)."""
@@ -358,6 +372,7 @@ class CourseApp(LessonNavigation):
         self.journal.update()
         self.stage.children = [self.journal.widget]
         self._show_save_problem()
+        self.history.mark(page_place("journal"))
 
     def show_table(self) -> None:
         """ "What is normal, what is urgent": the whole side-effect table as cards, on a page of its own (one tap
@@ -369,6 +384,7 @@ class CourseApp(LessonNavigation):
         self.current = None
         self.stage.children = [self.table_page.widget]
         self._show_save_problem()
+        self.history.mark(page_place("table"))
 
     def progress(self):
         return progress.lesson_progress(self.content, self.session.events)
@@ -390,6 +406,7 @@ class CourseApp(LessonNavigation):
         if old is not None:
             close_tree(old.widget)
         self._show_save_problem()
+        self.history.mark(page_place("practice"))
 
     def _practising(self) -> bool:
         return self.practice_page is not None and self.practice_page.widget in self.stage.children
@@ -416,6 +433,7 @@ class CourseApp(LessonNavigation):
             self.stage.children = [self.home.widget]
         self._close_practice()  # after it has left the page
         self._show_save_problem()
+        self.history.mark("")
         if target and self.session.learner is not None:
             self._prefetch(self.content.lesson(target).number)
 

@@ -29,6 +29,7 @@ class HomePage:
         self.target: str | None = None
         intro = html(
             "<h1 class='cc-title' tabindex='-1'>Supporting a loved one through ketamine treatment</h1>"
+            "<p class='cc-welcome'>Welcome. For family and friends of someone getting ketamine treatment.</p>"
             "<p>A short course for family and friends: what to expect, how to help, and when to get help. "
             f"{PRIVACY_SHORT}</p>",
             "cc-intro",
@@ -118,11 +119,12 @@ class HomePage:
         if target:
             lesson = content.lesson(target)
             started = prog[target].status != progress_mod.NOT_STARTED or done
+            name = f"Lesson {lesson.number}: {escape(lesson.title)}" if lesson.number else "Start here"
             self.next_text.value = (
-                f"<p class='cc-next-up'>Next up: <strong>Lesson {lesson.number}: "
-                f"{escape(lesson.title)}</strong> · about {lesson.minutes} min</p>"
+                f"<p class='cc-next-up'>Next up: <strong>{name}</strong> · about {lesson.minutes} min</p>"
             )
-            self.cont.description = f"{'Continue' if started else 'Start'} lesson {lesson.number}"
+            verb = "Continue" if started else "Start"
+            self.cont.description = f"{verb} lesson {lesson.number}" if lesson.number else f"{verb} here"
             self.cont.tooltip = f"{'Continue' if started else 'Start'}: {lesson.title}"
             self.cont.layout.display = None
         else:
@@ -235,10 +237,10 @@ class ResumeBox:
 
         def resume(_):
             message = app.resume_with_code(field.value)
-            target = app.announce if message.startswith("✓") else result
-            target.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
+            # Said beside the button the learner just tapped, not at the top of the page.
+            result.value = f"<p role='status' aria-live='polite' class='cc-resume-message'>{escape(message)}</p>"
             if message.startswith("✓"):
-                field.value, result.value = "", ""
+                field.value = ""
 
         go.on_click(safe_callback(resume, result))
         row = w.Box([field, go])

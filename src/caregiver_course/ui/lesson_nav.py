@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from html import escape
 
 import ipywidgets as w
@@ -14,11 +15,21 @@ from .. import content as content_mod
 from ..learning import progress
 from ..store import session
 from . import notebook_view, widgets
+from .comfort import Reader
+from .history import lesson_place
 from .widgets import html, safe_callback
 
 log = logging.getLogger("caregiver_course")
 
 PREFETCH_DELAY = 0.8  # seconds after a page is shown
+
+
+def _starts_with_heading(widgets) -> bool:
+    """Does the step begin with a heading of its own (its first widget, or that widget's first part)?"""
+    first = widgets[0] if widgets else None
+    if isinstance(first, w.Box) and first.children:
+        first = first.children[0]
+    return isinstance(first, w.HTML) and re.search(r"<h[1-3][ >]", first.value[:400]) is not None
 
 
 class LessonSteps:
@@ -83,8 +94,13 @@ class LessonNavigation:
         # The step bar is one set of widgets shared by every lesson: bring its text up to date before it is
         # shown, or the page would draw it for a moment with the previous lesson's step and outline.
         self._update_lesson_furniture()
-        self.stage.children = [self.stepbar, *steps.steps[index].widgets, self.nav]
+        shown = steps.steps[index].widgets
+        if not _starts_with_heading(shown):  # a later page of a long check: its name heads it (the bar is short)
+            self.step_heading.value = f"<h2 class='cc-step-title'>{escape(steps.steps[index].title)}</h2>"
+            shown = [self.step_heading, *shown]
+        self.stage.children = [self.stepbar, *shown, self.nav]
         self._show_save_problem()
+        self.history.mark(lesson_place(self.current, index))
 
     def _prefetch(self, number: int) -> None:
         """Build the next lesson while the learner reads this one, so Next shows it at once."""
@@ -105,7 +121,7 @@ class LessonNavigation:
         # changes as the learner answers, without moving focus.
         self.where = html("", "cc-where-box")
         self.counts = html("", "cc-step-counts")
-        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Go to step:")
+        self.outline = w.Dropdown(options=[("-", 0)], value=0, description="Steps")
         self.outline.style.description_width = "initial"
         self.outline.add_class("cc-outline")
         self._outline_busy = False
@@ -115,7 +131,9 @@ class LessonNavigation:
                 self.show_step(int(change["new"]))
 
         self.outline.observe(safe_callback(jump), names="value")
-        self.stepbar = w.VBox([self.where, self.counts, self.outline])
+        self.step_heading = html("", "cc-step-heading")
+        self.reader = Reader()  # read-aloud of the step, in the browser (comfort.py)
+        self.stepbar = w.Box([self.where, self.outline, self.reader, self.counts])
         self.stepbar.add_class("cc-stepbar")
         self.back = w.Button(description="← Back")
         self.back.add_class("cc-back")
@@ -155,10 +173,13 @@ class LessonNavigation:
         label = f"Lesson {lesson.number} of {total}" if lesson.number else "Start here"
         pct = round(100 * (i + 1) / n)
         questions = f" · Questions answered: {p.score.answered} of {p.score.total}" if p.score.total else ""
+        # On a phone the bar is one line ("Lesson 4 of 8 · Step 3 of 12"): the names are kept for screen readers
+        # (the step's own heading follows right below it).
         where = (
-            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}: "
-            f"{escape(lesson.title)}</strong><br><span class='cc-step-of'>Step {i + 1} of {n}: "
-            f"{escape(steps.steps[i].title)}</span></p>"
+            f"<p class='cc-where cc-title' tabindex='-1' id='cc-step-label'><strong>{label}<span "
+            f"class='cc-bar-name'>: {escape(lesson.title)}</span></strong><br><span class='cc-bar-sep' "
+            f"aria-hidden='true'> · </span><span class='cc-step-of'>Step {i + 1} of {n}<span class='cc-bar-name'>: "
+            f"{escape(steps.steps[i].title)}</span></span></p>"
         )
         if self.where.value != where:
             self.where.value = where
