@@ -102,6 +102,7 @@ def browser():
 SERIAL_FILES = {
     "browser/test_workshop_busy.py",
     "browser/test_warm_revisit_busy.py",
+    "browser/test_cluster_browser.py",  # two course processes and nginx: beside other servers, its waits time out
     "security/test_server_attacks.py",
     "security/test_frame_after_close.py",
     "security/test_standalone_front.py",

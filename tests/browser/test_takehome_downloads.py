@@ -105,7 +105,7 @@ def test_each_download_gives_a_file_on_a_phone(open_app, phone, server, tmp_path
         [{"kind": "step", "lesson": x.id, "item": "end"} for x in c.lessons]
         + [{"kind": "answer", "lesson": q.lesson, "item": q.id, "status": "correct"} for q in c.questions],
     )
-    page.reload()
+    page.goto(page.url.split("#")[0])  # the start page (a reload would reopen the page the address names)
     page.locator(".cc-completion", has_text="You finished every lesson").wait_for(timeout=60_000)
     page.locator(".cc-cert-name input").fill("Sam Rivera")
     page.locator(".cc-cert-name input").press("Enter")
