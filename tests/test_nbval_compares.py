@@ -17,24 +17,7 @@ def test_a_changed_key_point_fails_nbval(tmp_path):
     key_points = next(o for o in outputs if "".join(o["data"]["text/plain"]).startswith("Key points:"))
     key_points["data"]["text/plain"] = "Key points:\n- something the lesson does not say"
     nb_path.write_text(json.dumps(nb))
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--nbval",
-            str(nb_path),
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "--nbval-sanitize-with",
-            str(REPO / "tests" / "sanitize.cfg"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-    )
+    run = _nbval(nb_path)
     assert run.returncode == 1, run.stdout[-2000:]
     assert "something the lesson does not say" in run.stdout and "1 failed" in run.stdout
 
